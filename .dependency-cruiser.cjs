@@ -1,0 +1,61 @@
+// The import rule of docs/ARCHITECTURE.md: pure layers first, each may import only the layers above it.
+// Tests (*.test.ts, *.case.ts) may also import src/testing; nothing else may.
+const layers = {
+  lib: [],
+  wire: ['lib'],
+  routing: ['lib', 'wire'],
+  policy: ['lib', 'routing', 'wire'],
+  addressing: ['lib'],
+  snapshot: ['lib', 'addressing', 'routing'],
+  rollout: ['lib', 'addressing', 'routing', 'snapshot'],
+  monitor: ['lib', 'wire', 'routing'],
+  testing: ['lib'],
+};
+const pure = Object.keys(layers).filter((l) => l !== 'testing');
+const adapters = ['store', 'api', 'agent', 'fleet'];
+
+const forbidden = [];
+for (const [layer, allowed] of Object.entries(layers)) {
+  const ok = [layer, ...allowed].join('|');
+  forbidden.push({
+    name: `layer-${layer}`,
+    comment: `src/${layer} may import only: ${allowed.join(', ') || 'nothing of ours'}`,
+    severity: 'error',
+    from: { path: `^src/${layer}/`, pathNot: '\\.(test|case)\\.ts$' },
+    to: { path: '^src/', pathNot: `^src/(${ok})/` },
+  });
+}
+for (const adapter of adapters) {
+  forbidden.push({
+    name: `adapter-${adapter}`,
+    comment: `src/${adapter} may import the pure layers, not the other adapters or src/bin`,
+    severity: 'error',
+    from: { path: `^src/${adapter}/`, pathNot: '\\.(test|case)\\.ts$' },
+    to: { path: '^src/', pathNot: `^src/(${[adapter, ...pure].join('|')})/` },
+  });
+}
+forbidden.push({
+  name: 'testing-only-in-tests',
+  comment: 'src/testing is for tests and benchmarks only',
+  severity: 'error',
+  from: { path: '^src/', pathNot: ['\\.(test|case)\\.ts$', '^src/testing/'] },
+  to: { path: '^src/testing/' },
+});
+forbidden.push({
+  name: 'tests-stay-in-their-lane',
+  comment: 'a test imports its own layer, the layers it may import, src/testing, and (for system tests) adapters',
+  severity: 'error',
+  from: { path: '^src/(lib|wire|routing|policy|addressing|snapshot|rollout|monitor)/.*\\.(test|case)\\.ts$' },
+  to: { path: '^src/bin/' },
+});
+forbidden.push({ name: 'no-circular', severity: 'error', from: {}, to: { circular: true } });
+
+module.exports = {
+  forbidden,
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
