@@ -8,6 +8,7 @@ const layers = {
   addressing: ['lib'],
   snapshot: ['lib', 'addressing', 'routing'],
   rollout: ['lib', 'addressing', 'routing', 'snapshot'],
+  edge: ['lib', 'addressing', 'routing', 'snapshot'],
   monitor: ['lib', 'wire', 'routing'],
   testing: ['lib'],
 };
