@@ -1,0 +1,86 @@
+// The ports the addressing service needs from the outside world. src/store implements them (PGlite and
+// PostgreSQL behind Kysely); src/bin/server.ts hands the implementation to the service. Nothing here
+// does I/O: these are interfaces over the plain data of model.ts.
+import type {
+  Account,
+  AuditEntry,
+  BgpPrefix,
+  Delegation,
+  DesiredState,
+  Page,
+  PageOf,
+  Prefix,
+  PrefixState,
+  ServiceBinding,
+  Token,
+} from './model.js';
+
+/** Reads and writes inside one transaction. Every method of the service that changes state runs in one. */
+export interface AddressingTx {
+  // accounts and tokens
+  getAccount(id: string): Promise<Account | undefined>;
+  listAccounts(): Promise<Account[]>;
+  insertAccount(a: Account): Promise<void>;
+  insertToken(t: Token): Promise<void>;
+  getToken(id: string): Promise<Token | undefined>;
+  listTokens(accountId: string | null): Promise<Token[]>;
+  revokeToken(id: string, at: string): Promise<void>;
+
+  // prefixes. `forUpdate` locks the row until the transaction ends.
+  getPrefix(id: string, forUpdate?: boolean): Promise<Prefix | undefined>;
+  listPrefixes(accountId: string, state: PrefixState, page: Page): Promise<PageOf<Prefix>>;
+  /** Prefixes in any account whose state is `state`, in id order, after `afterId` (keyset paging). */
+  listPrefixesByState(state: PrefixState, afterId: string, limit: number): Promise<Prefix[]>;
+  /** Live (not deleted) prefixes of any account whose cidr overlaps `cidr`. */
+  overlappingPrefixes(cidr: string): Promise<Prefix[]>;
+  insertPrefix(p: Prefix): Promise<void>;
+  updatePrefix(p: Prefix): Promise<void>;
+
+  // BGP prefixes
+  getBgpPrefix(id: string, forUpdate?: boolean): Promise<BgpPrefix | undefined>;
+  listBgpPrefixes(prefixId: string): Promise<BgpPrefix[]>;
+  insertBgpPrefix(b: BgpPrefix): Promise<void>;
+  updateBgpPrefix(b: BgpPrefix): Promise<void>;
+  deleteBgpPrefix(id: string): Promise<void>;
+
+  // service bindings
+  getBinding(id: string): Promise<ServiceBinding | undefined>;
+  listBindings(prefixId: string): Promise<ServiceBinding[]>;
+  insertBinding(b: ServiceBinding): Promise<void>;
+  deleteBinding(id: string): Promise<void>;
+
+  // delegations
+  getDelegation(id: string): Promise<Delegation | undefined>;
+  listDelegations(prefixId: string): Promise<Delegation[]>;
+  /** Delegations made to `accountId` (what it may use of other accounts' prefixes). */
+  listDelegationsTo(accountId: string): Promise<Delegation[]>;
+  insertDelegation(d: Delegation): Promise<void>;
+  deleteDelegation(id: string): Promise<void>;
+
+  // audit
+  insertAudit(e: AuditEntry): Promise<void>;
+  listAudit(accountId: string, page: Page): Promise<PageOf<AuditEntry>>;
+
+  /** Everything the snapshot compiler reads; called inside a read-only transaction for consistency. */
+  readDesiredState(): Promise<Omit<DesiredState, 'read_at'>>;
+}
+
+export interface AddressingStore {
+  /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: AddressingTx) => Promise<T>): Promise<T>;
+  /** A token by the SHA-256 (hex) of its secret; outside any transaction (hot path of every request). */
+  tokenByHash(hash: string): Promise<Token | undefined>;
+  close(): Promise<void>;
+}
+
+/** Time and identifiers, injected so tests are deterministic. */
+export interface Clock {
+  now(): Date;
+}
+export interface IdSource {
+  /** A new id: 32 lowercase hex characters. */
+  next(): string;
+}
+
+/** Told after each committed change, so caches and the snapshot compiler can react. */
+export type ChangeListener = (change: { account_ids: string[]; object_type: AuditEntry['object_type'] }) => void;
