@@ -1,5 +1,6 @@
 // fast-check arbitraries shared by the src/lib property tests (test-only: *.case.ts is not built).
 import fc from 'fast-check';
+import { FailsmallError } from './errors.js';
 import type { Family, Prefix } from './prefix.js';
 
 /** bytes with every bit past len cleared. */
@@ -33,4 +34,15 @@ export function arbPrefix(family?: Family): fc.Arbitrary<Prefix> {
       .map(([b, len]) => ({ family: f, addr: maskBytes(b, len), len }));
   };
   return family ? byFamily(family) : fc.oneof(byFamily(4), byFamily(6));
+}
+
+/** The FailsmallError fn throws; fails the test when it throws nothing or something else. */
+export function caught(fn: () => unknown): FailsmallError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof FailsmallError) return e;
+    throw e;
+  }
+  throw new Error('expected a FailsmallError');
 }

@@ -1,17 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { caught } from './arbitraries.case.js';
 import { ByteReader, ByteWriter } from './bytes.js';
-import { FailsmallError } from './errors.js';
-
-function caught(fn: () => unknown): FailsmallError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FailsmallError) return e;
-    throw e;
-  }
-  throw new Error('expected a FailsmallError');
-}
 
 describe('ByteReader', () => {
   it('reads big-endian integers and advances', () => {

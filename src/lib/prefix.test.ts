@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arbPrefix, maskBytes } from './arbitraries.case.js';
-import { FailsmallError } from './errors.js';
+import { arbPrefix, caught, maskBytes } from './arbitraries.case.js';
 import {
   comparePrefix,
   type Family,
@@ -20,16 +19,6 @@ import {
   sortPrefixes,
   tryParsePrefix,
 } from './prefix.js';
-
-function caught(fn: () => unknown): FailsmallError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FailsmallError) return e;
-    throw e;
-  }
-  throw new Error('expected a FailsmallError');
-}
 
 const P = parsePrefix;
 
