@@ -1,0 +1,14 @@
+// The BGP codec's public surface. See docs/wire-bgp.md.
+export * from './as-path.js';
+export {
+  ATTR,
+  ATTRIBUTE_CODECS,
+  attributeName,
+  decodePathAttributes,
+  encodePathAttributes,
+  worstAction,
+} from './attributes.js';
+export * from './context.js';
+export { ipFamily } from './mp.js';
+export { decodeNlri, writeNlri } from './nlri.js';
+export * from './types.js';
