@@ -1,0 +1,450 @@
+// A prefix trie for IPv4 and IPv6: a path-compressed binary (Patricia) trie per family, stored in one
+// Int32Array per family so that a 1.2M-prefix table costs tens of bytes per prefix and a lookup touches
+// one small, contiguous record per level. See docs/lib.md for the layout and the measured figures.
+//
+// Node record (S = 3 + W int32s; W = 1 key word for IPv4, 4 for IPv6):
+//   [child0, child1, meta, key word 0 .. W-1]
+//   meta = len (low 8 bits) | (value slot + 1) << 8   (slot 0 = no value: a glue node or the bare root)
+// Node 0 is nil; node 1 is the root (length 0, always present). Every other node without a value has two
+// children (glue), so the trie has at most 2n nodes. Keys are stored masked to the node's length.
+// Values live in one dense JS array indexed by slot; freed slots and nodes are reused.
+import { type Family, type Prefix, prefix4 } from './prefix.js';
+
+const NIL = 0;
+const ROOT = 1;
+const LEN_MASK = 0xff;
+const SLOT_SHIFT = 8;
+const MAX_SLOTS = 2 ** 24 - 2;
+
+export interface TrieEntry<V> {
+  prefix: Prefix;
+  value: V;
+}
+
+/** The node store of one family. */
+class Pool {
+  readonly w: number;
+  readonly s: number;
+  nodes: Int32Array;
+  private next = ROOT + 1;
+  private freeHead = NIL;
+  private freed = 0;
+
+  constructor(w: number) {
+    this.w = w;
+    this.s = 3 + w;
+    this.nodes = new Int32Array(64 * this.s);
+  }
+
+  alloc(): number {
+    const s = this.s;
+    if (this.freeHead !== NIL) {
+      const n = this.freeHead;
+      this.freeHead = this.nodes[n * s]!;
+      this.nodes[n * s] = NIL;
+      this.freed--;
+      return n;
+    }
+    if ((this.next + 1) * s > this.nodes.length) {
+      // Grow by 1.5x, not 2x: at most a third of the capacity is ever idle.
+      const cap = this.nodes.length / s;
+      const grown = new Int32Array(Math.ceil(cap * 1.5) * s);
+      grown.set(this.nodes);
+      this.nodes = grown;
+    }
+    return this.next++;
+  }
+
+  release(n: number): void {
+    const s = this.s;
+    this.nodes.fill(0, n * s, n * s + s);
+    this.nodes[n * s] = this.freeHead;
+    this.freeHead = n;
+    this.freed++;
+  }
+
+  /** Nodes in use, the root included. */
+  get live(): number {
+    return this.next - 1 - this.freed;
+  }
+
+  clear(): void {
+    this.nodes = new Int32Array(64 * this.s);
+    this.next = ROOT + 1;
+    this.freeHead = NIL;
+    this.freed = 0;
+  }
+}
+
+/** Bit i (0 = most significant) of the key in q. */
+function bitOf(q: Int32Array, i: number): number {
+  return (q[i >>> 5]! >>> (31 - (i & 31))) & 1;
+}
+
+/** Mask keeping the first `keep` bits (0..32) of a word. */
+function wordMask(keep: number): number {
+  return keep <= 0 ? 0 : keep >= 32 ? -1 : -1 << (32 - keep);
+}
+
+/** Length of the common leading bits of q and the key of node c, at most lim. */
+function common(pool: Pool, q: Int32Array, c: number, lim: number): number {
+  const nodes = pool.nodes;
+  const base = c * pool.s + 3;
+  for (let w = 0; w * 32 < lim; w++) {
+    const x = q[w]! ^ nodes[base + w]!;
+    if (x !== 0) {
+      const at = w * 32 + Math.clz32(x);
+      return Math.min(at, lim);
+    }
+  }
+  return lim;
+}
+
+export class PrefixTrie<V> {
+  private readonly p4 = new Pool(1);
+  private readonly p6 = new Pool(4);
+  private vals: (V | undefined)[] = [];
+  private freeSlots: number[] = [];
+  private count = 0;
+  /** Scratch key of the current query; no allocation per call. */
+  private readonly q = new Int32Array(4);
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Node counts and typed-array bytes, for tests and benchmarks. */
+  stats(): { nodes4: number; nodes6: number; entries4: number; arrayBytes: number } {
+    let entries4 = 0;
+    for (const _ of this.subtree(this.p4, ROOT)) entries4++;
+    return {
+      nodes4: this.p4.live,
+      nodes6: this.p6.live,
+      entries4,
+      arrayBytes: this.p4.nodes.byteLength + this.p6.nodes.byteLength,
+    };
+  }
+
+  // ---- keys ---------------------------------------------------------------------------------------
+
+  /** Loads p's address into the scratch key, masked to p.len, and returns the family's pool. */
+  private load(p: Prefix): Pool {
+    const q = this.q;
+    const a = p.addr;
+    const len = p.len;
+    if (p.family === 4) {
+      q[0] = ((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) & wordMask(len);
+      return this.p4;
+    }
+    for (let w = 0; w < 4; w++) {
+      const i = w * 4;
+      q[w] = ((a[i]! << 24) | (a[i + 1]! << 16) | (a[i + 2]! << 8) | a[i + 3]!) & wordMask(len - w * 32);
+    }
+    return this.p6;
+  }
+
+  private prefixOf(pool: Pool, n: number): Prefix {
+    const nodes = pool.nodes;
+    const base = n * pool.s;
+    const len = nodes[base + 2]! & LEN_MASK;
+    if (pool === this.p4) return prefix4(nodes[base + 3]! >>> 0, len);
+    const addr = new Uint8Array(16);
+    for (let w = 0; w < 4; w++) {
+      const k = nodes[base + 3 + w]!;
+      addr[w * 4] = k >>> 24;
+      addr[w * 4 + 1] = k >>> 16;
+      addr[w * 4 + 2] = k >>> 8;
+      addr[w * 4 + 3] = k;
+    }
+    return { family: 6, addr, len };
+  }
+
+  private entryOf(pool: Pool, n: number): TrieEntry<V> {
+    const slot = (pool.nodes[n * pool.s + 2]! >>> SLOT_SHIFT) - 1;
+    return { prefix: this.prefixOf(pool, n), value: this.vals[slot] as V };
+  }
+
+  // ---- updates ------------------------------------------------------------------------------------
+
+  /** A new node for the scratch key cut to len, with a value slot or none. */
+  private newNode(pool: Pool, len: number, slotPlus1: number): number {
+    const n = pool.alloc();
+    const nodes = pool.nodes;
+    const base = n * pool.s;
+    nodes[base] = NIL;
+    nodes[base + 1] = NIL;
+    nodes[base + 2] = len | (slotPlus1 << SLOT_SHIFT);
+    for (let w = 0; w < pool.w; w++) nodes[base + 3 + w] = this.q[w]! & wordMask(len - w * 32);
+    return n;
+  }
+
+  private newSlot(value: V): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      if (this.vals.length >= MAX_SLOTS) throw new RangeError(`PrefixTrie holds at most ${MAX_SLOTS} prefixes`);
+      slot = this.vals.length;
+      this.vals.push(value);
+    } else {
+      this.vals[slot] = value;
+    }
+    this.count++;
+    return slot + 1;
+  }
+
+  /** Inserts p, or replaces its value. */
+  insert(p: Prefix, value: V): void {
+    const pool = this.load(p);
+    const q = this.q;
+    const len = p.len;
+    const s = pool.s;
+    let n = ROOT;
+    while (true) {
+      let nodes = pool.nodes;
+      const meta = nodes[n * s + 2]!;
+      const nlen = meta & LEN_MASK;
+      if (nlen === len) {
+        const slotPlus1 = meta >>> SLOT_SHIFT;
+        if (slotPlus1 !== 0) this.vals[slotPlus1 - 1] = value;
+        else nodes[n * s + 2] = nlen | (this.newSlot(value) << SLOT_SHIFT);
+        return;
+      }
+      const b = bitOf(q, nlen);
+      const c = nodes[n * s + b]!;
+      if (c === NIL) {
+        const m = this.newNode(pool, len, this.newSlot(value));
+        pool.nodes[n * s + b] = m;
+        return;
+      }
+      const clen = nodes[c * s + 2]! & LEN_MASK;
+      const cl = common(pool, q, c, Math.min(len, clen));
+      if (cl === clen) {
+        n = c;
+        continue;
+      }
+      // c's key leaves ours at bit cl (< clen): put a node at cl between n and c.
+      const cBit = (nodes[c * s + 3 + (cl >>> 5)]! >>> (31 - (cl & 31))) & 1;
+      if (cl === len) {
+        const m = this.newNode(pool, len, this.newSlot(value));
+        nodes = pool.nodes;
+        nodes[m * s + cBit] = c;
+        nodes[n * s + b] = m;
+        return;
+      }
+      const leaf = this.newNode(pool, len, this.newSlot(value));
+      const glue = this.newNode(pool, cl, 0);
+      nodes = pool.nodes;
+      nodes[glue * s + cBit] = c;
+      nodes[glue * s + (cBit ^ 1)] = leaf;
+      nodes[n * s + b] = glue;
+      return;
+    }
+  }
+
+  /** Removes p; false when it was not stored. */
+  delete(p: Prefix): boolean {
+    const pool = this.load(p);
+    const q = this.q;
+    const len = p.len;
+    const s = pool.s;
+    const nodes = pool.nodes;
+    let grand = NIL;
+    let grandSide = 0;
+    let parent = NIL;
+    let side = 0;
+    let n = ROOT;
+    while (true) {
+      const nlen = nodes[n * s + 2]! & LEN_MASK;
+      if (nlen === len) break;
+      const b = bitOf(q, nlen);
+      const c = nodes[n * s + b]!;
+      if (c === NIL) return false;
+      const clen = nodes[c * s + 2]! & LEN_MASK;
+      if (clen > len || common(pool, q, c, clen) < clen) return false;
+      grand = parent;
+      grandSide = side;
+      parent = n;
+      side = b;
+      n = c;
+    }
+    const meta = nodes[n * s + 2]!;
+    const slotPlus1 = meta >>> SLOT_SHIFT;
+    if (slotPlus1 === 0) return false;
+    this.vals[slotPlus1 - 1] = undefined;
+    this.freeSlots.push(slotPlus1 - 1);
+    this.count--;
+    nodes[n * s + 2] = meta & LEN_MASK;
+    if (n === ROOT) return true;
+    const c0 = nodes[n * s]!;
+    const c1 = nodes[n * s + 1]!;
+    if (c0 !== NIL && c1 !== NIL) return true; // stays as glue
+    if (c0 !== NIL || c1 !== NIL) {
+      nodes[parent * s + side] = c0 !== NIL ? c0 : c1;
+      pool.release(n);
+      return true;
+    }
+    nodes[parent * s + side] = NIL;
+    pool.release(n);
+    // A glue parent left with one child is spliced out, keeping "glue has two children".
+    if (parent !== ROOT && nodes[parent * s + 2]! >>> SLOT_SHIFT === 0) {
+      nodes[grand * s + grandSide] = nodes[parent * s + (side ^ 1)]!;
+      pool.release(parent);
+    }
+    return true;
+  }
+
+  clear(): void {
+    this.p4.clear();
+    this.p6.clear();
+    this.vals = [];
+    this.freeSlots = [];
+    this.count = 0;
+  }
+
+  // ---- queries ------------------------------------------------------------------------------------
+
+  /** The node holding exactly the scratch key at len (value or not), or NIL. */
+  private find(pool: Pool, len: number): number {
+    const q = this.q;
+    const s = pool.s;
+    const nodes = pool.nodes;
+    let n = ROOT;
+    while (true) {
+      const nlen = nodes[n * s + 2]! & LEN_MASK;
+      if (nlen === len) return n;
+      const c = nodes[n * s + bitOf(q, nlen)]!;
+      if (c === NIL) return NIL;
+      const clen = nodes[c * s + 2]! & LEN_MASK;
+      if (clen > len || common(pool, q, c, clen) < clen) return NIL;
+      n = c;
+    }
+  }
+
+  /** Exact match. */
+  get(p: Prefix): V | undefined {
+    const pool = this.load(p);
+    const n = this.find(pool, p.len);
+    if (n === NIL) return undefined;
+    const slotPlus1 = pool.nodes[n * pool.s + 2]! >>> SLOT_SHIFT;
+    return slotPlus1 === 0 ? undefined : this.vals[slotPlus1 - 1];
+  }
+
+  has(p: Prefix): boolean {
+    const pool = this.load(p);
+    const n = this.find(pool, p.len);
+    return n !== NIL && pool.nodes[n * pool.s + 2]! >>> SLOT_SHIFT !== 0;
+  }
+
+  /** Calls visit for each stored node on the path to the scratch key at len, least specific first. */
+  private walkCovering(pool: Pool, len: number, visit: (n: number) => void): void {
+    const q = this.q;
+    const s = pool.s;
+    const nodes = pool.nodes;
+    let n = ROOT;
+    if (nodes[ROOT * s + 2]! >>> SLOT_SHIFT !== 0) visit(ROOT);
+    while (true) {
+      const nlen = nodes[n * s + 2]! & LEN_MASK;
+      if (nlen >= len) return;
+      const c = nodes[n * s + bitOf(q, nlen)]!;
+      if (c === NIL) return;
+      const clen = nodes[c * s + 2]! & LEN_MASK;
+      if (clen > len || common(pool, q, c, clen) < clen) return;
+      if (nodes[c * s + 2]! >>> SLOT_SHIFT !== 0) visit(c);
+      n = c;
+    }
+  }
+
+  /** The most specific stored prefix containing p (p itself included). */
+  longestMatch(p: Prefix): TrieEntry<V> | undefined {
+    const pool = this.load(p);
+    let best = NIL;
+    this.walkCovering(pool, p.len, (n) => {
+      best = n;
+    });
+    return best === NIL ? undefined : this.entryOf(pool, best);
+  }
+
+  /** Every stored prefix containing p, least specific first, p itself included. */
+  covering(p: Prefix): TrieEntry<V>[] {
+    const pool = this.load(p);
+    const out: TrieEntry<V>[] = [];
+    this.walkCovering(pool, p.len, (n) => {
+      out.push(this.entryOf(pool, n));
+    });
+    return out;
+  }
+
+  /** Every stored prefix inside p (p itself included), in address order. */
+  covered(p: Prefix): TrieEntry<V>[] {
+    const pool = this.load(p);
+    const q = this.q;
+    const len = p.len;
+    const s = pool.s;
+    const nodes = pool.nodes;
+    let n = ROOT;
+    while ((nodes[n * s + 2]! & LEN_MASK) < len) {
+      const c = nodes[n * s + bitOf(q, nodes[n * s + 2]! & LEN_MASK)]!;
+      if (c === NIL) return [];
+      const clen = nodes[c * s + 2]! & LEN_MASK;
+      const lim = Math.min(clen, len);
+      if (common(pool, q, c, lim) < lim) return [];
+      n = c;
+    }
+    return [...this.subtree(pool, n)];
+  }
+
+  /**
+   * Longest-prefix match of an IPv4 address given as a uint32: the hot path of forwarding-style lookups.
+   * Allocates nothing; one node record per level.
+   */
+  lookup4(addr: number): V | undefined {
+    const nodes = this.p4.nodes;
+    const a = addr | 0;
+    let best = nodes[ROOT * 4 + 2]! >>> SLOT_SHIFT;
+    let n = ROOT;
+    let nlen = 0;
+    while (true) {
+      const c = nodes[n * 4 + ((a >>> (31 - nlen)) & 1)]!;
+      if (c === NIL) break;
+      const meta = nodes[c * 4 + 2]!;
+      const clen = meta & LEN_MASK;
+      // Path compression skips bits: check that c's key agrees with the address on its first clen bits.
+      if ((a ^ nodes[c * 4 + 3]!) >>> (32 - clen) !== 0) break;
+      if (meta >>> SLOT_SHIFT !== 0) best = meta >>> SLOT_SHIFT;
+      if (clen === 32) break;
+      n = c;
+      nlen = clen;
+    }
+    return best === 0 ? undefined : this.vals[best - 1];
+  }
+
+  // ---- iteration ----------------------------------------------------------------------------------
+
+  /** Entries of the subtree under n, in address order (a node before its more specifics). */
+  private *subtree(pool: Pool, top: number): Generator<TrieEntry<V>> {
+    const s = pool.s;
+    const stack = [top];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      const nodes = pool.nodes;
+      const base = n * s;
+      if (nodes[base + 2]! >>> SLOT_SHIFT !== 0) yield this.entryOf(pool, n);
+      if (nodes[base + 1] !== NIL) stack.push(nodes[base + 1]!);
+      if (nodes[base] !== NIL) stack.push(nodes[base]!);
+    }
+  }
+
+  /** Every entry: IPv4 then IPv6, each in address order. */
+  *entries(): IterableIterator<TrieEntry<V>> {
+    yield* this.subtree(this.p4, ROOT);
+    yield* this.subtree(this.p6, ROOT);
+  }
+
+  [Symbol.iterator](): IterableIterator<TrieEntry<V>> {
+    return this.entries();
+  }
+
+  /** Entries of one family. */
+  *entriesOf(family: Family): IterableIterator<TrieEntry<V>> {
+    yield* this.subtree(family === 4 ? this.p4 : this.p6, ROOT);
+  }
+}
