@@ -67,7 +67,12 @@ export interface AddressingTx {
 
 export interface AddressingStore {
   /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: AddressingTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: AddressingTx) => Promise<T>, opts?: { snapshot?: boolean }): Promise<T>;
+  /**
+   * Runs reads outside an explicit transaction (each statement sees what is committed when it runs):
+   * the cheap path for GETs. `opts.snapshot` on transaction() gives one consistent view instead.
+   */
+  read<T>(fn: (tx: AddressingTx) => Promise<T>): Promise<T>;
   /** A token by the SHA-256 (hex) of its secret; outside any transaction (hot path of every request). */
   tokenByHash(hash: string): Promise<Token | undefined>;
   close(): Promise<void>;

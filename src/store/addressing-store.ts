@@ -1,0 +1,366 @@
+// The addressing store: src/addressing/ports.ts over Kysely, one implementation for PGlite and
+// PostgreSQL (the same SQL dialect). Rows map to the plain data of src/addressing/model.ts.
+
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type {
+  Account,
+  Approval,
+  AuditEntry,
+  BgpPrefix,
+  Delegation,
+  Page,
+  PageOf,
+  Prefix,
+  PrefixState,
+  ProvisioningState,
+  Scope,
+  ServiceBinding,
+  Token,
+} from '../addressing/model.js';
+import type { AddressingStore, AddressingTx } from '../addressing/ports.js';
+import type {
+  AuditTable,
+  BgpPrefixesTable,
+  BindingsTable,
+  Database,
+  DelegationsTable,
+  PrefixesTable,
+  TokensTable,
+} from './db.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+function iso(v: string | Date): string {
+  return v instanceof Date ? v.toISOString() : new Date(v).toISOString();
+}
+function isoOrNull(v: string | Date | null): string | null {
+  return v === null ? null : iso(v);
+}
+
+function toPrefix(r: Selectable<PrefixesTable>): Prefix {
+  return {
+    id: r.id,
+    account_id: r.account_id,
+    cidr: r.cidr,
+    asn: Number(r.asn),
+    description: r.description,
+    approved: r.approved as Approval,
+    loa_document_id: r.loa_document_id,
+    state: r.state as PrefixState,
+    created_at: iso(r.created_at),
+    modified_at: iso(r.modified_at),
+  };
+}
+function fromPrefix(p: Prefix): PrefixesTable {
+  return { ...p, net: p.cidr };
+}
+
+function toBgp(r: Selectable<BgpPrefixesTable>): BgpPrefix {
+  return {
+    id: r.id,
+    prefix_id: r.prefix_id,
+    account_id: r.account_id,
+    cidr: r.cidr,
+    asn: r.asn === null ? null : Number(r.asn),
+    asn_prepend_count: r.asn_prepend_count,
+    on_demand: {
+      advertised: r.advertised,
+      advertised_modified_at: isoOrNull(r.advertised_modified_at),
+      on_demand_enabled: r.on_demand_enabled,
+      on_demand_locked: r.on_demand_locked,
+    },
+    created_at: iso(r.created_at),
+    modified_at: iso(r.modified_at),
+  };
+}
+function fromBgp(b: BgpPrefix): BgpPrefixesTable {
+  const { on_demand, ...rest } = b;
+  return { ...rest, ...on_demand };
+}
+
+function toBinding(r: Selectable<BindingsTable>): ServiceBinding {
+  return {
+    id: r.id,
+    prefix_id: r.prefix_id,
+    account_id: r.account_id,
+    cidr: r.cidr,
+    service_id: r.service_id,
+    service_name: r.service_name,
+    provisioning: { state: r.provisioning_state as ProvisioningState },
+    created_at: iso(r.created_at),
+    modified_at: iso(r.modified_at),
+  };
+}
+
+function toDelegation(r: Selectable<DelegationsTable>): Delegation {
+  return { ...r, created_at: iso(r.created_at), modified_at: iso(r.modified_at) };
+}
+
+function toToken(r: Selectable<TokensTable>): Token {
+  return {
+    id: r.id,
+    account_id: r.account_id,
+    name: r.name,
+    scopes: r.scopes.split(' ').filter(Boolean) as Scope[],
+    token_hash: r.token_hash,
+    created_at: iso(r.created_at),
+    revoked_at: isoOrNull(r.revoked_at),
+  };
+}
+
+function json(v: unknown): unknown {
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}
+function toAudit(r: Selectable<AuditTable>): AuditEntry {
+  return {
+    id: r.id,
+    account_id: r.account_id,
+    at: iso(r.at),
+    actor_kind: r.actor_kind as AuditEntry['actor_kind'],
+    actor_id: r.actor_id,
+    request_id: r.request_id,
+    action: r.action,
+    object_type: r.object_type as AuditEntry['object_type'],
+    object_id: r.object_id,
+    before: json(r.before),
+    after: json(r.after),
+  };
+}
+
+class KyselyTx implements AddressingTx {
+  constructor(private readonly db: Db) {}
+
+  async getAccount(id: string): Promise<Account | undefined> {
+    const r = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && { ...r, created_at: iso(r.created_at) };
+  }
+  async listAccounts(): Promise<Account[]> {
+    const rs = await this.db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rs.map((r) => ({ ...r, created_at: iso(r.created_at) }));
+  }
+  async insertAccount(a: Account): Promise<void> {
+    await this.db.insertInto('accounts').values(a).execute();
+  }
+  async insertToken(t: Token): Promise<void> {
+    await this.db
+      .insertInto('tokens')
+      .values({ ...t, scopes: t.scopes.join(' ') })
+      .execute();
+  }
+  async getToken(id: string): Promise<Token | undefined> {
+    const r = await this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toToken(r);
+  }
+  async listTokens(accountId: string | null): Promise<Token[]> {
+    let q = this.db.selectFrom('tokens').selectAll();
+    q = accountId === null ? q.where('account_id', 'is', null) : q.where('account_id', '=', accountId);
+    return (await q.orderBy('created_at').orderBy('id').execute()).map(toToken);
+  }
+  async revokeToken(id: string, at: string): Promise<void> {
+    await this.db.updateTable('tokens').set({ revoked_at: at }).where('id', '=', id).execute();
+  }
+
+  async getPrefix(id: string, forUpdate = false): Promise<Prefix | undefined> {
+    const q = this.db.selectFrom('prefixes').selectAll().where('id', '=', id);
+    const r = await (forUpdate ? q.forUpdate() : q).executeTakeFirst();
+    return r && toPrefix(r);
+  }
+  async listPrefixes(accountId: string, state: PrefixState, page: Page): Promise<PageOf<Prefix>> {
+    const rs = await this.db
+      .selectFrom('prefixes')
+      .selectAll()
+      .select(sql<string>`count(*) over ()`.as('total_count'))
+      .where('account_id', '=', accountId)
+      .where('state', '=', state)
+      .orderBy('id')
+      .limit(page.per_page)
+      .offset((page.page - 1) * page.per_page)
+      .execute();
+    let total = rs.length > 0 ? Number(rs[0]?.total_count) : 0;
+    if (rs.length === 0 && page.page > 1) {
+      const c = await this.db
+        .selectFrom('prefixes')
+        .select(sql<string>`count(*)`.as('n'))
+        .where('account_id', '=', accountId)
+        .where('state', '=', state)
+        .executeTakeFirstOrThrow();
+      total = Number(c.n);
+    }
+    return { items: rs.map(toPrefix), total_count: total };
+  }
+  async listPrefixesByState(state: PrefixState, afterId: string, limit: number): Promise<Prefix[]> {
+    const rs = await this.db
+      .selectFrom('prefixes')
+      .selectAll()
+      .where('state', '=', state)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rs.map(toPrefix);
+  }
+  async overlappingPrefixes(cidr: string): Promise<Prefix[]> {
+    const rs = await this.db
+      .selectFrom('prefixes')
+      .selectAll()
+      .where('state', '<>', 'deleted')
+      .where(sql<boolean>`net && ${cidr}::cidr`)
+      .orderBy('id')
+      .execute();
+    return rs.map(toPrefix);
+  }
+  async insertPrefix(p: Prefix): Promise<void> {
+    await this.db.insertInto('prefixes').values(fromPrefix(p)).execute();
+  }
+  async updatePrefix(p: Prefix): Promise<void> {
+    const { id, ...rest } = fromPrefix(p);
+    await this.db.updateTable('prefixes').set(rest).where('id', '=', id).execute();
+  }
+
+  async getBgpPrefix(id: string, forUpdate = false): Promise<BgpPrefix | undefined> {
+    const q = this.db.selectFrom('bgp_prefixes').selectAll().where('id', '=', id);
+    const r = await (forUpdate ? q.forUpdate() : q).executeTakeFirst();
+    return r && toBgp(r);
+  }
+  async listBgpPrefixes(prefixId: string): Promise<BgpPrefix[]> {
+    const rs = await this.db
+      .selectFrom('bgp_prefixes')
+      .selectAll()
+      .where('prefix_id', '=', prefixId)
+      .orderBy('id')
+      .execute();
+    return rs.map(toBgp);
+  }
+  async insertBgpPrefix(b: BgpPrefix): Promise<void> {
+    await this.db.insertInto('bgp_prefixes').values(fromBgp(b)).execute();
+  }
+  async updateBgpPrefix(b: BgpPrefix): Promise<void> {
+    const { id, ...rest } = fromBgp(b);
+    await this.db.updateTable('bgp_prefixes').set(rest).where('id', '=', id).execute();
+  }
+  async deleteBgpPrefix(id: string): Promise<void> {
+    await this.db.deleteFrom('bgp_prefixes').where('id', '=', id).execute();
+  }
+
+  async getBinding(id: string): Promise<ServiceBinding | undefined> {
+    const r = await this.db.selectFrom('bindings').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toBinding(r);
+  }
+  async listBindings(prefixId: string): Promise<ServiceBinding[]> {
+    const rs = await this.db
+      .selectFrom('bindings')
+      .selectAll()
+      .where('prefix_id', '=', prefixId)
+      .orderBy('id')
+      .execute();
+    return rs.map(toBinding);
+  }
+  async insertBinding(b: ServiceBinding): Promise<void> {
+    const { provisioning, ...rest } = b;
+    await this.db
+      .insertInto('bindings')
+      .values({ ...rest, provisioning_state: provisioning.state })
+      .execute();
+  }
+  async deleteBinding(id: string): Promise<void> {
+    await this.db.deleteFrom('bindings').where('id', '=', id).execute();
+  }
+
+  async getDelegation(id: string): Promise<Delegation | undefined> {
+    const r = await this.db.selectFrom('delegations').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toDelegation(r);
+  }
+  async listDelegations(prefixId: string): Promise<Delegation[]> {
+    const rs = await this.db
+      .selectFrom('delegations')
+      .selectAll()
+      .where('parent_prefix_id', '=', prefixId)
+      .orderBy('id')
+      .execute();
+    return rs.map(toDelegation);
+  }
+  async listDelegationsTo(accountId: string): Promise<Delegation[]> {
+    const rs = await this.db
+      .selectFrom('delegations')
+      .selectAll()
+      .where('delegated_account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
+    return rs.map(toDelegation);
+  }
+  async insertDelegation(d: Delegation): Promise<void> {
+    await this.db.insertInto('delegations').values(d).execute();
+  }
+  async deleteDelegation(id: string): Promise<void> {
+    await this.db.deleteFrom('delegations').where('id', '=', id).execute();
+  }
+
+  async insertAudit(e: AuditEntry): Promise<void> {
+    await this.db
+      .insertInto('audit')
+      .values({
+        ...e,
+        before: e.before === null ? null : JSON.stringify(e.before),
+        after: e.after === null ? null : JSON.stringify(e.after),
+      })
+      .execute();
+  }
+  async listAudit(accountId: string, page: Page): Promise<PageOf<AuditEntry>> {
+    const rs = await this.db
+      .selectFrom('audit')
+      .selectAll()
+      .select(sql<string>`count(*) over ()`.as('total_count'))
+      .where('account_id', '=', accountId)
+      .orderBy('seq', 'desc')
+      .limit(page.per_page)
+      .offset((page.page - 1) * page.per_page)
+      .execute();
+    const total = rs.length > 0 ? Number(rs[0]?.total_count) : 0;
+    return {
+      items: rs.map(toAudit),
+      total_count: total,
+    };
+  }
+
+  async readDesiredState() {
+    const accounts = await this.listAccounts();
+    const prefixes = (
+      await this.db.selectFrom('prefixes').selectAll().where('state', '<>', 'deleted').orderBy('id').execute()
+    ).map(toPrefix);
+    const live = this.db.selectFrom('prefixes').select('id').where('state', '<>', 'deleted');
+    const bgp_prefixes = (
+      await this.db.selectFrom('bgp_prefixes').selectAll().where('prefix_id', 'in', live).orderBy('id').execute()
+    ).map(toBgp);
+    const bindings = (
+      await this.db.selectFrom('bindings').selectAll().where('prefix_id', 'in', live).orderBy('id').execute()
+    ).map(toBinding);
+    const delegations = (
+      await this.db.selectFrom('delegations').selectAll().where('parent_prefix_id', 'in', live).orderBy('id').execute()
+    ).map(toDelegation);
+    return { accounts, prefixes, bgp_prefixes, bindings, delegations };
+  }
+}
+
+export class KyselyAddressingStore implements AddressingStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  transaction<T>(fn: (tx: AddressingTx) => Promise<T>, opts: { snapshot?: boolean } = {}): Promise<T> {
+    let t = this.db.transaction();
+    if (opts.snapshot) t = t.setIsolationLevel('repeatable read').setAccessMode('read only');
+    return t.execute((trx) => fn(new KyselyTx(trx)));
+  }
+
+  read<T>(fn: (tx: AddressingTx) => Promise<T>): Promise<T> {
+    return fn(new KyselyTx(this.db));
+  }
+
+  async tokenByHash(hash: string): Promise<Token | undefined> {
+    const r = await this.db.selectFrom('tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+    return r && toToken(r);
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

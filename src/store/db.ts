@@ -1,0 +1,166 @@
+// Opens the database behind the addressing store: PostgreSQL when a connection string is given
+// (DATABASE_URL), otherwise embedded PGlite (a data directory, or in memory). Runs the migrations.
+import { PGlite } from '@electric-sql/pglite';
+import { type Generated, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations.js';
+import { PGliteDialect } from './pglite-dialect.js';
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  created_at: string | Date;
+}
+export interface TokensTable {
+  id: string;
+  account_id: string | null;
+  name: string;
+  scopes: string;
+  token_hash: string;
+  created_at: string | Date;
+  revoked_at: string | Date | null;
+}
+export interface PrefixesTable {
+  id: string;
+  account_id: string;
+  cidr: string;
+  net: string;
+  asn: string | number;
+  description: string;
+  approved: string;
+  loa_document_id: string | null;
+  state: string;
+  created_at: string | Date;
+  modified_at: string | Date;
+}
+export interface BgpPrefixesTable {
+  id: string;
+  prefix_id: string;
+  account_id: string;
+  cidr: string;
+  asn: string | number | null;
+  asn_prepend_count: number;
+  advertised: boolean;
+  advertised_modified_at: string | Date | null;
+  on_demand_enabled: boolean;
+  on_demand_locked: boolean;
+  created_at: string | Date;
+  modified_at: string | Date;
+}
+export interface BindingsTable {
+  id: string;
+  prefix_id: string;
+  account_id: string;
+  cidr: string;
+  service_id: string;
+  service_name: string;
+  provisioning_state: string;
+  created_at: string | Date;
+  modified_at: string | Date;
+}
+export interface DelegationsTable {
+  id: string;
+  parent_prefix_id: string;
+  account_id: string;
+  cidr: string;
+  delegated_account_id: string;
+  created_at: string | Date;
+  modified_at: string | Date;
+}
+export interface AuditTable {
+  seq: Generated<string>;
+  id: string;
+  account_id: string | null;
+  at: string | Date;
+  actor_kind: string;
+  actor_id: string;
+  request_id: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  before: string | null;
+  after: string | null;
+}
+export interface Database {
+  accounts: AccountsTable;
+  tokens: TokensTable;
+  prefixes: PrefixesTable;
+  bgp_prefixes: BgpPrefixesTable;
+  bindings: BindingsTable;
+  delegations: DelegationsTable;
+  audit: AuditTable;
+}
+
+export interface OpenOptions {
+  /** postgres://… : use PostgreSQL. Absent: embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory; absent or "memory://": in memory (tests). */
+  dataDir?: string | undefined;
+  /** PostgreSQL schema to use (created when missing); lets parallel test runs share one database. */
+  schema?: string | undefined;
+  /** PostgreSQL pool size. */
+  poolSize?: number | undefined;
+}
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<OpenDatabase> {
+  let db: Kysely<Database>;
+  let kind: OpenDatabase['kind'];
+  if (opts.databaseUrl) {
+    kind = 'postgres';
+    const schema = opts.schema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+      throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
+    if (schema) {
+      const c = new pg.Client({ connectionString: opts.databaseUrl });
+      await c.connect();
+      try {
+        await c.query(`create schema if not exists ${schema}`);
+      } finally {
+        await c.end();
+      }
+    }
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    kind = 'pglite';
+    const dir = opts.dataDir && opts.dataDir !== 'memory://' ? opts.dataDir : undefined;
+    const lite = dir ? new PGlite(dir) : new PGlite();
+    await lite.waitReady;
+    db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
+  }
+  await migrate(db);
+  return { db, kind, close: () => db.destroy() };
+}
+
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}
+
+/** Drops a schema created for a test run (PostgreSQL only). */
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await c.end();
+  }
+}
+
+export { sql };

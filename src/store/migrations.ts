@@ -1,0 +1,102 @@
+// Schema migrations, in code so the build carries them. Append only: never edit a released migration.
+// Each runs in a transaction (Kysely's Migrator) and is recorded in kysely_migration.
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+
+const M001_STATEMENTS = [
+  `create table accounts (
+    id text primary key,
+    name text not null,
+    created_at timestamptz not null
+  )`,
+  `create table tokens (
+    id text primary key,
+    account_id text references accounts(id),
+    name text not null,
+    scopes text not null,
+    token_hash text not null unique,
+    created_at timestamptz not null,
+    revoked_at timestamptz
+  )`,
+  `create table prefixes (
+    id text primary key,
+    account_id text not null references accounts(id),
+    cidr text not null,
+    net cidr not null,
+    asn bigint not null,
+    description text not null,
+    approved char(1) not null check (approved in ('P', 'V')),
+    loa_document_id text,
+    state text not null check (state in ('active', 'pending_delete', 'deleted')),
+    created_at timestamptz not null,
+    modified_at timestamptz not null,
+    -- two live prefixes never overlap, whatever the account: the database enforces it under races
+    constraint prefixes_no_overlap exclude using gist (net inet_ops with &&) where (state <> 'deleted')
+  )`,
+  `create index prefixes_account_state on prefixes (account_id, state, id)`,
+  `create index prefixes_state on prefixes (state, id)`,
+  `create table bgp_prefixes (
+    id text primary key,
+    prefix_id text not null references prefixes(id),
+    account_id text not null references accounts(id),
+    cidr text not null,
+    asn bigint,
+    asn_prepend_count integer not null check (asn_prepend_count between 0 and 3),
+    advertised boolean not null,
+    advertised_modified_at timestamptz,
+    on_demand_enabled boolean not null,
+    on_demand_locked boolean not null,
+    created_at timestamptz not null,
+    modified_at timestamptz not null,
+    unique (prefix_id, cidr)
+  )`,
+  `create table bindings (
+    id text primary key,
+    prefix_id text not null references prefixes(id),
+    account_id text not null references accounts(id),
+    cidr text not null,
+    service_id text not null,
+    service_name text not null,
+    provisioning_state text not null check (provisioning_state in ('provisioning', 'active')),
+    created_at timestamptz not null,
+    modified_at timestamptz not null,
+    unique (prefix_id, cidr)
+  )`,
+  `create table delegations (
+    id text primary key,
+    parent_prefix_id text not null references prefixes(id),
+    account_id text not null references accounts(id),
+    cidr text not null,
+    delegated_account_id text not null references accounts(id),
+    created_at timestamptz not null,
+    modified_at timestamptz not null,
+    unique (parent_prefix_id, cidr, delegated_account_id)
+  )`,
+  `create index delegations_to on delegations (delegated_account_id)`,
+  `create table audit (
+    seq bigserial primary key,
+    id text not null unique,
+    account_id text,
+    at timestamptz not null,
+    actor_kind text not null,
+    actor_id text not null,
+    request_id text not null,
+    action text not null,
+    object_type text not null,
+    object_id text not null,
+    before jsonb,
+    after jsonb
+  )`,
+  `create index audit_account on audit (account_id, seq)`,
+];
+
+const m001: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const stmt of M001_STATEMENTS) await sql.raw(stmt).execute(db);
+  },
+};
+
+export const MIGRATIONS: Record<string, Migration> = { '001_addressing': m001 };
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
