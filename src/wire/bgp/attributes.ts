@@ -547,11 +547,18 @@ const DEFAULT_ORDER = [...ATTRIBUTE_CODECS.keys()].sort((a, b) => a - b);
 /**
  * Encodes path attributes (without the 2-byte total length). With `attrs.layout` the wire order and flags
  * are those recorded; otherwise type order with the table's flags. Extended length is used when a value is
- * over 255 bytes or the layout says so. Throws FailsmallError E_BGP_ENCODE / E_BYTES_RANGE on bad values.
+ * over 255 bytes or the layout says so. Throws FailsmallError E_BYTES_RANGE on values that do not fit.
  */
-export function encodePathAttributes(attrs: PathAttributes, ctx: DecodeContext, w = new ByteWriter(256)): Uint8Array {
+export function encodePathAttributes(attrs: PathAttributes, ctx: DecodeContext): Uint8Array {
+  const w = new ByteWriter(256);
+  writePathAttributes(w, attrs, ctx);
+  return w.finish();
+}
+
+/** encodePathAttributes appending to a writer. */
+export function writePathAttributes(w: ByteWriter, attrs: PathAttributes, ctx: DecodeContext): void {
   const entries: number[] = attrs.layout ?? defaultLayout(attrs);
-  const unknownUsed = new Set<RawAttribute>();
+  let unknownUsed: Set<RawAttribute> | undefined;
   const tmp = new ByteWriter(64);
   for (const e of entries) {
     const type = e & 0xff;
@@ -559,15 +566,15 @@ export function encodePathAttributes(attrs: PathAttributes, ctx: DecodeContext, 
     const codec = CODEC_BY_TYPE[type];
     let value: Uint8Array;
     if (codec) {
-      if (!codec.encode(tmp, attrs, ctx)) {
-        tmp.finish();
-        continue; // listed in the layout but removed from attrs since: leave it out
-      }
+      const ok = codec.encode(tmp, attrs, ctx);
       value = tmp.finish();
+      if (!ok) continue; // listed in the layout but removed from attrs since: leave it out
     } else {
-      const raw = attrs.unknown?.find((u) => u.type === type && !unknownUsed.has(u));
+      unknownUsed ??= new Set();
+      const used = unknownUsed;
+      const raw = attrs.unknown?.find((u) => u.type === type && !used.has(u));
       if (!raw) continue;
-      unknownUsed.add(raw);
+      used.add(raw);
       value = raw.value;
       flags = raw.flags;
     }
@@ -577,7 +584,6 @@ export function encodePathAttributes(attrs: PathAttributes, ctx: DecodeContext, 
     else w.u8(value.length);
     w.bytes(value);
   }
-  return w.finish();
 }
 
 function defaultLayout(attrs: PathAttributes): number[] {

@@ -7,8 +7,11 @@ export {
   decodePathAttributes,
   encodePathAttributes,
   worstAction,
+  writePathAttributes,
 } from './attributes.js';
 export * from './context.js';
+export * from './messages.js';
 export { ipFamily } from './mp.js';
 export { decodeNlri, writeNlri } from './nlri.js';
+export { CAP, capabilities } from './open.js';
 export * from './types.js';

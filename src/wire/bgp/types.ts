@@ -205,10 +205,11 @@ export interface AfiSafi {
 export type Capability =
   /** 1: multiprotocol (RFC 4760). */
   | { code: 1; afi: number; reserved: number; safi: number }
-  /** 2: route refresh (RFC 2918); 70: enhanced route refresh (RFC 7313); 128: Cisco's pre-standard code. */
-  | { code: 2 | 70 | 128 }
-  /** 6: extended message (RFC 8654). */
-  | { code: 6 }
+  /**
+   * 2: route refresh (RFC 2918); 6: extended message (RFC 8654); 70: enhanced route refresh (RFC 7313);
+   * 128: Cisco's pre-standard route refresh. No value.
+   */
+  | { code: 2 | 6 | 70 | 128 }
   /** 9: BGP role (RFC 9234): 0 provider, 1 route server, 2 route server client, 3 customer, 4 peer. */
   | { code: 9; role: number }
   /** 64: graceful restart (RFC 4724): restart flags (4 bits), restart time (12 bits), per-family flags. */
@@ -260,6 +261,8 @@ export interface RouteRefreshMessage {
   afi: number;
   subtype: number;
   safi: number;
+  /** Bytes after the 4-byte body (ORF entries, RFC 5291), when present. */
+  data?: Uint8Array;
 }
 
 /** A message of a type this codec does not know, kept raw. */
