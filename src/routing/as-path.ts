@@ -1,6 +1,8 @@
 // AS paths as the routing layer sees them: segments structurally compatible with the BGP codec's
 // AsPathSegment (src/wire/bgp/types.ts), so a decoded UPDATE's asPath can be handed over unchanged.
 // Declared here read-only, so both the codec's mutable arrays and frozen test data fit.
+import { parseAsn } from '../lib/asn.js';
+import { FailsmallError } from '../lib/errors.js';
 
 /** AS_PATH segment types (RFC 4271, RFC 5065). */
 export const AS_SET = 1;
@@ -73,4 +75,73 @@ export function collapsePrepends(path: AsPath): AsPathSegment[] {
     else if (asns.length > 0) out.push({ type: AS_SEQUENCE, asns });
   }
   return out;
+}
+
+/**
+ * Parse an AS path as people write it, neighbour first: "64496 64497 {64498,64499}". Braces make an
+ * AS_SET, parentheses an AS_CONFED_SEQUENCE and square brackets an AS_CONFED_SET (bgpdump's and most
+ * routers' notation); ASNs may be asplain, asdot or AS-prefixed; commas inside sets are optional.
+ */
+export function parseAsPath(text: string): AsPathSegment[] {
+  const out: AsPathSegment[] = [];
+  const closers: Record<string, [string, AsPathSegmentType]> = {
+    '{': ['}', AS_SET],
+    '(': [')', AS_CONFED_SEQUENCE],
+    '[': [']', AS_CONFED_SET],
+  };
+  const asnAt = (token: string): number => {
+    try {
+      return parseAsn(token);
+    } catch (e) {
+      throw new FailsmallError('E_ASPATH_SYNTAX', `AS path "${text}": ${(e as Error).message}`, { text, token });
+    }
+  };
+  const tokens = text.match(/[{}()[\]]|[^\s,{}()[\]]+/g) ?? [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const group = closers[t];
+    if (group) {
+      const asns: number[] = [];
+      let j = i + 1;
+      while (j < tokens.length && tokens[j] !== group[0]) {
+        if (tokens[j]! in closers || /[})\]]/.test(tokens[j]!)) break;
+        asns.push(asnAt(tokens[j]!));
+        j++;
+      }
+      if (tokens[j] !== group[0]) {
+        throw new FailsmallError('E_ASPATH_SYNTAX', `AS path "${text}": "${t}" is not closed by "${group[0]}"`, {
+          text,
+        });
+      }
+      if (asns.length === 0)
+        throw new FailsmallError('E_ASPATH_SYNTAX', `AS path "${text}": empty "${t}${group[0]}"`, { text });
+      const prev = out[out.length - 1];
+      if (group[1] === AS_CONFED_SEQUENCE && prev?.type === AS_CONFED_SEQUENCE) (prev.asns as number[]).push(...asns);
+      else out.push({ type: group[1], asns });
+      i = j;
+      continue;
+    }
+    if (/[})\]]/.test(t)) throw new FailsmallError('E_ASPATH_SYNTAX', `AS path "${text}": unexpected "${t}"`, { text });
+    const a = asnAt(t);
+    const prev = out[out.length - 1];
+    if (prev?.type === AS_SEQUENCE) (prev.asns as number[]).push(a);
+    else out.push({ type: AS_SEQUENCE, asns: [a] });
+  }
+  return out;
+}
+
+/** The path in the notation parseAsPath reads: "64496 64497 {64498,64499}". */
+export function formatAsPath(path: AsPath): string {
+  return path
+    .map((s) => {
+      const a = s.asns.join(s.type === AS_SET || s.type === AS_CONFED_SET ? ',' : ' ');
+      return s.type === AS_SET
+        ? `{${a}}`
+        : s.type === AS_CONFED_SEQUENCE
+          ? `(${a})`
+          : s.type === AS_CONFED_SET
+            ? `[${a}]`
+            : a;
+    })
+    .join(' ');
 }
