@@ -1,0 +1,117 @@
+// The simulated fleet: in-process edge agents (src/edge) with in-memory speakers, behind an in-process
+// transport that behaves like a key-value bus (one current snapshot per location; an agent that was cut
+// off reads the current value when it comes back). Implements the rollout engine's Fleet port.
+import { type AgentStatus, EdgeAgent } from '../edge/agent.js';
+import { MemoryBindingTable, MemorySpeaker } from '../edge/memory-speaker.js';
+import type { LocationInfo, Snapshot } from '../snapshot/model.js';
+import type { SimLocation } from './topology.js';
+
+export interface SimAgent {
+  agent: EdgeAgent;
+  speaker: MemorySpeaker;
+  bindings: MemoryBindingTable;
+}
+
+export interface SimulatedFleetOptions {
+  locations: readonly SimLocation[];
+  clock: { now(): number };
+  controlPlaneTimeoutMs?: number;
+}
+
+export class SimulatedFleet {
+  private readonly locs: readonly LocationInfo[];
+  private readonly agents: SimAgent[] = [];
+  private readonly byLocation = new Map<string, SimAgent[]>();
+  /** The bus: the snapshot each location must run. */
+  private readonly current = new Map<string, Snapshot>();
+  private readonly cutOff = new Set<string>();
+  private readonly lastReport = new Map<string, AgentStatus>();
+  /** Every hand-over, for replays and tests: (time, location, snapshot). */
+  readonly deliveries: { at: number; location: string; snapshotId: string }[] = [];
+  deliveryLog = true;
+
+  constructor(private readonly o: SimulatedFleetOptions) {
+    this.locs = o.locations.map(({ id, region, tier }) => ({ id, region, tier }));
+    for (const l of o.locations) {
+      const list: SimAgent[] = [];
+      for (let n = 0; n < l.nodes; n++) {
+        const speaker = new MemorySpeaker();
+        const bindings = new MemoryBindingTable();
+        const agent = new EdgeAgent({
+          id: `${l.id}-${n + 1}`,
+          location: l.id,
+          node: `edge${n + 1}.${l.id}`,
+          speaker,
+          bindings,
+          clock: o.clock,
+          controlPlaneTimeoutMs: o.controlPlaneTimeoutMs,
+        });
+        const a = { agent, speaker, bindings };
+        list.push(a);
+        this.agents.push(a);
+      }
+      this.byLocation.set(l.id, list);
+    }
+  }
+
+  locations(): readonly LocationInfo[] {
+    return this.locs;
+  }
+
+  all(): readonly SimAgent[] {
+    return this.agents;
+  }
+
+  get(agentId: string): SimAgent {
+    const a = this.agents.find((x) => x.agent.id === agentId);
+    if (!a) throw new Error(`no agent ${agentId}`);
+    return a;
+  }
+
+  at(location: string): readonly SimAgent[] {
+    return this.byLocation.get(location) ?? [];
+  }
+
+  async deploy(snapshot: Snapshot, locations: readonly string[]): Promise<void> {
+    const at = this.o.clock.now();
+    for (const l of locations) {
+      this.current.set(l, snapshot);
+      if (this.deliveryLog) this.deliveries.push({ at, location: l, snapshotId: snapshot.id });
+      for (const a of this.byLocation.get(l) ?? []) {
+        if (!this.cutOff.has(a.agent.id)) await a.agent.receive(snapshot);
+      }
+    }
+  }
+
+  async reports(locations?: readonly string[]): Promise<readonly AgentStatus[]> {
+    const want = locations ? new Set(locations) : null;
+    const out: AgentStatus[] = [];
+    for (const a of this.agents) {
+      if (want && !want.has(a.agent.location)) continue;
+      if (!this.cutOff.has(a.agent.id)) this.lastReport.set(a.agent.id, await a.agent.report());
+      const r = this.lastReport.get(a.agent.id);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** Cuts agents off the control plane (they fail static) or brings them back (they catch up). */
+  async setReachable(agentIds: readonly string[], reachable: boolean): Promise<void> {
+    for (const id of agentIds) {
+      const a = this.get(id);
+      if (!reachable) {
+        this.cutOff.add(id);
+        continue;
+      }
+      this.cutOff.delete(id);
+      const s = this.current.get(a.agent.location);
+      if (s) await a.agent.receive(s);
+      else a.agent.contact();
+    }
+  }
+
+  /** Heartbeats from every reachable agent (the bus connection is alive). */
+  heartbeat(): void {
+    for (const a of this.agents) if (!this.cutOff.has(a.agent.id)) a.agent.contact();
+  }
+}

@@ -1,0 +1,757 @@
+// The rollout engine: a state machine over ports (Clock, Store, Fleet, Signals). Snapshots are proposed,
+// checked by the guard, and rolled out in stages with bake times and health gates. A failed gate halts
+// the rollout and rolls the touched locations back to the last good snapshot; "no data" and
+// "inconclusive" pause it and never pass. Operators pause, resume, promote, abort, approve, reset the
+// breaker and roll back. Everything happens in tick(): the driver (a timer, or a virtual clock) calls it.
+import { makeContent, seal } from '../snapshot/compile.js';
+import { withAccountFrom, withoutMark, withRestored } from '../snapshot/compose.js';
+import { diffSnapshots, type SnapshotDiff } from '../snapshot/diff.js';
+import { snapshotError } from '../snapshot/errors.js';
+import type { LocationInfo, Snapshot, SnapshotContent, SnapshotOrigin } from '../snapshot/model.js';
+import { type LocationView, viewFor } from '../snapshot/view.js';
+import { rolloutError } from './errors.js';
+import {
+  AppliedExactlyGate,
+  combine,
+  ExternalVerdictGate,
+  type GateContext,
+  type HealthGate,
+  PrefixCountGate,
+} from './gates.js';
+import {
+  admit,
+  DEFAULT_GUARD,
+  evaluateGuard,
+  type GuardConfig,
+  type GuardDecision,
+  initialGuardState,
+  reset,
+  trip,
+  validateGuardConfig,
+  windowLosses,
+} from './guard.js';
+import type { Clock, EngineState, Fleet, Rollout, RolloutStore, Signals, Stage } from './ports.js';
+import { DEFAULT_STAGES, fastStages, planStages, type StageSpec, validateStages } from './stages.js';
+
+export interface EnginePorts {
+  clock: Clock;
+  store: RolloutStore;
+  fleet: Fleet;
+  signals: Signals;
+}
+
+export interface EngineConfig {
+  stages?: readonly StageSpec[];
+  guard?: GuardConfig;
+  /** Default: applied-exactly, prefix-count and external verdicts. */
+  gates?: readonly HealthGate[];
+}
+
+/** One hand-over of a snapshot to locations, as the fleet saw it: what the property tests audit. */
+export interface DeployStep {
+  at: number;
+  rolloutId: string;
+  snapshotId: string;
+  locations: string[];
+  /** progressive/fast: a rollout stage; rollback: touched locations sent back to the last good snapshot. */
+  kind: 'progressive' | 'fast' | 'rollback';
+  withdrawals: number;
+  unbinds: number;
+  approvalId: string | null;
+}
+
+export interface ProposeOptions {
+  origin: SnapshotOrigin;
+  reason: string;
+  actor: string;
+}
+
+const TERMINAL = new Set(['completed', 'rolled-back', 'aborted', 'superseded']);
+const MAX_STEPS_PER_TICK = 64;
+
+export class RolloutEngine {
+  private state!: EngineState;
+  private rollouts = new Map<string, Rollout>();
+  private snapshots = new Map<string, Snapshot>();
+  private latest: Snapshot | null = null;
+  private readonly stages: readonly StageSpec[];
+  private readonly guardCfg: GuardConfig;
+  private readonly gates: readonly HealthGate[];
+  private readonly steps: DeployStep[] = [];
+  /** Serialises operations: ticks and operator commands never interleave. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly ports: EnginePorts,
+    config: EngineConfig,
+  ) {
+    this.stages = config.stages ?? DEFAULT_STAGES;
+    validateStages(this.stages);
+    this.guardCfg = config.guard ?? DEFAULT_GUARD;
+    validateGuardConfig(this.guardCfg);
+    this.gates = config.gates ?? [
+      new AppliedExactlyGate(),
+      new PrefixCountGate(),
+      new ExternalVerdictGate(ports.signals),
+    ];
+  }
+
+  static async open(ports: EnginePorts, config: EngineConfig = {}): Promise<RolloutEngine> {
+    const e = new RolloutEngine(ports, config);
+    e.state = (await ports.store.loadState()) ?? {
+      baselineId: null,
+      goodIds: [],
+      assigned: {},
+      guard: initialGuardState(),
+      nextRollout: 1,
+    };
+    for (const r of await ports.store.listRollouts()) e.rollouts.set(r.id, r);
+    const list = await ports.store.listSnapshots();
+    if (list[0]) e.latest = (await ports.store.getSnapshot(list[0].id)) ?? null;
+    return e;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private now(): number {
+    return this.ports.clock.now();
+  }
+
+  private topology(): readonly LocationInfo[] {
+    return this.ports.fleet.locations();
+  }
+
+  // ---- reading ------------------------------------------------------------------------------------
+
+  async snapshot(id: string): Promise<Snapshot> {
+    const hit = this.snapshots.get(id);
+    if (hit) return hit;
+    const s = await this.ports.store.getSnapshot(id);
+    if (!s) throw snapshotError('E_SNAPSHOT_NOT_FOUND', `no snapshot ${id}`, { ref: id });
+    this.snapshots.set(id, s);
+    return s;
+  }
+
+  /** A snapshot by number ("12" or "#12"), full id or unique id prefix (at least 6 hex characters). */
+  async resolveSnapshot(ref: string): Promise<Snapshot> {
+    const list = await this.ports.store.listSnapshots();
+    const m = /^#?(\d{1,9})$/.exec(ref.trim());
+    if (m) {
+      const hit = list.find((s) => s.number === Number(m[1]));
+      if (hit) return this.snapshot(hit.id);
+    } else if (/^[0-9a-f]{6,64}$/.test(ref)) {
+      const hits = list.filter((s) => s.id.startsWith(ref) || s.digest.startsWith(ref));
+      if (hits.length > 1 && !hits.every((h) => h.id === hits[0]?.id)) {
+        throw snapshotError('E_SNAPSHOT_AMBIGUOUS', `${ref} matches ${hits.length} snapshots`, { ref });
+      }
+      if (hits[0]) return this.snapshot(hits[0].id);
+    }
+    throw snapshotError(
+      'E_SNAPSHOT_NOT_FOUND',
+      `no snapshot matches ${JSON.stringify(ref)} (give a number, #number or id prefix)`,
+      { ref },
+    );
+  }
+
+  async baseline(): Promise<Snapshot | null> {
+    return this.state.baselineId ? this.snapshot(this.state.baselineId) : null;
+  }
+
+  latestSnapshot(): Snapshot | null {
+    return this.latest;
+  }
+
+  rollout(id: string): Rollout {
+    const r = this.rollouts.get(id);
+    if (!r) throw rolloutError('E_ROLLOUT_NOT_FOUND', `no rollout ${id}`, { id });
+    return r;
+  }
+
+  listRollouts(): Rollout[] {
+    return [...this.rollouts.values()].sort((a, b) => b.createdAt - a.createdAt || (b.id > a.id ? 1 : -1));
+  }
+
+  engineState(): Readonly<EngineState> {
+    return this.state;
+  }
+
+  deploySteps(): readonly DeployStep[] {
+    return this.steps;
+  }
+
+  guardConfig(): GuardConfig {
+    return this.guardCfg;
+  }
+
+  /** The snapshot each location was last handed. */
+  assigned(): Readonly<Record<string, string>> {
+    return this.state.assigned;
+  }
+
+  // ---- persistence --------------------------------------------------------------------------------
+
+  private async save(r?: Rollout): Promise<void> {
+    if (r) await this.ports.store.putRollout(r);
+    await this.ports.store.saveState(this.state);
+  }
+
+  private event(r: Rollout, event: string, detail: string): void {
+    r.events.push({ at: this.now(), event, detail });
+  }
+
+  private async audit(
+    actor: string,
+    action: string,
+    target: string,
+    reason: string,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    await this.ports.store.appendAudit({ at: this.now(), actor, action, target, reason, details });
+  }
+
+  // ---- proposing ----------------------------------------------------------------------------------
+
+  private async sealNew(content: SnapshotContent, origin: SnapshotOrigin, reason: string): Promise<Snapshot> {
+    const s = seal(content, {
+      number: (this.latest?.number ?? 0) + 1,
+      parent: this.latest?.id ?? null,
+      createdAt: new Date(this.now()).toISOString(),
+      origin,
+      reason,
+    });
+    await this.ports.store.putSnapshot(s);
+    this.snapshots.set(s.id, s);
+    this.latest = s;
+    return s;
+  }
+
+  /**
+   * Seals `content` as the next snapshot and queues a rollout of it. The guard judges the whole change
+   * against the last good snapshot at once: over a limit, the rollout is held and the breaker trips.
+   */
+  propose(content: SnapshotContent, opts: ProposeOptions): Promise<{ snapshot: Snapshot; rollout: Rollout }> {
+    return this.serial(() => this.proposeNow(content, opts));
+  }
+
+  private async proposeNow(
+    content: SnapshotContent,
+    opts: ProposeOptions,
+  ): Promise<{ snapshot: Snapshot; rollout: Rollout }> {
+    const snapshot = await this.sealNew(content, opts.origin, opts.reason);
+    const baseline = await this.baseline();
+    const diff = diffSnapshots(baseline, snapshot, this.topology());
+    const now = this.now();
+    const r: Rollout = {
+      id: `r${this.state.nextRollout++}`,
+      snapshotId: snapshot.id,
+      snapshotNumber: snapshot.number,
+      kind: diff.restoringOnly ? 'fast' : 'progressive',
+      status: 'queued',
+      baselineId: this.state.baselineId,
+      stages: [],
+      stageIndex: 0,
+      pause: null,
+      touched: [],
+      guard: null,
+      approval: null,
+      halt: null,
+      gates: [],
+      events: [],
+      createdAt: now,
+      createdBy: opts.actor,
+      reason: opts.reason,
+    };
+    this.event(
+      r,
+      'proposed',
+      `snapshot #${snapshot.number}: ${diff.totals.withdraw} withdraw, ${diff.totals.announce} announce, ${diff.totals.modify} modify, ${diff.totals.unbind} unbind, ${diff.totals.bind} bind`,
+    );
+    // Only the newest desired state matters: it supersedes older pending compiles (never rollbacks or restores).
+    if (opts.origin === 'compile') {
+      for (const old of this.rollouts.values()) {
+        if (
+          (old.status === 'queued' || old.status === 'held') &&
+          this.snapshots.get(old.snapshotId)?.origin === 'compile'
+        ) {
+          old.status = 'superseded';
+          this.event(old, 'superseded', `by ${r.id} (snapshot #${snapshot.number})`);
+          await this.ports.store.putRollout(old);
+        }
+      }
+    }
+    this.rollouts.set(r.id, r);
+    const decision = evaluateGuard(diff, this.state.guard, this.guardCfg, now, snapshot.withdrawAll !== null);
+    r.guard = decision;
+    if (decision.verdict === 'hold') await this.hold(r, decision);
+    await this.save(r);
+    return { snapshot, rollout: r };
+  }
+
+  private async hold(r: Rollout, d: GuardDecision): Promise<void> {
+    r.status = 'held';
+    this.event(r, 'held', d.summary);
+    const wasTripped = this.state.guard.breaker.tripped;
+    this.state.guard = trip(this.state.guard, `${r.id}: ${d.summary}`, this.now());
+    if (wasTripped) return;
+    await this.audit('guard', 'breaker.trip', r.id, d.summary, { violations: d.violations });
+    // Destructive work in flight stops now, and (by default) what the window already took is put back.
+    const active = this.active();
+    if (active && active.kind === 'progressive' && active.approval === null) {
+      await this.haltAndRollback(active, `circuit breaker tripped by ${r.id}`);
+    }
+    if (this.guardCfg.onTrip === 'restore-window') await this.restoreWindow(r.id);
+  }
+
+  private async restoreWindow(cause: string): Promise<void> {
+    const base = await this.baseline();
+    if (!base) return;
+    const lost = windowLosses(this.state.guard, this.guardCfg, this.now());
+    const content = withRestored(base, lost.announcements, lost.bindings);
+    if (content.announcements.length === base.announcements.length && content.bindings.length === base.bindings.length)
+      return;
+    const s = await this.sealNew(content, 'restore', `breaker tripped (${cause}): put back what the window withdrew`);
+    const r = this.newRollout(s, 'fast', 'guard', s.reason);
+    r.guard = {
+      verdict: 'allow',
+      restoringOnly: true,
+      withdrawals: 0,
+      unbinds: 0,
+      violations: [],
+      summary: 'restoring only: never blocked',
+    };
+    this.event(
+      r,
+      'proposed',
+      `restore ${content.announcements.length - base.announcements.length} announcements, ${content.bindings.length - base.bindings.length} bindings`,
+    );
+    this.rollouts.set(r.id, r);
+    await this.save(r);
+  }
+
+  private newRollout(s: Snapshot, kind: Rollout['kind'], actor: string, reason: string): Rollout {
+    return {
+      id: `r${this.state.nextRollout++}`,
+      snapshotId: s.id,
+      snapshotNumber: s.number,
+      kind,
+      status: 'queued',
+      baselineId: this.state.baselineId,
+      stages: [],
+      stageIndex: 0,
+      pause: null,
+      touched: [],
+      guard: null,
+      approval: null,
+      halt: null,
+      gates: [],
+      events: [],
+      createdAt: this.now(),
+      createdBy: actor,
+      reason,
+    };
+  }
+
+  // ---- the state machine --------------------------------------------------------------------------
+
+  private active(): Rollout | undefined {
+    for (const r of this.rollouts.values()) if (r.status === 'running' || r.status === 'paused') return r;
+    return undefined;
+  }
+
+  private nextQueued(): Rollout | undefined {
+    let best: Rollout | undefined;
+    for (const r of this.rollouts.values()) {
+      if (r.status !== 'queued') continue;
+      // Restoring (fast) rollouts go first; then first come, first served.
+      if (
+        !best ||
+        (r.kind === 'fast' && best.kind !== 'fast') ||
+        (r.kind === best.kind && r.createdAt < best.createdAt)
+      )
+        best = r;
+    }
+    return best;
+  }
+
+  /** Advances every rollout as far as the clock and the gates allow. */
+  tick(): Promise<void> {
+    return this.serial(async () => {
+      for (let i = 0; i < MAX_STEPS_PER_TICK; i++) if (!(await this.step())) break;
+    });
+  }
+
+  private async step(): Promise<boolean> {
+    const active = this.active();
+    const next = this.nextQueued();
+    if (active && next?.kind === 'fast' && active.kind === 'progressive') {
+      // A restore does not wait behind a bake: it covers every location the progressive one touched.
+      active.status = 'superseded';
+      this.event(active, 'superseded', `by restoring rollout ${next.id}`);
+      await this.save(active);
+      return this.activate(next);
+    }
+    if (active) return this.advance(active);
+    if (next) return this.activate(next);
+    return false;
+  }
+
+  private async activate(r: Rollout): Promise<boolean> {
+    const snapshot = await this.snapshot(r.snapshotId);
+    const baseline = await this.baseline();
+    const diff = diffSnapshots(baseline, snapshot, this.topology());
+    const now = this.now();
+    if (r.approval === null) {
+      const d = evaluateGuard(diff, this.state.guard, this.guardCfg, now, snapshot.withdrawAll !== null);
+      r.guard = d;
+      if (d.verdict === 'hold') {
+        await this.hold(r, d);
+        await this.save(r);
+        return true;
+      }
+    }
+    this.state.guard = admit(this.state.guard, this.guardCfg, diff, r.id, now, r.approval?.id ?? null);
+    r.kind = diff.restoringOnly ? 'fast' : 'progressive';
+    r.stages = r.kind === 'fast' ? fastStages(this.topology()) : planStages(this.topology(), this.stages);
+    r.baselineId = this.state.baselineId;
+    r.status = 'running';
+    this.event(r, 'started', `${r.kind}: ${r.stages.map((s) => `${s.name} (${s.locations.length})`).join(' → ')}`);
+    await this.save(r);
+    return true;
+  }
+
+  private async advance(r: Rollout): Promise<boolean> {
+    const stage = r.stages[r.stageIndex] as Stage;
+    const now = this.now();
+    if (stage.deployedAt === null) {
+      if (r.status === 'paused') return false;
+      if (this.state.guard.breaker.tripped && r.kind === 'progressive' && r.approval === null) {
+        await this.haltAndRollback(r, `circuit breaker tripped: ${this.state.guard.breaker.reason}`);
+        return true;
+      }
+      await this.deploy(r, stage.locations, r.kind);
+      stage.deployedAt = now;
+      r.touched = [...new Set([...r.touched, ...stage.locations])];
+      this.event(r, 'deployed', `stage ${stage.name}: ${stage.locations.length} locations`);
+      await this.save(r);
+      return true;
+    }
+    const results = await this.evaluate(r, stage.deployedAt);
+    r.gates = results.map((x) => ({ ...x, at: now }));
+    const worst = combine(results);
+    if (worst === 'fail') {
+      const reason = results
+        .filter((x) => x.status === 'fail')
+        .map((x) => `${x.gate}: ${x.reason}`)
+        .join('; ');
+      this.state.guard = trip(this.state.guard, `${r.id} failed a health gate`, now);
+      await this.audit('engine', 'breaker.trip', r.id, reason);
+      await this.haltAndRollback(r, `health gate failed: ${reason}`);
+      return true;
+    }
+    if (r.status === 'paused') {
+      if (r.pause?.by === 'signals' && worst === 'pass') {
+        r.status = 'running';
+        this.event(r, 'resumed', 'health signals pass again');
+        r.pause = null;
+        await this.save(r);
+        return true;
+      }
+      await this.save(r);
+      return false;
+    }
+    if (now - stage.deployedAt < stage.bakeMs) return false;
+    if (worst !== 'pass') {
+      const reason = results
+        .filter((x) => x.status !== 'pass')
+        .map((x) => `${x.gate} ${x.status}: ${x.reason}`)
+        .join('; ');
+      r.status = 'paused';
+      r.pause = { by: 'signals', reason, at: now };
+      this.event(r, 'paused', reason);
+      await this.save(r);
+      return true;
+    }
+    await this.passStage(r, stage, 'gates pass');
+    return true;
+  }
+
+  private async passStage(r: Rollout, stage: Stage, why: string): Promise<void> {
+    stage.passedAt = this.now();
+    this.event(r, 'stage-passed', `${stage.name}: ${why}`);
+    if (r.stageIndex === r.stages.length - 1) {
+      r.status = 'completed';
+      this.state.baselineId = r.snapshotId;
+      if (!this.state.goodIds.includes(r.snapshotId)) this.state.goodIds.push(r.snapshotId);
+      this.event(r, 'completed', `snapshot #${r.snapshotNumber} is the last good snapshot`);
+    } else {
+      r.stageIndex++;
+    }
+    await this.save(r);
+  }
+
+  private async evaluate(r: Rollout, stageDeployedAt: number) {
+    const snapshot = await this.snapshot(r.snapshotId);
+    const baseline = r.baselineId ? await this.snapshot(r.baselineId) : null;
+    const views = new Map<string, LocationView>();
+    const prevViews = new Map<string, LocationView>();
+    const ctx: GateContext = {
+      rollout: r,
+      snapshot,
+      baseline,
+      touched: r.touched,
+      stageDeployedAt,
+      reports: await this.ports.fleet.reports(r.touched),
+      expected: (loc) => {
+        let v = views.get(loc);
+        if (!v) {
+          v = viewFor(snapshot, loc);
+          views.set(loc, v);
+        }
+        return v;
+      },
+      previous: (loc) => {
+        if (!baseline) return null;
+        let v = prevViews.get(loc);
+        if (!v) {
+          v = viewFor(baseline, loc);
+          prevViews.set(loc, v);
+        }
+        return v;
+      },
+      now: this.now(),
+    };
+    const out = [];
+    for (const g of this.gates) out.push(await g.evaluate(ctx));
+    return out;
+  }
+
+  private async deploy(r: Rollout, locations: readonly string[], kind: DeployStep['kind']): Promise<void> {
+    const snapshot = await this.snapshot(kind === 'rollback' ? (r.baselineId as string) : r.snapshotId);
+    // What the step changes at those locations, for the audit trail (grouped by what each location runs).
+    const groups = new Map<string, string[]>();
+    for (const l of locations) {
+      const cur = this.state.assigned[l] ?? '';
+      const g = groups.get(cur) ?? [];
+      g.push(l);
+      groups.set(cur, g);
+    }
+    let withdrawals = 0;
+    let unbinds = 0;
+    for (const [from, locs] of groups) {
+      if (from === snapshot.id) continue;
+      const before = from ? await this.snapshot(from) : null;
+      const d: SnapshotDiff = diffSnapshots(before, snapshot, this.topology(), new Set(locs));
+      withdrawals += d.totals.withdraw;
+      unbinds += d.totals.unbind;
+    }
+    this.steps.push({
+      at: this.now(),
+      rolloutId: r.id,
+      snapshotId: snapshot.id,
+      locations: [...locations],
+      kind,
+      withdrawals,
+      unbinds,
+      approvalId: r.approval?.id ?? null,
+    });
+    await this.ports.fleet.deploy(snapshot, locations);
+    for (const l of locations) this.state.assigned[l] = snapshot.id;
+  }
+
+  private async haltAndRollback(r: Rollout, reason: string): Promise<void> {
+    r.halt = { at: this.now(), reason };
+    this.event(r, 'halted', reason);
+    if (r.baselineId && r.touched.length) {
+      await this.deploy(r, r.touched, 'rollback');
+      r.status = 'rolled-back';
+      this.event(r, 'rolled-back', `${r.touched.length} touched locations back on the last good snapshot`);
+    } else {
+      r.status = r.touched.length ? 'aborted' : 'rolled-back';
+      if (r.touched.length)
+        this.event(r, 'aborted', 'no good snapshot to return to: touched locations keep what they run (fail static)');
+    }
+    await this.save(r);
+  }
+
+  // ---- operators ----------------------------------------------------------------------------------
+
+  private need(reason: string, what: string): void {
+    if (reason.trim() === '')
+      throw rolloutError('E_ROLLOUT_REASON_REQUIRED', `${what} needs a reason for the audit log`);
+  }
+
+  private expect(r: Rollout, ok: readonly Rollout['status'][], op: string): void {
+    if (!ok.includes(r.status))
+      throw rolloutError('E_ROLLOUT_STATE', `cannot ${op} rollout ${r.id}: it is ${r.status}`, {
+        id: r.id,
+        status: r.status,
+      });
+  }
+
+  pause(id: string, actor: string, reason = ''): Promise<Rollout> {
+    return this.serial(async () => {
+      const r = this.rollout(id);
+      this.expect(r, ['running', 'queued'], 'pause');
+      if (r.status === 'queued')
+        throw rolloutError('E_ROLLOUT_STATE', `rollout ${id} has not started; abort it instead`);
+      r.status = 'paused';
+      r.pause = { by: 'operator', reason: reason || 'paused by operator', at: this.now() };
+      this.event(r, 'paused', `${actor}: ${r.pause.reason}`);
+      await this.audit(actor, 'rollout.pause', id, reason);
+      await this.save(r);
+      return r;
+    });
+  }
+
+  resume(id: string, actor: string, reason = ''): Promise<Rollout> {
+    return this.serial(async () => {
+      const r = this.rollout(id);
+      this.expect(r, ['paused'], 'resume');
+      r.status = 'running';
+      r.pause = null;
+      this.event(r, 'resumed', `${actor}${reason ? `: ${reason}` : ''}`);
+      await this.audit(actor, 'rollout.resume', id, reason);
+      await this.save(r);
+      return r;
+    });
+  }
+
+  /** Ends the current stage's bake now (the gates must not be failing); the next tick deploys the next stage. */
+  promote(id: string, actor: string, reason: string): Promise<Rollout> {
+    return this.serial(async () => {
+      this.need(reason, 'promote');
+      const r = this.rollout(id);
+      this.expect(r, ['running', 'paused'], 'promote');
+      const stage = r.stages[r.stageIndex] as Stage;
+      if (stage.deployedAt === null)
+        throw rolloutError('E_ROLLOUT_STATE', `stage ${stage.name} of ${id} is not deployed yet`);
+      const results = await this.evaluate(r, stage.deployedAt);
+      if (combine(results) === 'fail')
+        throw rolloutError('E_ROLLOUT_STATE', `cannot promote ${id}: a health gate fails`, { gates: results });
+      r.status = 'running';
+      r.pause = null;
+      await this.audit(actor, 'rollout.promote', id, reason, { stage: stage.name, gates: results });
+      await this.passStage(r, stage, `promoted by ${actor}: ${reason}`);
+      return r;
+    });
+  }
+
+  /** Stops a rollout; touched locations go back to the last good snapshot. */
+  abort(id: string, actor: string, reason: string): Promise<Rollout> {
+    return this.serial(async () => {
+      this.need(reason, 'abort');
+      const r = this.rollout(id);
+      if (TERMINAL.has(r.status)) throw rolloutError('E_ROLLOUT_STATE', `rollout ${id} is already ${r.status}`);
+      await this.audit(actor, 'rollout.abort', id, reason);
+      if (r.touched.length) {
+        await this.haltAndRollback(r, `aborted by ${actor}: ${reason}`);
+        r.status = 'aborted';
+      } else {
+        r.status = 'aborted';
+        this.event(r, 'aborted', `${actor}: ${reason}`);
+      }
+      await this.save(r);
+      return r;
+    });
+  }
+
+  /** Lets a held rollout deploy despite the limits it exceeds (and a tripped breaker). Audited. */
+  approve(id: string, actor: string, reason: string): Promise<Rollout> {
+    return this.serial(async () => {
+      this.need(reason, 'approve');
+      const r = this.rollout(id);
+      this.expect(r, ['held'], 'approve');
+      const approval = { id: `a-${id}-${this.now()}`, by: actor, reason, at: this.now() };
+      const s = await this.snapshot(r.snapshotId);
+      const baseline = await this.baseline();
+      const d = diffSnapshots(baseline, s, this.topology());
+      if (d.emptiedLocations.length > 0 && s.withdrawAll === null) {
+        // The agents refuse an unmarked withdraw-all: the approval produces a marked copy of the snapshot.
+        const marked = await this.sealNew(
+          {
+            announcements: s.announcements,
+            bindings: s.bindings,
+            withdrawAll: { approvalId: approval.id, approvedBy: actor, reason },
+          },
+          'approval',
+          `withdraw-all approved by ${actor}: ${reason}`,
+        );
+        r.snapshotId = marked.id;
+        r.snapshotNumber = marked.number;
+      }
+      r.approval = approval;
+      r.status = 'queued';
+      this.event(r, 'approved', `${actor}: ${reason}`);
+      await this.audit(actor, 'rollout.approve', id, reason, { violations: r.guard?.violations ?? [] });
+      await this.save(r);
+      return r;
+    });
+  }
+
+  resetBreaker(actor: string, reason: string): Promise<void> {
+    return this.serial(async () => {
+      this.need(reason, 'reset-breaker');
+      const was = this.state.guard.breaker;
+      this.state.guard = reset(this.state.guard);
+      await this.audit(actor, 'breaker.reset', 'breaker', reason, {
+        tripped_since: was.since,
+        tripped_reason: was.reason,
+      });
+      await this.save();
+    });
+  }
+
+  /**
+   * Rolls the network (or one account) back to `to`: a new snapshot made of `to` (or of the last good
+   * snapshot with the account's slice taken from `to`). Restoring changes go out at once on the fast
+   * path; anything destructive in it follows as a progressive rollout through the guard.
+   */
+  rollback(opts: {
+    to: string;
+    account?: string;
+    actor: string;
+    reason: string;
+  }): Promise<{ snapshot: Snapshot; rollouts: Rollout[] }> {
+    return this.serial(async () => {
+      this.need(opts.reason, 'rollback');
+      const target = await this.resolveSnapshot(opts.to);
+      const base = await this.baseline();
+      if (!base) throw rolloutError('E_ROLLOUT_NO_BASELINE', 'nothing has been deployed yet');
+      const content = opts.account
+        ? withAccountFrom(base, target, opts.account)
+        : withoutMark(makeContent(target.announcements, target.bindings, null));
+      const what = opts.account ? `account ${opts.account} to #${target.number}` : `network to #${target.number}`;
+      await this.audit(opts.actor, opts.account ? 'rollback.account' : 'rollback.global', target.id, opts.reason, {
+        account: opts.account ?? null,
+      });
+      const origin: SnapshotOrigin = opts.account ? 'account-rollback' : 'rollback';
+      const diff = diffSnapshots(base, content, this.topology());
+      const rollouts: Rollout[] = [];
+      if (!diff.restoringOnly) {
+        const restoring = withRestored(base, content.announcements, content.bindings);
+        if (
+          restoring.announcements.length !== base.announcements.length ||
+          restoring.bindings.length !== base.bindings.length
+        ) {
+          const first = await this.proposeNow(restoring, {
+            origin,
+            reason: `rollback ${what}, restoring part: ${opts.reason}`,
+            actor: opts.actor,
+          });
+          rollouts.push(first.rollout);
+        }
+      }
+      const full = await this.proposeNow(content, {
+        origin,
+        reason: `rollback ${what}: ${opts.reason}`,
+        actor: opts.actor,
+      });
+      rollouts.push(full.rollout);
+      return { snapshot: full.snapshot, rollouts };
+    });
+  }
+}

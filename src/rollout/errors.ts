@@ -1,0 +1,26 @@
+// Stable error codes of the guard and the rollout engine. The HTTP adapter maps them to statuses.
+import { type ErrorCodeTable, FailsmallError } from '../lib/errors.js';
+
+export const ROLLOUT_ERROR_CODES = {
+  E_ROLLOUT_NOT_FOUND: 'No rollout has this id.',
+  E_ROLLOUT_STATE: 'The operation does not apply to the rollout in its current state; the message names the state.',
+  E_ROLLOUT_REASON_REQUIRED:
+    'Approvals, breaker resets, aborts and rollbacks need a non-empty reason for the audit log.',
+  E_ROLLOUT_NO_BASELINE: 'Nothing has been deployed yet, so there is nothing to roll back from.',
+  E_ROLLOUT_CONFIG:
+    'The rollout or guard configuration is invalid (stages, fractions, bake times, limits); the message names the field.',
+  E_GUARD_HELD:
+    "The change exceeds a guard limit and is held for an operator's approval; details list each violated limit.",
+  E_GUARD_TRIPPED: 'The circuit breaker is tripped: destructive deployments are blocked until an operator resets it.',
+  E_GUARD_NOT_TRIPPED: 'The circuit breaker is not tripped; there is nothing to reset.',
+} as const satisfies ErrorCodeTable;
+
+export type RolloutErrorCode = keyof typeof ROLLOUT_ERROR_CODES;
+
+export function rolloutError(
+  code: RolloutErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): FailsmallError {
+  return new FailsmallError(code, message, details);
+}

@@ -1,0 +1,100 @@
+// In-memory implementations of the engine's ports: the store the simulated fleet, the demo and tests
+// use, a virtual clock, and the board external verdicts are published on.
+import type { Snapshot } from '../snapshot/model.js';
+import type {
+  AuditRecord,
+  Clock,
+  EngineState,
+  ExternalVerdict,
+  Rollout,
+  RolloutStore,
+  Signals,
+  SnapshotSummary,
+} from './ports.js';
+
+export class MemoryRolloutStore implements RolloutStore {
+  private snapshots = new Map<string, Snapshot>();
+  private order: string[] = [];
+  private rollouts = new Map<string, Rollout>();
+  private audit: AuditRecord[] = [];
+  private state: EngineState | undefined;
+
+  async putSnapshot(s: Snapshot): Promise<void> {
+    if (!this.snapshots.has(s.id)) this.order.push(s.id);
+    this.snapshots.set(s.id, s);
+  }
+  async getSnapshot(id: string): Promise<Snapshot | undefined> {
+    return this.snapshots.get(id);
+  }
+  async listSnapshots(): Promise<SnapshotSummary[]> {
+    const out: SnapshotSummary[] = [];
+    for (let i = this.order.length - 1; i >= 0; i--) {
+      const s = this.snapshots.get(this.order[i] as string) as Snapshot;
+      out.push({
+        id: s.id,
+        number: s.number,
+        parent: s.parent,
+        digest: s.digest,
+        createdAt: s.createdAt,
+        origin: s.origin,
+        reason: s.reason,
+        announcements: s.announcements.length,
+        bindings: s.bindings.length,
+      });
+    }
+    return out;
+  }
+  async putRollout(r: Rollout): Promise<void> {
+    this.rollouts.set(r.id, structuredClone(r));
+  }
+  async getRollout(id: string): Promise<Rollout | undefined> {
+    const r = this.rollouts.get(id);
+    return r && structuredClone(r);
+  }
+  async listRollouts(): Promise<Rollout[]> {
+    return [...this.rollouts.values()].reverse().map((r) => structuredClone(r));
+  }
+  async appendAudit(a: AuditRecord): Promise<void> {
+    this.audit.push(structuredClone(a));
+  }
+  async listAudit(): Promise<AuditRecord[]> {
+    return structuredClone(this.audit);
+  }
+  async loadState(): Promise<EngineState | undefined> {
+    return this.state && structuredClone(this.state);
+  }
+  async saveState(s: EngineState): Promise<void> {
+    this.state = structuredClone(s);
+  }
+}
+
+/** A clock that moves only when told to: simulations run fast and report simulated times. */
+export class VirtualClock implements Clock {
+  constructor(private t: number) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): number {
+    if (!(ms >= 0)) throw new RangeError(`cannot move time by ${ms} ms`);
+    this.t += ms;
+    return this.t;
+  }
+  set(t: number): void {
+    if (t < this.t) throw new RangeError('time does not go back');
+    this.t = t;
+  }
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Where monitors, canary analysis and operators publish verdicts for the engine to read. */
+export class VerdictBoard implements Signals {
+  private list: ExternalVerdict[] = [];
+  verdicts(since: number): readonly ExternalVerdict[] {
+    return this.list.filter((v) => v.at >= since);
+  }
+  publish(v: ExternalVerdict): void {
+    this.list.push({ ...v });
+    if (this.list.length > 10_000) this.list.splice(0, this.list.length - 10_000);
+  }
+}

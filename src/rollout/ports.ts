@@ -1,0 +1,168 @@
+// The rollout engine's ports: time, storage, the fleet of edge agents and health signals. The engine is a
+// pure state machine over these; src/fleet (simulated fleet), src/store and src/bin supply implementations.
+import type { LocationInfo, Snapshot } from '../snapshot/model.js';
+import type { GuardDecision, GuardState } from './guard.js';
+
+export interface Clock {
+  /** Milliseconds since the epoch (virtual in simulations and tests). */
+  now(): number;
+}
+
+/** What one edge agent says about itself. */
+export interface AgentReport {
+  agentId: string;
+  location: string;
+  node: string;
+  /** Id of the snapshot the agent applied last, or null before the first one. */
+  appliedSnapshot: string | null;
+  /** Set digest and size of what its BGP speaker actually announces (read back from the speaker). */
+  announceDigest: string | null;
+  announceCount: number;
+  bindingDigest: string | null;
+  bindingCount: number;
+  /**
+   * ok: applied and in sync; fail-static: lost the control plane, keeps its last snapshot; refused: it
+   * rejected the last snapshot (e.g. withdraw-all without a mark); error: the speaker failed to apply.
+   */
+  state: 'ok' | 'fail-static' | 'refused' | 'error';
+  detail: string | null;
+  /** When the agent produced this report (ms). */
+  reportedAt: number;
+}
+
+export interface Fleet {
+  locations(): readonly LocationInfo[];
+  /** Makes `snapshot` the one the agents of `locations` must run. Resolves once it is handed over. */
+  deploy(snapshot: Snapshot, locations: readonly string[]): Promise<void>;
+  /** The latest report of every agent (of the given locations). */
+  reports(locations?: readonly string[]): Promise<readonly AgentReport[]>;
+}
+
+export type VerdictStatus = 'pass' | 'fail' | 'no-data' | 'inconclusive';
+
+/** A health verdict from outside the engine: canary analysis, BGP visibility, probes, customer health. */
+export interface ExternalVerdict {
+  source: string;
+  /** Rollout it judges, or null for "whatever is deployed at `location`". */
+  rolloutId: string | null;
+  location: string | null;
+  status: VerdictStatus;
+  reason: string;
+  at: number;
+}
+
+export interface Signals {
+  /** Verdicts received at or after `since`. */
+  verdicts(since: number): readonly ExternalVerdict[];
+  publish(v: ExternalVerdict): void;
+}
+
+export type RolloutStatus =
+  | 'queued'
+  | 'held'
+  | 'running'
+  | 'paused'
+  | 'completed'
+  | 'rolled-back'
+  | 'aborted'
+  | 'superseded';
+
+export interface Stage {
+  name: string;
+  /** Locations this stage adds (the rollout covers every earlier stage's locations too). */
+  locations: string[];
+  bakeMs: number;
+  deployedAt: number | null;
+  passedAt: number | null;
+}
+
+export interface GateResult {
+  gate: string;
+  status: VerdictStatus;
+  reason: string;
+  at: number;
+}
+
+export interface RolloutEvent {
+  at: number;
+  event: string;
+  detail: string;
+}
+
+export interface Approval {
+  id: string;
+  by: string;
+  reason: string;
+  at: number;
+}
+
+export interface Rollout {
+  id: string;
+  snapshotId: string;
+  snapshotNumber: number;
+  /** progressive: staged with bake times and gates; fast: restoring changes, everywhere at once. */
+  kind: 'progressive' | 'fast';
+  status: RolloutStatus;
+  /** The last good snapshot when the rollout started: what a halt returns touched locations to. */
+  baselineId: string | null;
+  stages: Stage[];
+  stageIndex: number;
+  pause: { by: 'operator' | 'signals'; reason: string; at: number } | null;
+  touched: string[];
+  guard: GuardDecision | null;
+  approval: Approval | null;
+  halt: { at: number; reason: string } | null;
+  gates: GateResult[];
+  events: RolloutEvent[];
+  createdAt: number;
+  createdBy: string;
+  reason: string;
+}
+
+export interface AuditRecord {
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string;
+  details: Record<string, unknown>;
+}
+
+/** Persisted engine state besides snapshots and rollouts. */
+export interface EngineState {
+  /** The last snapshot every location completed (the last good one), or null. */
+  baselineId: string | null;
+  /** Snapshots that completed a rollout: rollback targets that are known good. */
+  goodIds: string[];
+  /** What the engine last handed each location. */
+  assigned: Record<string, string>;
+  guard: GuardState;
+  nextRollout: number;
+}
+
+export interface SnapshotSummary {
+  id: string;
+  number: number;
+  parent: string | null;
+  digest: string;
+  createdAt: string;
+  origin: Snapshot['origin'];
+  reason: string;
+  announcements: number;
+  bindings: number;
+}
+
+export interface RolloutStore {
+  putSnapshot(s: Snapshot): Promise<void>;
+  getSnapshot(id: string): Promise<Snapshot | undefined>;
+  /** Newest first. */
+  listSnapshots(): Promise<SnapshotSummary[]>;
+  putRollout(r: Rollout): Promise<void>;
+  getRollout(id: string): Promise<Rollout | undefined>;
+  /** Newest first. */
+  listRollouts(): Promise<Rollout[]>;
+  appendAudit(a: AuditRecord): Promise<void>;
+  listAudit(): Promise<AuditRecord[]>;
+  loadState(): Promise<EngineState | undefined>;
+  saveState(s: EngineState): Promise<void>;
+}
