@@ -21,7 +21,6 @@ function decode(hex: string, ctx = ctx4) {
 }
 
 const ORIGIN = '400101 00';
-const AS_PATH_4 = '400206 0201 0000fde8';
 const NEXT_HOP = '400304 c0000201';
 
 describe('decodePathAttributes', () => {
