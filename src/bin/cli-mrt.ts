@@ -1,0 +1,157 @@
+// `failsmall mrt dump` and `failsmall mrt stats`: the I/O around src/wire/mrt. Files are read in large
+// chunks and decompressed as streams (gzip with node:zlib, bzip2 with the pure-JS unbzip2-stream), so a
+// dump of any size is read in constant memory; text goes to stdout in ~64 KB synchronous writes.
+import { closeSync, createReadStream, openSync, readSync, statSync, writeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { Command } from 'commander';
+import { FailsmallError } from '../lib/errors.js';
+import { BgpdumpFormatter } from '../wire/mrt/bgpdump-format.js';
+import { type MrtDamage, type MrtSink, MrtStreamReader } from '../wire/mrt/reader.js';
+import type { MrtStats } from '../wire/mrt/stats.js';
+
+// unbzip2-stream, cli-progress and the stats (which pull in the BGP codec) load on demand: `mrt dump` of a
+// gzip file starts faster without them.
+
+const READ_CHUNK = 1 << 20;
+
+/** What kind of compression the file starts with. */
+function sniff(path: string): 'gzip' | 'bzip2' | 'none' {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new FailsmallError('E_MRT_FILE', `cannot open ${path}: ${(e as Error).message}`, { path });
+  }
+  const head = new Uint8Array(3);
+  const n = readSync(fd, head, 0, 3, 0);
+  closeSync(fd);
+  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (n >= 3 && head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
+  return 'none';
+}
+
+/** The decompressed bytes of an MRT file, as a stream of chunks. `progress` sees compressed bytes read. */
+export async function openDump(path: string, progress?: (bytes: number) => void): Promise<Readable> {
+  const kind = sniff(path);
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
+  if (progress) raw.on('data', (c) => progress((c as Buffer).length));
+  if (kind === 'none') return raw;
+  const dec =
+    kind === 'gzip'
+      ? createGunzip({ chunkSize: 1 << 18 })
+      : ((await import('unbzip2-stream')).default() as unknown as Readable);
+  raw.on('error', (e) => dec.destroy(e));
+  return raw.pipe(dec as unknown as NodeJS.WritableStream) as unknown as Readable;
+}
+
+/** Feed a whole dump through `sink`; resolves when the input ends. */
+export async function readDump(path: string, sink: MrtSink, progress?: (bytes: number) => void): Promise<void> {
+  const reader = new MrtStreamReader();
+  const stream = await openDump(path, progress);
+  try {
+    for await (const chunk of stream) reader.push(chunk as Uint8Array, sink);
+  } catch (e) {
+    if (e instanceof FailsmallError) throw e;
+    sink.damage({
+      offset: reader.position,
+      code: 'E_MRT_DECOMPRESS',
+      message: `input stream failed after ${reader.position} bytes: ${(e as Error).message}`,
+    });
+  }
+  reader.end(sink);
+}
+
+/** Synchronous write of all of `chunk` to a file descriptor, waiting out EAGAIN on non-blocking pipes. */
+function writeAll(fd: number, chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) {
+    try {
+      off += writeSync(fd, chunk, off, chunk.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
+  }
+}
+
+function describeDamage(d: MrtDamage): string {
+  return `offset ${d.offset}: ${d.code} ${d.message}`;
+}
+
+export async function dumpCommand(
+  file: string,
+  o: { human: boolean; verbose: boolean },
+  out: (chunk: Uint8Array) => void = (c) => writeAll(1, c),
+): Promise<number> {
+  const warn = o.verbose
+    ? (offset: number, msg: string) => process.stderr.write(`offset ${offset}: ${msg}\n`)
+    : undefined;
+  const fmt = new BgpdumpFormatter(out, { human: o.human, warn });
+  let damaged = 0;
+  await readDump(file, {
+    record: (r) => fmt.record(r),
+    damage: (d) => {
+      damaged++;
+      fmt.flush();
+      process.stderr.write(`${describeDamage(d)}\n`);
+    },
+  });
+  fmt.flush();
+  return damaged;
+}
+
+export async function statsCommand(file: string, o: { json: boolean }): Promise<MrtStats> {
+  const { MrtStats, formatStats } = await import('../wire/mrt/stats.js');
+  const stats = new MrtStats();
+  let bar: import('cli-progress').SingleBar | undefined;
+  let done = 0;
+  if (process.stderr.isTTY) {
+    const { SingleBar } = await import('cli-progress');
+    const { size } = statSync(file);
+    bar = new SingleBar({
+      stream: process.stderr,
+      format: ' {bar} {percentage}% | {value}/{total} bytes | {records} records',
+    });
+    bar.start(size, 0, { records: 0 });
+  }
+  await readDump(
+    file,
+    {
+      record: (r) => stats.record(r),
+      damage: (d) => stats.damage(d),
+    },
+    bar
+      ? (n) => {
+          done += n;
+          bar!.update(done, { records: stats.records });
+        }
+      : undefined,
+  );
+  bar?.stop();
+  process.stdout.write(o.json ? `${JSON.stringify(stats.summary(), null, 2)}\n` : formatStats(stats.summary()));
+  return stats;
+}
+
+export function register(program: Command): void {
+  const mrt = program
+    .command('mrt')
+    .description('read MRT routing dumps (RFC 6396): TABLE_DUMP, TABLE_DUMP_V2, BGP4MP');
+  mrt
+    .command('dump')
+    .description('print every route of an MRT file (plain, gzip or bzip2) one per line, exactly as bgpdump -m / -M')
+    .option('-m', 'one line per entry with Unix timestamps (the default)')
+    .option('-M', 'one line per entry with human-readable timestamps')
+    .option('-v', 'log warnings about damaged records to stderr')
+    .argument('<file>', 'MRT file')
+    .action(async (file: string, o: { m?: boolean; M?: boolean; v?: boolean }) => {
+      await dumpCommand(file, { human: o.M === true && o.m !== true, verbose: o.v === true });
+    });
+  mrt
+    .command('stats')
+    .description('count the records of an MRT file by type and subtype, its peers and prefixes per family')
+    .option('--json', 'print the figures as JSON')
+    .argument('<file>', 'MRT file')
+    .action(async (file: string, o: { json?: boolean }) => {
+      await statsCommand(file, { json: o.json === true });
+    });
+}
