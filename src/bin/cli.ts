@@ -2,6 +2,7 @@
 // lists exactly the commands that exist.
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
+import { register as registerMrt } from './cli-mrt.js';
 import { errorsMarkdown } from './error-codes.js';
 import { serve } from './server.js';
 import { VERSION } from './version.js';
@@ -26,6 +27,7 @@ export function buildCli(): Command {
       process.stdout.write(errorsMarkdown());
     });
 
+  registerMrt(program);
   return program;
 }
 

@@ -21,6 +21,22 @@ export const WIRE_ERROR_CODES = {
   E_BGP_ATTR_WELLKNOWN: 'An attribute type this codec does not know arrived marked well-known (optional bit clear).',
   E_BGP_MP: 'MP_REACH_NLRI or MP_UNREACH_NLRI is malformed: next-hop length or NLRI field.',
   E_BGP_ENCODE: 'A message or attribute cannot be encoded: a field is missing, out of range, or too long.',
+  // MRT (src/wire/mrt): damage in a dump is reported with its input offset and the record is skipped.
+  E_MRT_TRUNCATED: 'The MRT input ends inside a record header or body (the damage names how many bytes were present).',
+  E_MRT_RECORD_TOO_LONG: 'An MRT record claims a body longer than the reader accepts (16 MiB); it is skipped unread.',
+  E_MRT_HEADER: 'An extended-timestamp MRT record (BGP4MP_ET) is shorter than its 4-byte microsecond field.',
+  E_MRT_SHORT: 'A field of an MRT record runs past the end of the record.',
+  E_MRT_TRAILING: 'An MRT record has bytes left over after its last field.',
+  E_MRT_PREFIX: 'An MRT record holds a prefix length over 32 (IPv4) or 128 (IPv6).',
+  E_MRT_PEER_INDEX:
+    'A TABLE_DUMP_V2 RIB entry names a peer index the PEER_INDEX_TABLE does not have, or comes before any table.',
+  E_MRT_AFI: 'A BGP4MP record has an address family other than 1 (IPv4) or 2 (IPv6).',
+  E_MRT_SUBTYPE: 'A TABLE_DUMP record subtype is not an address family this reader knows (1-4).',
+  E_MRT_GENERIC: 'A TABLE_DUMP_V2 RIB_GENERIC record is for an address family this reader does not decode.',
+  E_MRT_BODY: 'An MRT record could not be decoded (the message says why).',
+  E_MRT_ENCODE: 'An MRT record cannot be written: a field is missing, the wrong size, or out of range.',
+  E_MRT_FILE: 'An MRT file cannot be opened or read.',
+  E_MRT_DECOMPRESS: 'The gzip or bzip2 stream of an MRT file is corrupt or ends early; records before it were read.',
 } as const satisfies ErrorCodeTable;
 
 export type WireErrorCode = keyof typeof WIRE_ERROR_CODES;
