@@ -102,7 +102,8 @@ export interface Delegation {
 
 /**
  * Token scopes. `addressing:read` reads its own account; `addressing:write` also changes it;
- * `operator` reads and changes every account (support staff, jobs); `admin` manages accounts and tokens.
+ * `operator` reads and changes every account (support staff, jobs); `admin` manages accounts and tokens
+ * and nothing else (an admin token needs another scope to touch addressing objects).
  */
 export type Scope = 'addressing:read' | 'addressing:write' | 'operator' | 'admin';
 export const SCOPES: readonly Scope[] = ['addressing:read', 'addressing:write', 'operator', 'admin'];

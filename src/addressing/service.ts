@@ -52,8 +52,9 @@ function redact(t: Token): Omit<Token, 'token_hash'> {
   return rest;
 }
 
+/** Operators read and change every account. `admin` manages accounts and tokens only. */
 function isGlobal(actor: Actor): boolean {
-  return actor.scopes.includes('operator') || actor.scopes.includes('admin');
+  return actor.scopes.includes('operator');
 }
 
 export class AddressingService {
@@ -95,6 +96,11 @@ export class AddressingService {
     // A tenant token's account exists (foreign key); an operator may name any id, so check it.
     if (global && !(await tx.getAccount(accountId)))
       throw addrError('E_ADDR_NOT_FOUND', `account ${accountId} not found`);
+  }
+
+  /** 404 unless the actor may see the account; 403 unless it has the scope for `level`. */
+  async checkAccount(actor: Actor, accountId: string, level: Level): Promise<void> {
+    await this.read((tx) => this.access(tx, actor, accountId, level));
   }
 
   /** The account's live prefix `id`, or 404. */
@@ -653,10 +659,6 @@ export class AddressingService {
     input: { cidr: string; delegated_account_id: string },
   ): Promise<Delegation> {
     const ip = parseCidr('cidr', input.cidr);
-    if (input.delegated_account_id === accountId)
-      throw addrError('E_ADDR_DELEGATION', 'delegated_account_id: an account cannot delegate to itself', {
-        field: 'delegated_account_id',
-      });
     return this.change([accountId, input.delegated_account_id], 'delegation', async (tx) => {
       await this.access(tx, actor, accountId, 'write');
       const parent = await this.ownPrefix(tx, accountId, prefixId, true);
@@ -665,6 +667,11 @@ export class AddressingService {
           'E_ADDR_STATE',
           `prefix ${prefixId} is ${parent.state}; delegations can be added only to an active prefix`,
         );
+      if (input.delegated_account_id === accountId) {
+        throw addrError('E_ADDR_DELEGATION', 'delegated_account_id: an account cannot delegate to itself', {
+          field: 'delegated_account_id',
+        });
+      }
       checkInside('cidr', parsePrefix(parent.cidr), ip, 'prefix');
       if (!(await tx.getAccount(input.delegated_account_id))) {
         throw addrError(

@@ -1,0 +1,197 @@
+// TypeBox schemas of the Addressing API: request bodies, query strings and path parameters (all strict:
+// additionalProperties false), and response shapes (which also drive fast serialization and the
+// OpenAPI document). Field names and nesting follow Cloudflare's v4 Addressing API.
+import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const strict = <P extends TProperties>(p: P, opts: { description?: string } = {}): TObject<P> =>
+  Type.Object(p, { additionalProperties: false, ...opts });
+
+export const Id = Type.String({ pattern: '^[0-9a-f]{32}$', description: '32 lowercase hex characters' });
+const Cidr = Type.String({ minLength: 1, maxLength: 64, description: 'canonical IP prefix, e.g. 203.0.113.0/24' });
+const Timestamp = Type.String({ format: 'date-time' });
+
+// ---- path parameters ----------------------------------------------------------------------------
+
+export const AccountParams = strict({ account_id: Id });
+export const PrefixParams = strict({ account_id: Id, prefix_id: Id });
+export const BgpPrefixParams = strict({ account_id: Id, prefix_id: Id, bgp_prefix_id: Id });
+export const BindingParams = strict({ account_id: Id, prefix_id: Id, binding_id: Id });
+export const DelegationParams = strict({ account_id: Id, prefix_id: Id, delegation_id: Id });
+export const TokenParams = strict({ token_id: Id });
+
+// ---- query strings ------------------------------------------------------------------------------
+
+const PageQuery = {
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'page number, from 1' })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, description: 'items per page (default 1000)' })),
+};
+export const ListPrefixesQuery = strict({
+  state: Type.Optional(
+    Type.Union([Type.Literal('active'), Type.Literal('pending_delete'), Type.Literal('deleted')], {
+      description: 'which prefixes to list; absent means active. There is no "match all" value.',
+    }),
+  ),
+  ...PageQuery,
+});
+export const PageOnlyQuery = strict(PageQuery);
+/** Endpoints that take no query parameter at all: any parameter is a 400. */
+export const NoQuery = strict({});
+export const ListTokensQuery = strict({ account_id: Type.Optional(Id) });
+
+// ---- request bodies -----------------------------------------------------------------------------
+
+export const CreatePrefixBody = strict({
+  cidr: Cidr,
+  asn: Type.Integer({ minimum: 1, maximum: 4294967294 }),
+  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  loa_document_id: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+});
+export const EditPrefixBody = Type.Object(
+  {
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    state: Type.Optional(
+      Type.Union([Type.Literal('active'), Type.Literal('pending_delete')], {
+        description: 'mark for (or take back from) the pending-delete cleanup',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const CreateBgpPrefixBody = strict({ cidr: Cidr });
+export const EditBgpPrefixBody = Type.Object(
+  {
+    asn_prepend_count: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+    on_demand: Type.Optional(strict({ advertised: Type.Boolean() })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const AdvertisementStatusBody = strict({ advertised: Type.Boolean() });
+export const CreateBindingBody = strict({ cidr: Cidr, service_id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const CreateDelegationBody = strict({ cidr: Cidr, delegated_account_id: Id });
+export const CreateAccountBody = strict({ name: Type.String({ minLength: 1, maxLength: 200 }) });
+export const CreateTokenBody = strict({
+  account_id: Nullable(Id),
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  scopes: Type.Array(
+    Type.Union([
+      Type.Literal('addressing:read'),
+      Type.Literal('addressing:write'),
+      Type.Literal('operator'),
+      Type.Literal('admin'),
+    ]),
+    { minItems: 1, uniqueItems: true },
+  ),
+});
+
+// ---- responses ----------------------------------------------------------------------------------
+
+export const PrefixSchema = Type.Object({
+  id: Type.String(),
+  account_id: Type.String(),
+  cidr: Type.String(),
+  asn: Type.Integer(),
+  description: Type.String(),
+  approved: Type.Union([Type.Literal('P'), Type.Literal('V')]),
+  loa_document_id: Nullable(Type.String()),
+  state: Type.Union([Type.Literal('active'), Type.Literal('pending_delete'), Type.Literal('deleted')]),
+  created_at: Timestamp,
+  modified_at: Timestamp,
+});
+const OnDemandSchema = Type.Object({
+  advertised: Type.Boolean(),
+  advertised_modified_at: Nullable(Timestamp),
+  on_demand_enabled: Type.Boolean(),
+  on_demand_locked: Type.Boolean(),
+});
+export const BgpPrefixSchema = Type.Object({
+  id: Type.String(),
+  prefix_id: Type.String(),
+  cidr: Type.String(),
+  asn: Nullable(Type.Integer()),
+  asn_prepend_count: Type.Integer(),
+  on_demand: OnDemandSchema,
+  created_at: Timestamp,
+  modified_at: Timestamp,
+});
+export const AdvertisementStatusSchema = Type.Object({
+  advertised: Type.Boolean(),
+  advertised_modified_at: Nullable(Timestamp),
+});
+export const BindingSchema = Type.Object({
+  id: Type.String(),
+  prefix_id: Type.String(),
+  cidr: Type.String(),
+  service_id: Type.String(),
+  service_name: Type.String(),
+  provisioning: Type.Object({ state: Type.Union([Type.Literal('provisioning'), Type.Literal('active')]) }),
+  created_at: Timestamp,
+  modified_at: Timestamp,
+});
+export const DelegationSchema = Type.Object({
+  id: Type.String(),
+  parent_prefix_id: Type.String(),
+  cidr: Type.String(),
+  delegated_account_id: Type.String(),
+  created_at: Timestamp,
+  modified_at: Timestamp,
+});
+export const ServiceSchema = Type.Object({ id: Type.String(), name: Type.String() });
+export const AuditSchema = Type.Object({
+  id: Type.String(),
+  account_id: Nullable(Type.String()),
+  at: Timestamp,
+  actor_kind: Type.String(),
+  actor_id: Type.String(),
+  request_id: Type.String(),
+  action: Type.String(),
+  object_type: Type.String(),
+  object_id: Type.String(),
+  before: Type.Unknown(),
+  after: Type.Unknown(),
+});
+export const AccountSchema = Type.Object({ id: Type.String(), name: Type.String(), created_at: Timestamp });
+export const TokenSchema = Type.Object({
+  id: Type.String(),
+  account_id: Nullable(Type.String()),
+  name: Type.String(),
+  scopes: Type.Array(Type.String()),
+  created_at: Timestamp,
+  revoked_at: Nullable(Timestamp),
+  value: Type.Optional(Type.String({ description: 'the secret; shown once, when the token is created' })),
+});
+export const IdOnly = Type.Object({ id: Type.String() });
+
+const Message = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  error_code: Type.Optional(Type.String()),
+  source: Type.Optional(Type.Object({ pointer: Type.String() })),
+});
+const ResultInfo = Type.Object({
+  page: Type.Integer(),
+  per_page: Type.Integer(),
+  count: Type.Integer(),
+  total_count: Type.Integer(),
+});
+
+/** The v4 envelope around one result. */
+export function envelope<T extends TSchema>(result: T) {
+  return Type.Object({ success: Type.Boolean(), errors: Type.Array(Message), messages: Type.Array(Message), result });
+}
+/** The v4 envelope around a list, with result_info. */
+export function listEnvelope<T extends TSchema>(item: T) {
+  return Type.Object({
+    success: Type.Boolean(),
+    errors: Type.Array(Message),
+    messages: Type.Array(Message),
+    result: Type.Array(item),
+    result_info: ResultInfo,
+  });
+}
+export const ErrorEnvelope = Type.Object({
+  success: Type.Literal(false),
+  errors: Type.Array(Message),
+  messages: Type.Array(Message),
+  result: Type.Null(),
+});
