@@ -20,6 +20,8 @@ export const ROUTING_ERROR_CODES = {
   E_ASREL_SYNTAX:
     'A line of a CAIDA AS-relationship file is malformed: expected a|b|-1 or a|b|0 (serial-1) with an optional |source (serial-2).',
   E_ASREL_CONFLICT: 'The AS-relationship file gives the same pair of ASes two different relationships.',
+  E_ROUTING_FILE:
+    'A file given to a routing command (RPKI data, SLURM, AS relationships) cannot be read or decompressed.',
   E_RPKI_RELOAD_FAILED:
     'Reloading the RPKI store failed; the store keeps serving the previous data. The message gives the cause.',
 } as const satisfies ErrorCodeTable;
