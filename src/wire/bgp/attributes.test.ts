@@ -235,3 +235,27 @@ describe('attribute round trip (property)', () => {
     );
   });
 });
+
+describe('encodePathAttributes', () => {
+  it('splits AS path segments over 255 ASes and uses extended length for long values', () => {
+    const asns = Array.from({ length: 300 }, (_, i) => 64512 + i);
+    const bytes = encodePathAttributes(
+      { origin: 0, asPath: [{ type: 2, asns }], nextHop: Uint8Array.of(1, 2, 3, 4) },
+      ctx4,
+    );
+    const r = decodePathAttributes(bytes, 0, bytes.length, ctx4);
+    expect(r.problems).toEqual([]);
+    expect(r.attrs.asPath?.map((s) => s.asns.length)).toEqual([255, 45]);
+    expect((r.attrs.layout![1]! >>> 8) & 0x10).toBe(0x10);
+  });
+
+  it('writes AS_TRANS for 4-byte ASes on a 2-byte session', () => {
+    const bytes = encodePathAttributes({ asPath: [{ type: 2, asns: [4200000000, 65000] }] }, ctx2);
+    const r = decodePathAttributes(bytes, 0, bytes.length, ctx2);
+    expect(r.attrs.asPath).toEqual([{ type: 2, asns: [23456, 65000] }]);
+  });
+
+  it('throws E_BYTES_RANGE for values that do not fit', () => {
+    expect(() => encodePathAttributes({ med: 2 ** 32 }, ctx4)).toThrow(/does not fit/);
+  });
+});

@@ -421,6 +421,7 @@ export function decodePathAttributes(
     });
     end = buf.length;
   }
+  if (!(start >= 0)) start = 0;
   const state: AttrDecodeState = { buf, ctx, attrs, problems };
   let seenLo = 0; // types 0-31
   let seenHi = 0; // types 32-63

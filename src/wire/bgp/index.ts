@@ -6,6 +6,10 @@ export {
   attributeName,
   decodePathAttributes,
   encodePathAttributes,
+  FLAG_EXTENDED,
+  FLAG_OPTIONAL,
+  FLAG_PARTIAL,
+  FLAG_TRANSITIVE,
   worstAction,
   writePathAttributes,
 } from './attributes.js';

@@ -238,3 +238,22 @@ describeCorpus('GoBGP bad-len corpus', ['bgp', 'gobgp', 'pkg', 'packet', 'bgp', 
     }
   });
 });
+
+describe('encodeMessage limits', () => {
+  it('throws E_BGP_ENCODE for an UPDATE over 4096 bytes unless extended messages are on', () => {
+    const nlri = Array.from({ length: 1100 }, (_, i) => ({
+      prefix: { family: 4 as const, addr: Uint8Array.of(10, i >> 8, i & 0xff, 0), len: 24 },
+    }));
+    const m: UpdateMessage = {
+      type: 2,
+      withdrawn: [],
+      attrs: { origin: 0, asPath: [], nextHop: Uint8Array.of(192, 0, 2, 1) },
+      nlri,
+    };
+    expect(() => encodeMessage(m, ctx)).toThrow(expect.objectContaining({ code: 'E_BGP_ENCODE' }));
+    const ext = decodeContext({ extendedMessage: true });
+    const b = encodeMessage(m, ext);
+    expect(b.length).toBeGreaterThan(4096);
+    expect((decodeMessage(b, ext).message as UpdateMessage).nlri).toHaveLength(1100);
+  });
+});

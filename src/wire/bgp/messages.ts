@@ -56,6 +56,7 @@ export function decodeMessage(
 ): MessageResult {
   const problems: WireProblem[] = [];
   end = Math.min(end, buf.length);
+  if (!(start >= 0)) start = 0;
   if (end - start < HEADER_LENGTH) {
     headerProblem(
       problems,
