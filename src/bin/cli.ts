@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { register as registerMrt } from './cli-mrt.js';
+import { register as registerRouting } from './cli-routing.js';
 import { errorsMarkdown } from './error-codes.js';
 import { serve } from './server.js';
 import { VERSION } from './version.js';
@@ -28,6 +29,7 @@ export function buildCli(): Command {
     });
 
   registerMrt(program);
+  registerRouting(program);
   return program;
 }
 

@@ -1,11 +1,13 @@
 // Every layer's error-code table, in one place, for docs/ERRORS.md and `failsmall errors`.
 // A layer that adds a table registers it here (one line).
 import { type ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
+import { ROUTING_ERROR_CODES } from '../routing/errors.js';
 import { WIRE_ERROR_CODES } from '../wire/errors.js';
 
 export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] = [
   { layer: 'lib', codes: LIB_ERROR_CODES },
   { layer: 'wire', codes: WIRE_ERROR_CODES },
+  { layer: 'routing', codes: ROUTING_ERROR_CODES },
 ];
 
 /** docs/ERRORS.md, generated: `failsmall errors --markdown > docs/ERRORS.md`. */
