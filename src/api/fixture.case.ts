@@ -27,7 +27,12 @@ export async function makeFixture(opts: { databaseUrl?: string } = {}): Promise<
   const accountB = (await service.createAccount(cli, 'B')).id;
   const mk = async (account: string | null, scopes: Scope[]) => {
     const secret = newTokenSecret();
-    await service.createToken(cli, { account_id: account, name: scopes.join(','), scopes, token_hash: hashToken(secret) });
+    await service.createToken(cli, {
+      account_id: account,
+      name: scopes.join(','),
+      scopes,
+      token_hash: hashToken(secret),
+    });
     return secret;
   };
   const tokens = {
@@ -39,7 +44,10 @@ export async function makeFixture(opts: { databaseUrl?: string } = {}): Promise<
     writeB: await mk(accountB, ['addressing:write']),
     operator: await mk(null, ['operator']),
   };
-  const app = await buildServer({ version: 'test', addressing: { service, tokens: (h) => opened.store.tokenByHash(h) } });
+  const app = await buildServer({
+    version: 'test',
+    addressing: { service, tokens: (h) => opened.store.tokenByHash(h) },
+  });
   return {
     app,
     service,

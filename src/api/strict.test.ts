@@ -13,7 +13,14 @@ afterAll(async () => {
 
 async function get(url: string) {
   const r = await f.app.inject({ method: 'GET', url, headers: auth(f.tokens.writeA) });
-  return { status: r.statusCode, body: r.json() as { success: boolean; errors: { code: number; message: string; error_code: string; source?: { pointer: string } }[]; result: unknown } };
+  return {
+    status: r.statusCode,
+    body: r.json() as {
+      success: boolean;
+      errors: { code: number; message: string; error_code: string; source?: { pointer: string } }[];
+      result: unknown;
+    },
+  };
 }
 
 describe('strict query strings', () => {
@@ -55,8 +62,16 @@ describe('strict query strings', () => {
 
 describe('strict bodies', () => {
   async function post(url: string, payload: unknown, method: 'POST' | 'PATCH' = 'POST') {
-    const r = await f.app.inject({ method, url, payload: payload as object, headers: { ...auth(f.tokens.writeA), 'content-type': 'application/json' } });
-    return { status: r.statusCode, body: r.json() as { errors: { error_code: string; message: string }[]; result: unknown } };
+    const r = await f.app.inject({
+      method,
+      url,
+      payload: payload as object,
+      headers: { ...auth(f.tokens.writeA), 'content-type': 'application/json' },
+    });
+    return {
+      status: r.statusCode,
+      body: r.json() as { errors: { error_code: string; message: string }[]; result: unknown },
+    };
   }
   it('rejects unknown fields, wrong types, strings for numbers and booleans', async () => {
     const cases: [unknown, string][] = [
@@ -77,7 +92,13 @@ describe('strict bodies', () => {
     const id = (p.body.result as { id: string }).id;
     const bgp = await post(`${base}/prefixes/${id}/bgp/prefixes`, { cidr: '192.0.2.0/24' });
     const bid = (bgp.body.result as { id: string }).id;
-    for (const bad of [{ on_demand: { advertised: 'true' } }, { on_demand: { advertised: 1 } }, { on_demand: {} }, {}, { on_demand: { advertised: true, x: 1 } }]) {
+    for (const bad of [
+      { on_demand: { advertised: 'true' } },
+      { on_demand: { advertised: 1 } },
+      { on_demand: {} },
+      {},
+      { on_demand: { advertised: true, x: 1 } },
+    ]) {
       const r = await post(`${base}/prefixes/${id}/bgp/prefixes/${bid}`, bad, 'PATCH');
       expect(r.status, JSON.stringify(bad)).toBe(400);
     }
@@ -86,7 +107,12 @@ describe('strict bodies', () => {
     expect(status.body.errors[0]?.message).toContain('advertised');
   });
   it('malformed JSON is a 400 with a stable code', async () => {
-    const r = await f.app.inject({ method: 'POST', url: `${base}/prefixes`, payload: '{"cidr":', headers: { ...auth(f.tokens.writeA), 'content-type': 'application/json' } });
+    const r = await f.app.inject({
+      method: 'POST',
+      url: `${base}/prefixes`,
+      payload: '{"cidr":',
+      headers: { ...auth(f.tokens.writeA), 'content-type': 'application/json' },
+    });
     expect(r.statusCode).toBe(400);
     expect(r.json().errors[0].error_code).toBe('E_API_JSON');
   });
@@ -105,10 +131,24 @@ describe('OpenAPI and docs', () => {
     const doc = r.json() as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     const paths = Object.keys(doc.paths);
-    for (const p of ['/prefixes', '/prefixes/{prefix_id}', '/prefixes/{prefix_id}/validate', '/prefixes/{prefix_id}/bgp/prefixes/{bgp_prefix_id}', '/prefixes/{prefix_id}/bgp/status', '/prefixes/{prefix_id}/bindings/{binding_id}', '/prefixes/{prefix_id}/delegations/{delegation_id}', '/services', '/audit']) {
+    for (const p of [
+      '/prefixes',
+      '/prefixes/{prefix_id}',
+      '/prefixes/{prefix_id}/validate',
+      '/prefixes/{prefix_id}/bgp/prefixes/{bgp_prefix_id}',
+      '/prefixes/{prefix_id}/bgp/status',
+      '/prefixes/{prefix_id}/bindings/{binding_id}',
+      '/prefixes/{prefix_id}/delegations/{delegation_id}',
+      '/services',
+      '/audit',
+    ]) {
       expect(paths).toContain(`/client/v4/accounts/{account_id}/addressing${p}`);
     }
-    const q = (doc.paths['/client/v4/accounts/{account_id}/addressing/prefixes'] as { get: { parameters: { name: string; in: string }[] } }).get.parameters;
+    const q = (
+      doc.paths['/client/v4/accounts/{account_id}/addressing/prefixes'] as {
+        get: { parameters: { name: string; in: string }[] };
+      }
+    ).get.parameters;
     expect(q.filter((x) => x.in === 'query').map((x) => x.name)).toEqual(['state', 'page', 'per_page']);
   });
   it('serves Swagger UI at /docs', async () => {

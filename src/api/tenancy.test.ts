@@ -45,26 +45,99 @@ interface Endpoint {
 }
 
 const E: Endpoint[] = [
-  { name: 'create prefix', method: 'POST', path: () => '/prefixes', body: (w) => ({ cidr: w.cidr.replace(/^10\./, '12.'), asn: 64500 }), write: true, ok: 201 },
+  {
+    name: 'create prefix',
+    method: 'POST',
+    path: () => '/prefixes',
+    body: (w) => ({ cidr: w.cidr.replace(/^10\./, '12.'), asn: 64500 }),
+    write: true,
+    ok: 201,
+  },
   { name: 'list prefixes', method: 'GET', path: () => '/prefixes', write: false, ok: 200 },
   { name: 'get prefix', method: 'GET', path: (w) => `/prefixes/${w.p}`, write: false, ok: 200 },
-  { name: 'edit prefix', method: 'PATCH', path: (w) => `/prefixes/${w.p}`, body: () => ({ description: 'x' }), write: true, ok: 200 },
+  {
+    name: 'edit prefix',
+    method: 'PATCH',
+    path: (w) => `/prefixes/${w.p}`,
+    body: () => ({ description: 'x' }),
+    write: true,
+    ok: 200,
+  },
   { name: 'delete prefix', method: 'DELETE', path: (w) => `/prefixes/${w.empty}`, write: true, ok: 200 },
   { name: 'validate prefix', method: 'POST', path: (w) => `/prefixes/${w.p}/validate`, write: true, ok: 200 },
-  { name: 'create BGP prefix', method: 'POST', path: (w) => `/prefixes/${w.p}/bgp/prefixes`, body: (w) => ({ cidr: w.half2 }), write: true, ok: 201 },
+  {
+    name: 'create BGP prefix',
+    method: 'POST',
+    path: (w) => `/prefixes/${w.p}/bgp/prefixes`,
+    body: (w) => ({ cidr: w.half2 }),
+    write: true,
+    ok: 201,
+  },
   { name: 'list BGP prefixes', method: 'GET', path: (w) => `/prefixes/${w.p}/bgp/prefixes`, write: false, ok: 200 },
-  { name: 'get BGP prefix', method: 'GET', path: (w) => `/prefixes/${w.p}/bgp/prefixes/${w.bp}`, write: false, ok: 200 },
-  { name: 'advertise BGP prefix', method: 'PATCH', path: (w) => `/prefixes/${w.p}/bgp/prefixes/${w.bp}`, body: () => ({ on_demand: { advertised: true } }), write: true, ok: 200 },
-  { name: 'delete BGP prefix', method: 'DELETE', path: (w) => `/prefixes/${w.p}/bgp/prefixes/${w.bp}`, write: true, ok: 200 },
-  { name: 'get advertisement status', method: 'GET', path: (w) => `/prefixes/${w.p}/bgp/status`, write: false, ok: 200 },
-  { name: 'edit advertisement status', method: 'PATCH', path: (w) => `/prefixes/${w.p}/bgp/status`, body: () => ({ advertised: true }), write: true, ok: 200 },
-  { name: 'create binding', method: 'POST', path: (w) => `/prefixes/${w.p}/bindings`, body: (w) => ({ cidr: w.half2, service_id: SERVICES.spectrum.id }), write: true, ok: 201 },
+  {
+    name: 'get BGP prefix',
+    method: 'GET',
+    path: (w) => `/prefixes/${w.p}/bgp/prefixes/${w.bp}`,
+    write: false,
+    ok: 200,
+  },
+  {
+    name: 'advertise BGP prefix',
+    method: 'PATCH',
+    path: (w) => `/prefixes/${w.p}/bgp/prefixes/${w.bp}`,
+    body: () => ({ on_demand: { advertised: true } }),
+    write: true,
+    ok: 200,
+  },
+  {
+    name: 'delete BGP prefix',
+    method: 'DELETE',
+    path: (w) => `/prefixes/${w.p}/bgp/prefixes/${w.bp}`,
+    write: true,
+    ok: 200,
+  },
+  {
+    name: 'get advertisement status',
+    method: 'GET',
+    path: (w) => `/prefixes/${w.p}/bgp/status`,
+    write: false,
+    ok: 200,
+  },
+  {
+    name: 'edit advertisement status',
+    method: 'PATCH',
+    path: (w) => `/prefixes/${w.p}/bgp/status`,
+    body: () => ({ advertised: true }),
+    write: true,
+    ok: 200,
+  },
+  {
+    name: 'create binding',
+    method: 'POST',
+    path: (w) => `/prefixes/${w.p}/bindings`,
+    body: (w) => ({ cidr: w.half2, service_id: SERVICES.spectrum.id }),
+    write: true,
+    ok: 201,
+  },
   { name: 'list bindings', method: 'GET', path: (w) => `/prefixes/${w.p}/bindings`, write: false, ok: 200 },
   { name: 'get binding', method: 'GET', path: (w) => `/prefixes/${w.p}/bindings/${w.sb}`, write: false, ok: 200 },
   { name: 'delete binding', method: 'DELETE', path: (w) => `/prefixes/${w.p}/bindings/${w.sb}`, write: true, ok: 200 },
-  { name: 'create delegation', method: 'POST', path: (w) => `/prefixes/${w.p}/delegations`, body: (w) => ({ cidr: w.half2, delegated_account_id: f.accountB }), write: true, ok: 201 },
+  {
+    name: 'create delegation',
+    method: 'POST',
+    path: (w) => `/prefixes/${w.p}/delegations`,
+    body: (w) => ({ cidr: w.half2, delegated_account_id: f.accountB }),
+    write: true,
+    ok: 201,
+  },
   { name: 'list delegations', method: 'GET', path: (w) => `/prefixes/${w.p}/delegations`, write: false, ok: 200 },
-  { name: 'delete delegation', method: 'DELETE', path: (w) => `/prefixes/${w.p}/delegations/${w.d}`, write: true, ok: 200 },
+  {
+    name: 'delete delegation',
+    method: 'DELETE',
+    path: (w) => `/prefixes/${w.p}/delegations/${w.d}`,
+    write: true,
+    ok: 200,
+  },
   { name: 'list services', method: 'GET', path: () => '/services', write: false, ok: 200 },
   { name: 'list audit', method: 'GET', path: () => '/audit', write: false, ok: 200 },
 ];
@@ -98,7 +171,9 @@ describe('tenancy matrix', () => {
           // cidr, nothing else; everything else of A's answers 404
           const delegatedRead = ['get prefix', 'list bindings'].includes(e.name);
           // (create binding: B's body names A's second /24, which is not delegated to B)
-          expect(viaOwn.statusCode, `${e.name}: ${viaOwn.body}`).toBe(delegatedRead ? 200 : e.name === 'create binding' ? 400 : 404);
+          expect(viaOwn.statusCode, `${e.name}: ${viaOwn.body}`).toBe(
+            delegatedRead ? 200 : e.name === 'create binding' ? 400 : 404,
+          );
         }
       });
       it('no token: 401', async () => {
@@ -120,7 +195,11 @@ describe('tenancy matrix', () => {
 
   it('an operator reaches every account', async () => {
     const w = await world();
-    const r = await f.app.inject({ method: 'GET', url: `/client/v4/accounts/${f.accountA}/addressing/prefixes/${w.p}`, headers: auth(f.tokens.operator) });
+    const r = await f.app.inject({
+      method: 'GET',
+      url: `/client/v4/accounts/${f.accountA}/addressing/prefixes/${w.p}`,
+      headers: auth(f.tokens.operator),
+    });
     expect(r.statusCode).toBe(200);
   });
 });
@@ -129,12 +208,21 @@ describe('admin endpoints', () => {
   const A: { method: 'GET' | 'POST' | 'DELETE'; url: () => Promise<string> | string; body?: () => object }[] = [
     { method: 'POST', url: () => '/client/v4/admin/accounts', body: () => ({ name: 'C' }) },
     { method: 'GET', url: () => '/client/v4/admin/accounts' },
-    { method: 'POST', url: () => '/client/v4/admin/tokens', body: () => ({ account_id: f.accountA, name: 'x', scopes: ['addressing:read'] }) },
+    {
+      method: 'POST',
+      url: () => '/client/v4/admin/tokens',
+      body: () => ({ account_id: f.accountA, name: 'x', scopes: ['addressing:read'] }),
+    },
     { method: 'GET', url: () => `/client/v4/admin/tokens?account_id=${f.accountA}` },
     {
       method: 'DELETE',
       url: async () => {
-        const r = await f.app.inject({ method: 'POST', url: '/client/v4/admin/tokens', payload: { account_id: null, name: 'tmp', scopes: ['operator'] }, headers: auth(f.tokens.admin) });
+        const r = await f.app.inject({
+          method: 'POST',
+          url: '/client/v4/admin/tokens',
+          payload: { account_id: null, name: 'tmp', scopes: ['operator'] },
+          headers: auth(f.tokens.admin),
+        });
         return `/client/v4/admin/tokens/${r.json().result.id}`;
       },
     },
@@ -152,14 +240,23 @@ describe('admin endpoints', () => {
   }
 
   it('a created token works at once and stops working when revoked', async () => {
-    const c = await f.app.inject({ method: 'POST', url: '/client/v4/admin/tokens', payload: { account_id: f.accountA, name: 'ci', scopes: ['addressing:read'] }, headers: auth(f.tokens.admin) });
+    const c = await f.app.inject({
+      method: 'POST',
+      url: '/client/v4/admin/tokens',
+      payload: { account_id: f.accountA, name: 'ci', scopes: ['addressing:read'] },
+      headers: auth(f.tokens.admin),
+    });
     const { id, value } = c.json().result as { id: string; value: string };
     expect(value).toMatch(/^fs_[A-Za-z0-9_-]{43}$/);
     const url = `/client/v4/accounts/${f.accountA}/addressing/prefixes`;
     expect((await f.app.inject({ method: 'GET', url, headers: auth(value) })).statusCode).toBe(200);
     await f.app.inject({ method: 'DELETE', url: `/client/v4/admin/tokens/${id}`, headers: auth(f.tokens.admin) });
     expect((await f.app.inject({ method: 'GET', url, headers: auth(value) })).statusCode).toBe(401);
-    const listed = await f.app.inject({ method: 'GET', url: `/client/v4/admin/tokens?account_id=${f.accountA}`, headers: auth(f.tokens.admin) });
+    const listed = await f.app.inject({
+      method: 'GET',
+      url: `/client/v4/admin/tokens?account_id=${f.accountA}`,
+      headers: auth(f.tokens.admin),
+    });
     expect(JSON.stringify(listed.json())).not.toContain('token_hash');
   });
 });
