@@ -25,7 +25,10 @@ export interface ControlPlane {
  * Builds the control plane over the configured database: PostgreSQL when DATABASE_URL is set, else
  * embedded PGlite in FAILSMALL_DATA_DIR (default .data/pglite; "memory://" for a throwaway one).
  */
-export async function buildControlPlane(env: NodeJS.ProcessEnv = process.env, logLevel?: string): Promise<ControlPlane> {
+export async function buildControlPlane(
+  env: NodeJS.ProcessEnv = process.env,
+  logLevel?: string,
+): Promise<ControlPlane> {
   const opened = await openStore({
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATABASE_URL ? undefined : (env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
@@ -54,12 +57,22 @@ export async function buildControlPlane(env: NodeJS.ProcessEnv = process.env, lo
  * embedded database can be administered over HTTP (PGlite allows one process, so the admin CLI
  * cannot open it while the server runs).
  */
-async function bootstrapAdmin(service: AddressingService, opened: OpenedStore, secret: string | undefined): Promise<void> {
+async function bootstrapAdmin(
+  service: AddressingService,
+  opened: OpenedStore,
+  secret: string | undefined,
+): Promise<void> {
   if (!secret) return;
   if (secret.length < 32) throw new Error('FAILSMALL_BOOTSTRAP_TOKEN must be at least 32 characters');
   const hash = hashToken(secret);
   if (await opened.store.tokenByHash(hash)) return;
-  const actor = { kind: 'cli' as const, id: 'cli:bootstrap', account_id: null, scopes: ['admin' as const], request_id: 'bootstrap' };
+  const actor = {
+    kind: 'cli' as const,
+    id: 'cli:bootstrap',
+    account_id: null,
+    scopes: ['admin' as const],
+    request_id: 'bootstrap',
+  };
   await service.createToken(actor, { account_id: null, name: 'bootstrap', scopes: ['admin'], token_hash: hash });
 }
 
