@@ -1,5 +1,7 @@
 // Every layer's error-code table, in one place, for docs/ERRORS.md and `failsmall errors`.
 // A layer that adds a table registers it here (one line).
+import { ADDRESSING_ERROR_CODES } from '../addressing/errors.js';
+import { API_ERROR_CODES } from '../api/errors.js';
 import { type ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
 import { ROUTING_ERROR_CODES } from '../routing/errors.js';
 import { WIRE_ERROR_CODES } from '../wire/errors.js';
@@ -8,6 +10,8 @@ export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] =
   { layer: 'lib', codes: LIB_ERROR_CODES },
   { layer: 'wire', codes: WIRE_ERROR_CODES },
   { layer: 'routing', codes: ROUTING_ERROR_CODES },
+  { layer: 'addressing', codes: ADDRESSING_ERROR_CODES },
+  { layer: 'api', codes: API_ERROR_CODES },
 ];
 
 /** docs/ERRORS.md, generated: `failsmall errors --markdown > docs/ERRORS.md`. */
