@@ -20,16 +20,20 @@ export interface CtxSettings {
   as4: boolean;
   addPath: boolean;
   extendedMessage: boolean;
+  /** Decode as an MRT RIB entry (IPv6 unicast): MP_REACH may be abbreviated. */
+  mrtRib: boolean;
 }
 
 export const ctxSettingsArb: fc.Arbitrary<CtxSettings> = fc.record({
   as4: fc.boolean(),
   addPath: fc.boolean(),
   extendedMessage: fc.boolean(),
+  mrtRib: fc.boolean(),
 });
 
 export function ctxOf(s: CtxSettings): DecodeContext {
-  return decodeContext({ as4: s.as4, addPath: s.addPath, extendedMessage: s.extendedMessage });
+  const o = { as4: s.as4, addPath: s.addPath, extendedMessage: s.extendedMessage };
+  return decodeContext(s.mrtRib ? { ...o, mrtRib: { afi: 2, safi: 1 } } : o);
 }
 
 const u32 = fc.nat({ max: 0xffffffff });
@@ -82,6 +86,22 @@ function mpReachArb(ctx: CtxSettings): fc.Arbitrary<MpReach> {
     }),
     // A family this codec keeps raw (IPv4 FlowSpec): NLRI bytes are opaque.
     other.map(({ nh, raw }) => ({ afi: 1, safi: 133, nextHop: nh, reserved: 0, nlriBytes: raw }) as MpReach),
+    // The MRT RIB abbreviated form: next-hop length and next hop only.
+    ...(ctx.mrtRib
+      ? [
+          fc.oneof(bytes(16), bytes(32)).map(
+            (nh) =>
+              ({
+                afi: 2,
+                safi: 1,
+                nextHop: nh,
+                reserved: 0,
+                nlriBytes: new Uint8Array(0),
+                abbreviated: true,
+              }) as MpReach,
+          ),
+        ]
+      : []),
   );
 }
 

@@ -2,7 +2,7 @@
 // bytes whose lengths may lie, and the oracle every input is checked against. Test-only (*.case.ts).
 import fc from 'fast-check';
 import { ByteWriter } from '../../lib/bytes.js';
-import { attrsArb, type CtxSettings, nlriArb } from './arbitraries.case.js';
+import { attrsArb, type CtxSettings, ctxOf, nlriArb } from './arbitraries.case.js';
 import { encodePathAttributes } from './attributes.js';
 import { decodeMessage, encodeMessage } from './messages.js';
 import { writeNlri } from './nlri.js';
@@ -179,7 +179,7 @@ export function updateGrammarArb(s: CtxSettings): fc.Arbitrary<(rand: () => numb
       nlri: fc.array(nlriArb(4, s.addPath), { maxLength: 4 }),
     })
     .map((g) => {
-      const ctx = { as4: s.as4, addPath: () => s.addPath, extendedMessage: s.extendedMessage };
+      const ctx = ctxOf(s);
       const all: Piece[] = [...piecesOf(encodePathAttributes(g.good, ctx)), ...g.random];
       const w0 = new ByteWriter(64);
       writeNlri(w0, g.withdrawn, s.addPath);
