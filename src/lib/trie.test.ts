@@ -8,6 +8,7 @@ import {
   formatPrefix,
   type Prefix,
   parsePrefix,
+  prefix4,
   prefixContains,
   prefixKey,
 } from './prefix.js';
@@ -89,7 +90,7 @@ describe('PrefixTrie', () => {
 
 // ---- against a brute-force model ------------------------------------------------------------------
 
-type Op = { k: 'insert'; p: Prefix; v: number } | { k: 'delete'; p: Prefix };
+type Op = { k: 'insert'; p: Prefix; v: number } | { k: 'delete'; p: Prefix } | { k: 'optimize' };
 
 /** Prefixes from a small key space so that inserts, deletes and queries collide often. */
 function arbNear(family: Family): fc.Arbitrary<Prefix> {
@@ -113,13 +114,14 @@ const arbAny = fc.oneof(arbNear(4), arbNear(6));
 const arbOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(arbAny, fc.integer()).map(([p, v]) => ({ k: 'insert' as const, p, v })) },
   { weight: 2, arbitrary: arbAny.map((p) => ({ k: 'delete' as const, p })) },
+  { weight: 1, arbitrary: fc.constant({ k: 'optimize' as const }) },
 );
 
 function model(ops: Op[]): Map<string, { prefix: Prefix; value: number }> {
   const m = new Map<string, { prefix: Prefix; value: number }>();
   for (const o of ops) {
     if (o.k === 'insert') m.set(prefixKey(o.p), { prefix: o.p, value: o.v });
-    else m.delete(prefixKey(o.p));
+    else if (o.k === 'delete') m.delete(prefixKey(o.p));
   }
   return m;
 }
@@ -139,8 +141,10 @@ describe('PrefixTrie against a brute-force model (property)', () => {
           if (o.k === 'insert') {
             t.insert(o.p, o.v);
             m0.set(prefixKey(o.p), o.v);
-          } else {
+          } else if (o.k === 'delete') {
             deleted.push(t.delete(o.p) === m0.delete(prefixKey(o.p)));
+          } else {
+            t.optimize();
           }
         }
         expect(deleted.every(Boolean)).toBe(true);
@@ -155,7 +159,7 @@ describe('PrefixTrie against a brute-force model (property)', () => {
         expect(st.nodes4).toBeLessThanOrEqual(1 + Math.max(0, 2 * k4 - 1));
         expect(st.nodes6).toBeLessThanOrEqual(1 + Math.max(0, 2 * k6 - 1));
         expect(show([...t.entries()])).toEqual(sorted(all));
-        for (const q of [...queries, ...ops.map((o) => o.p)]) {
+        for (const q of [...queries, ...ops.flatMap((o) => (o.k === 'optimize' ? [] : [o.p]))]) {
           expect(t.get(q)).toBe(m.get(prefixKey(q))?.value);
           const cov = all.filter((e) => prefixContains(e.prefix, q)).sort((a, b) => a.prefix.len - b.prefix.len);
           expect(show(t.covering(q))).toEqual(show(cov));
@@ -171,5 +175,58 @@ describe('PrefixTrie against a brute-force model (property)', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('PrefixTrie at scale: automatic relayout and the IPv4 jump table', () => {
+  it('agrees with a brute-force lookup while thousands of inserts and deletes interleave with lookups', () => {
+    let x = 12345;
+    const rand = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+    const t = new PrefixTrie<number>();
+    const m = new Map<string, { prefix: Prefix; value: number }>();
+    // Few top bits vary, so short prefixes (<= /16, the jump table's range) nest and collide often.
+    const randomPrefix = (): Prefix => {
+      const len = rand() % 5 === 0 ? rand() % 17 : 16 + (rand() % 17);
+      return prefix4((rand() & 0xc30f0f0f) >>> 0, len);
+    };
+    const lpm = (a: number) => {
+      let best: { prefix: Prefix; value: number } | undefined;
+      for (const e of m.values()) {
+        const len = e.prefix.len;
+        if (
+          (len === 0 || (a ^ addr4ToUint32(e.prefix.addr)) >>> (32 - len) === 0) &&
+          (!best || len > best.prefix.len)
+        ) {
+          best = e;
+        }
+      }
+      return best?.value;
+    };
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 6000; i++) {
+        const p = randomPrefix();
+        if (rand() % 3 === 0) {
+          expect(t.delete(p)).toBe(m.delete(prefixKey(p)));
+        } else {
+          t.insert(p, i);
+          m.set(prefixKey(p), { prefix: p, value: i });
+        }
+        if (i % 500 === 0) {
+          const a = (rand() & 0xc30f0f0f) >>> 0;
+          expect(t.lookup4(a)).toBe(lpm(a));
+        }
+      }
+      expect(t.size).toBe(m.size);
+      for (let i = 0; i < 300; i++) {
+        const a = (rand() & 0xc30f0f0f) >>> 0;
+        expect(t.lookup4(a)).toBe(lpm(a));
+      }
+    }
+    expect(t.stats().nodes4).toBeLessThanOrEqual(2 * m.size + 1);
   });
 });

@@ -15,6 +15,8 @@ const ROOT = 1;
 const LEN_MASK = 0xff;
 const SLOT_SHIFT = 8;
 const MAX_SLOTS = 2 ** 24 - 2;
+const JUMP_BITS = 20;
+const JUMP_SIZE = 1 << JUMP_BITS;
 
 export interface TrieEntry<V> {
   prefix: Prefix;
@@ -29,6 +31,8 @@ class Pool {
   private next = ROOT + 1;
   private freeHead = NIL;
   private freed = 0;
+  /** Nodes allocated since the last relayout: they sit wherever there was room, away from their subtree. */
+  scattered = 0;
 
   constructor(w: number) {
     this.w = w;
@@ -38,6 +42,7 @@ class Pool {
 
   alloc(): number {
     const s = this.s;
+    this.scattered++;
     if (this.freeHead !== NIL) {
       const n = this.freeHead;
       this.freeHead = this.nodes[n * s]!;
@@ -46,9 +51,9 @@ class Pool {
       return n;
     }
     if ((this.next + 1) * s > this.nodes.length) {
-      // Grow by 1.5x, not 2x: at most a third of the capacity is ever idle.
+      // Grow by 1.25x, not 2x: at most a fifth of the capacity is ever idle (memory per prefix is a goal).
       const cap = this.nodes.length / s;
-      const grown = new Int32Array(Math.ceil(cap * 1.5) * s);
+      const grown = new Int32Array(Math.ceil(cap * 1.25) * s);
       grown.set(this.nodes);
       this.nodes = grown;
     }
@@ -73,6 +78,44 @@ class Pool {
     this.next = ROOT + 1;
     this.freeHead = NIL;
     this.freed = 0;
+    this.scattered = 0;
+  }
+
+  /** True when enough nodes were placed out of order since the last relayout to make one worth its O(n). */
+  get untidy(): boolean {
+    return this.scattered > 4096 && this.scattered * 4 > this.live;
+  }
+
+  /**
+   * Renumbers the nodes in depth-first order, so that every subtree is one contiguous run of records:
+   * a lookup's last levels then fall in a few neighbouring cache lines and one page, instead of one
+   * random cache line and page each. Drops the free list and trims the capacity to 1.125x the live nodes.
+   */
+  relayout(): void {
+    const s = this.s;
+    const old = this.nodes;
+    const out = new Int32Array(Math.max(64, Math.ceil(this.live * 1.125) + 2) * s);
+    // Stack of (old node, index in `out` of the child pointer to patch).
+    const stack: number[] = [ROOT, -1];
+    let next = ROOT;
+    while (stack.length > 0) {
+      const patch = stack.pop()!;
+      const o = stack.pop()!;
+      const id = next++;
+      out.set(old.subarray(o * s, o * s + s), id * s);
+      out[id * s] = NIL;
+      out[id * s + 1] = NIL;
+      if (patch >= 0) out[patch] = id;
+      const c1 = old[o * s + 1]!;
+      const c0 = old[o * s]!;
+      if (c1 !== NIL) stack.push(c1, id * s + 1);
+      if (c0 !== NIL) stack.push(c0, id * s);
+    }
+    this.nodes = out;
+    this.next = next;
+    this.freeHead = NIL;
+    this.freed = 0;
+    this.scattered = 0;
   }
 }
 
@@ -108,6 +151,13 @@ export class PrefixTrie<V> {
   private count = 0;
   /** Scratch key of the current query; no allocation per call. */
   private readonly q = new Int32Array(4);
+  /**
+   * IPv4 entry points by the first JUMP_BITS address bits, two int32s each: [candidate, best]. Every node
+   * shorter than JUMP_BITS is already decided for those bits; `best` is the value slot + 1 of the longest
+   * of them that matches (0: none), and `candidate` the first node at or past JUMP_BITS on the path that
+   * lookup4 must still check (NIL: none). So a lookup reads one jump entry and then only the last levels.
+   */
+  private readonly jump = new Int32Array(2 * JUMP_SIZE);
 
   get size(): number {
     return this.count;
@@ -121,7 +171,7 @@ export class PrefixTrie<V> {
       nodes4: this.p4.live,
       nodes6: this.p6.live,
       entries4,
-      arrayBytes: this.p4.nodes.byteLength + this.p6.nodes.byteLength,
+      arrayBytes: this.p4.nodes.byteLength + this.p6.nodes.byteLength + this.jump.byteLength,
     };
   }
 
@@ -194,8 +244,13 @@ export class PrefixTrie<V> {
   /** Inserts p, or replaces its value. */
   insert(p: Prefix, value: V): void {
     const pool = this.load(p);
+    const touched = this.insertAt(pool, p.len, value);
+    if (pool === this.p4 && touched <= 32) this.refreshJump(touched);
+  }
+
+  /** Inserts the scratch key at len; returns the length of the shallowest node added or given a new slot (99: none). */
+  private insertAt(pool: Pool, len: number, value: V): number {
     const q = this.q;
-    const len = p.len;
     const s = pool.s;
     let n = ROOT;
     while (true) {
@@ -204,16 +259,19 @@ export class PrefixTrie<V> {
       const nlen = meta & LEN_MASK;
       if (nlen === len) {
         const slotPlus1 = meta >>> SLOT_SHIFT;
-        if (slotPlus1 !== 0) this.vals[slotPlus1 - 1] = value;
-        else nodes[n * s + 2] = nlen | (this.newSlot(value) << SLOT_SHIFT);
-        return;
+        if (slotPlus1 !== 0) {
+          this.vals[slotPlus1 - 1] = value;
+          return 99;
+        }
+        nodes[n * s + 2] = nlen | (this.newSlot(value) << SLOT_SHIFT);
+        return len;
       }
       const b = bitOf(q, nlen);
       const c = nodes[n * s + b]!;
       if (c === NIL) {
         const m = this.newNode(pool, len, this.newSlot(value));
         pool.nodes[n * s + b] = m;
-        return;
+        return len;
       }
       const clen = nodes[c * s + 2]! & LEN_MASK;
       const cl = common(pool, q, c, Math.min(len, clen));
@@ -228,7 +286,7 @@ export class PrefixTrie<V> {
         nodes = pool.nodes;
         nodes[m * s + cBit] = c;
         nodes[n * s + b] = m;
-        return;
+        return len;
       }
       const leaf = this.newNode(pool, len, this.newSlot(value));
       const glue = this.newNode(pool, cl, 0);
@@ -236,15 +294,22 @@ export class PrefixTrie<V> {
       nodes[glue * s + cBit] = c;
       nodes[glue * s + (cBit ^ 1)] = leaf;
       nodes[n * s + b] = glue;
-      return;
+      return cl;
     }
   }
 
   /** Removes p; false when it was not stored. */
   delete(p: Prefix): boolean {
     const pool = this.load(p);
+    const touched = this.deleteAt(pool, p.len);
+    if (touched < 0) return false;
+    if (pool === this.p4) this.refreshJump(touched);
+    return true;
+  }
+
+  /** Removes the scratch key at len; returns the length of the shallowest node changed, or -1 when absent. */
+  private deleteAt(pool: Pool, len: number): number {
     const q = this.q;
-    const len = p.len;
     const s = pool.s;
     const nodes = pool.nodes;
     let grand = NIL;
@@ -257,9 +322,9 @@ export class PrefixTrie<V> {
       if (nlen === len) break;
       const b = bitOf(q, nlen);
       const c = nodes[n * s + b]!;
-      if (c === NIL) return false;
+      if (c === NIL) return -1;
       const clen = nodes[c * s + 2]! & LEN_MASK;
-      if (clen > len || common(pool, q, c, clen) < clen) return false;
+      if (clen > len || common(pool, q, c, clen) < clen) return -1;
       grand = parent;
       grandSide = side;
       parent = n;
@@ -268,31 +333,115 @@ export class PrefixTrie<V> {
     }
     const meta = nodes[n * s + 2]!;
     const slotPlus1 = meta >>> SLOT_SHIFT;
-    if (slotPlus1 === 0) return false;
+    if (slotPlus1 === 0) return -1;
     this.vals[slotPlus1 - 1] = undefined;
     this.freeSlots.push(slotPlus1 - 1);
     this.count--;
     nodes[n * s + 2] = meta & LEN_MASK;
-    if (n === ROOT) return true;
+    if (n === ROOT) return 0;
     const c0 = nodes[n * s]!;
     const c1 = nodes[n * s + 1]!;
-    if (c0 !== NIL && c1 !== NIL) return true; // stays as glue
+    if (c0 !== NIL && c1 !== NIL) return len; // stays as glue
     if (c0 !== NIL || c1 !== NIL) {
       nodes[parent * s + side] = c0 !== NIL ? c0 : c1;
       pool.release(n);
-      return true;
+      return len;
     }
     nodes[parent * s + side] = NIL;
     pool.release(n);
     // A glue parent left with one child is spliced out, keeping "glue has two children".
     if (parent !== ROOT && nodes[parent * s + 2]! >>> SLOT_SHIFT === 0) {
+      const parentLen = nodes[parent * s + 2]! & LEN_MASK;
       nodes[grand * s + grandSide] = nodes[parent * s + (side ^ 1)]!;
       pool.release(parent);
+      return parentLen;
     }
-    return true;
+    return len;
+  }
+
+  /**
+   * Recomputes the jump entries that a change at the scratch key cut to `len` can affect: the entries
+   * under that prefix (2^(JUMP_BITS - len) of them; one for a change at or past JUMP_BITS).
+   */
+  private refreshJump(len: number): void {
+    const t = Math.min(len, JUMP_BITS);
+    const a = this.q[0]! & wordMask(t);
+    const nodes = this.p4.nodes;
+    // The deepest node shorter than JUMP_BITS (and not longer than t) on the path: its range holds the entries.
+    let n = ROOT;
+    let best = nodes[ROOT * 4 + 2]! >>> SLOT_SHIFT;
+    while (true) {
+      const c = nodes[n * 4 + ((a >>> (31 - (nodes[n * 4 + 2]! & LEN_MASK))) & 1)]!;
+      if (c === NIL) break;
+      const meta = nodes[c * 4 + 2]!;
+      const clen = meta & LEN_MASK;
+      if (clen > t || clen >= JUMP_BITS || (a ^ nodes[c * 4 + 3]!) >>> (32 - clen) !== 0) break;
+      if (meta >>> SLOT_SHIFT !== 0) best = meta >>> SLOT_SHIFT;
+      n = c;
+    }
+    const lo = a >>> (32 - JUMP_BITS);
+    this.fillJump(n, best, lo, lo + (1 << (JUMP_BITS - t)));
+  }
+
+  /** Writes the jump entries in [lo, hi) under node n (shorter than JUMP_BITS; best includes n's value). */
+  private fillJump(n: number, best: number, lo: number, hi: number): void {
+    const nodes = this.p4.nodes;
+    const nlen = nodes[n * 4 + 2]! & LEN_MASK;
+    const half = 1 << (JUMP_BITS - nlen - 1);
+    const base = nodes[n * 4 + 3]! >>> (32 - JUMP_BITS);
+    for (let side = 0; side < 2; side++) {
+      const sLo = Math.max(lo, base + side * half);
+      const sHi = Math.min(hi, base + side * half + half);
+      if (sLo >= sHi) continue;
+      const c = nodes[n * 4 + side]!;
+      if (c === NIL) {
+        this.setJump(sLo, sHi, NIL, best);
+        continue;
+      }
+      const meta = nodes[c * 4 + 2]!;
+      const clen = meta & LEN_MASK;
+      const cLo = nodes[c * 4 + 3]! >>> (32 - JUMP_BITS);
+      const cHi = cLo + (clen < JUMP_BITS ? 1 << (JUMP_BITS - clen) : 1);
+      // Entries of this side outside c's range miss c: only `best` applies.
+      this.setJump(sLo, Math.min(sHi, cLo), NIL, best);
+      this.setJump(Math.max(sLo, cHi), sHi, NIL, best);
+      const inLo = Math.max(sLo, cLo);
+      const inHi = Math.min(sHi, cHi);
+      if (inLo >= inHi) continue;
+      if (clen < JUMP_BITS) this.fillJump(c, meta >>> SLOT_SHIFT !== 0 ? meta >>> SLOT_SHIFT : best, inLo, inHi);
+      else this.setJump(inLo, inHi, c, best);
+    }
+  }
+
+  private setJump(lo: number, hi: number, candidate: number, best: number): void {
+    const jump = this.jump;
+    for (let h = lo; h < hi; h++) {
+      jump[2 * h] = candidate;
+      jump[2 * h + 1] = best;
+    }
+  }
+
+  private fillAllJump(): void {
+    const nodes = this.p4.nodes;
+    this.fillJump(ROOT, nodes[ROOT * 4 + 2]! >>> SLOT_SHIFT, 0, JUMP_SIZE);
+  }
+
+  /** Relayouts a pool whose recent nodes are scattered (amortized: after >= 1/4 of its nodes were added). */
+  private tidy(pool: Pool): void {
+    if (!pool.untidy) return;
+    pool.relayout();
+    if (pool === this.p4) this.fillAllJump();
+  }
+
+  /** Renumbers both families' nodes in depth-first order now (queries otherwise do it when worthwhile). */
+  optimize(): void {
+    this.p4.relayout();
+    this.p6.relayout();
+    this.fillAllJump();
   }
 
   clear(): void {
+    this.jump.fill(0);
     this.p4.clear();
     this.p6.clear();
     this.vals = [];
@@ -336,6 +485,7 @@ export class PrefixTrie<V> {
 
   /** Calls visit for each stored node on the path to the scratch key at len, least specific first. */
   private walkCovering(pool: Pool, len: number, visit: (n: number) => void): void {
+    this.tidy(pool);
     const q = this.q;
     const s = pool.s;
     const nodes = pool.nodes;
@@ -356,10 +506,24 @@ export class PrefixTrie<V> {
   /** The most specific stored prefix containing p (p itself included). */
   longestMatch(p: Prefix): TrieEntry<V> | undefined {
     const pool = this.load(p);
-    let best = NIL;
-    this.walkCovering(pool, p.len, (n) => {
-      best = n;
-    });
+    this.tidy(pool);
+    const q = this.q;
+    const len = p.len;
+    const s = pool.s;
+    const nodes = pool.nodes;
+    let n = ROOT;
+    let best = nodes[ROOT * s + 2]! >>> SLOT_SHIFT !== 0 ? ROOT : NIL;
+    while (true) {
+      const nlen = nodes[n * s + 2]! & LEN_MASK;
+      if (nlen >= len) break;
+      const c = nodes[n * s + bitOf(q, nlen)]!;
+      if (c === NIL) break;
+      const meta = nodes[c * s + 2]!;
+      const clen = meta & LEN_MASK;
+      if (clen > len || common(pool, q, c, clen) < clen) break;
+      if (meta >>> SLOT_SHIFT !== 0) best = c;
+      n = c;
+    }
     return best === NIL ? undefined : this.entryOf(pool, best);
   }
 
@@ -376,6 +540,7 @@ export class PrefixTrie<V> {
   /** Every stored prefix inside p (p itself included), in address order. */
   covered(p: Prefix): TrieEntry<V>[] {
     const pool = this.load(p);
+    this.tidy(pool);
     const q = this.q;
     const len = p.len;
     const s = pool.s;
@@ -397,22 +562,20 @@ export class PrefixTrie<V> {
    * Allocates nothing; one node record per level.
    */
   lookup4(addr: number): V | undefined {
+    if (this.p4.untidy) this.tidy(this.p4);
     const nodes = this.p4.nodes;
     const a = addr | 0;
-    let best = nodes[ROOT * 4 + 2]! >>> SLOT_SHIFT;
-    let n = ROOT;
-    let nlen = 0;
-    while (true) {
-      const c = nodes[n * 4 + ((a >>> (31 - nlen)) & 1)]!;
-      if (c === NIL) break;
+    const j = (a >>> (32 - JUMP_BITS)) << 1;
+    let c = this.jump[j]!;
+    let best = this.jump[j + 1]!;
+    while (c !== NIL) {
       const meta = nodes[c * 4 + 2]!;
       const clen = meta & LEN_MASK;
       // Path compression skips bits: check that c's key agrees with the address on its first clen bits.
       if ((a ^ nodes[c * 4 + 3]!) >>> (32 - clen) !== 0) break;
       if (meta >>> SLOT_SHIFT !== 0) best = meta >>> SLOT_SHIFT;
       if (clen === 32) break;
-      n = c;
-      nlen = clen;
+      c = nodes[c * 4 + ((a >>> (31 - clen)) & 1)]!;
     }
     return best === 0 ? undefined : this.vals[best - 1];
   }
@@ -435,6 +598,8 @@ export class PrefixTrie<V> {
 
   /** Every entry: IPv4 then IPv6, each in address order. */
   *entries(): IterableIterator<TrieEntry<V>> {
+    this.tidy(this.p4);
+    this.tidy(this.p6);
     yield* this.subtree(this.p4, ROOT);
     yield* this.subtree(this.p6, ROOT);
   }
@@ -445,6 +610,8 @@ export class PrefixTrie<V> {
 
   /** Entries of one family. */
   *entriesOf(family: Family): IterableIterator<TrieEntry<V>> {
-    yield* this.subtree(family === 4 ? this.p4 : this.p6, ROOT);
+    const pool = family === 4 ? this.p4 : this.p6;
+    this.tidy(pool);
+    yield* this.subtree(pool, ROOT);
   }
 }
