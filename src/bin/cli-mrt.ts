@@ -2,7 +2,7 @@
 // chunks and decompressed as streams (gzip with node:zlib, bzip2 with the pure-JS unbzip2-stream), so a
 // dump of any size is read in constant memory; text goes to stdout in ~64 KB synchronous writes.
 import { closeSync, createReadStream, openSync, readSync, statSync, writeSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import { FailsmallError } from '../lib/errors.js';
@@ -42,7 +42,10 @@ export async function openDump(path: string, progress?: (bytes: number) => void)
       ? createGunzip({ chunkSize: 1 << 18 })
       : ((await import('unbzip2-stream')).default() as unknown as Readable);
   raw.on('error', (e) => dec.destroy(e));
-  return raw.pipe(dec as unknown as NodeJS.WritableStream) as unknown as Readable;
+  // unbzip2-stream is a classic (through) stream: a PassThrough makes it async-iterable and carries errors.
+  const out = new PassThrough({ highWaterMark: READ_CHUNK });
+  dec.on('error', (e) => out.destroy(e));
+  return (raw.pipe(dec as unknown as NodeJS.WritableStream) as unknown as Readable).pipe(out);
 }
 
 /** Feed a whole dump through `sink`; resolves when the input ends. */
@@ -82,10 +85,9 @@ export async function dumpCommand(
   file: string,
   o: { human: boolean; verbose: boolean },
   out: (chunk: Uint8Array) => void = (c) => writeAll(1, c),
+  err: (line: string) => void = (line) => process.stderr.write(line),
 ): Promise<number> {
-  const warn = o.verbose
-    ? (offset: number, msg: string) => process.stderr.write(`offset ${offset}: ${msg}\n`)
-    : undefined;
+  const warn = o.verbose ? (offset: number, msg: string) => err(`offset ${offset}: ${msg}\n`) : undefined;
   const fmt = new BgpdumpFormatter(out, { human: o.human, warn });
   let damaged = 0;
   await readDump(file, {
@@ -93,7 +95,7 @@ export async function dumpCommand(
     damage: (d) => {
       damaged++;
       fmt.flush();
-      process.stderr.write(`${describeDamage(d)}\n`);
+      err(`${describeDamage(d)}\n`);
     },
   });
   fmt.flush();

@@ -446,12 +446,15 @@ export class BgpdumpFormatter {
     const ne = me;
     this.setTime(r.timestamp, r.microseconds, et);
     // get_bgp4mp_format: BGP4MP[_ET][_LOCAL][_AP]
+    // bgpdump prints only MESSAGE_LOCAL and MESSAGE_AS4_LOCAL as sent: the _LOCAL_ADDPATH subtypes are read in
+    // LOCAL order but printed as received (their "source", the local side). Kept as bgpdump does it.
+    const printLocal = st === 6 || st === 7;
     let label = et ? 'BGP4MP_ET' : 'BGP4MP';
-    if (local) label += '_LOCAL';
+    if (printLocal) label += '_LOCAL';
     if (addPath) label += '_AP';
     const v6peer = afi === 2;
-    const peerIp = local ? dst : src;
-    const peerAs = local ? dstAs : srcAs;
+    const peerIp = printLocal ? dst : src;
+    const peerAs = printLocal ? dstAs : srcAs;
     const flag = attrs.flag;
     if (we > ws || flag & bit(ATTR_MP_UNREACH)) {
       const head = this.head;
@@ -467,7 +470,7 @@ export class BgpdumpFormatter {
         if (m) this.withdrawLines(head, b, m.nlriStart, m.nlriEnd, false, addPath);
       }
       let head6 = head;
-      if (!v6peer && local) {
+      if (!v6peer && printLocal) {
         // table_line_withdraw6 prints a LOCAL IPv4 peer with fmt_ipv6 (a bgpdump quirk kept as is).
         head6 = new TextBuf(128);
         head6.str(label);

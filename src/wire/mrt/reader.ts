@@ -99,7 +99,8 @@ export class MrtStreamReader {
       if (rest >= 12) {
         size = 12 + (((chunk[p + 8]! << 24) | (chunk[p + 9]! << 16) | (chunk[p + 10]! << 8) | chunk[p + 11]!) >>> 0);
       }
-      this.pend = new Uint8Array(Math.max(size, rest));
+      // Sized exactly once the header is known (fillPending re-sizes a header-only buffer).
+      this.pend = new Uint8Array(rest >= 12 ? size : 16);
       this.pend.set(chunk.subarray(p, n), 0);
       this.pendFill = rest;
       this.pendOffset = this.base + p;
@@ -145,10 +146,10 @@ export class MrtStreamReader {
         this.skip = len - k2;
         return p + k2;
       }
-      if (pend.length < 12 + len) {
-        const bigger = new Uint8Array(12 + len);
-        bigger.set(pend.subarray(0, 12), 0);
-        this.pend = pend = bigger;
+      if (pend.length !== 12 + len) {
+        const exact = new Uint8Array(12 + len);
+        exact.set(pend.subarray(0, 12), 0);
+        this.pend = pend = exact;
       }
     }
     const total = pend.length;

@@ -1,0 +1,79 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cat, readAll, sampleDump } from './sample.case.js';
+import { frameRecord } from './writer.js';
+
+const bodyOf = (r: { buf: Uint8Array; start: number; end: number }) => Array.from(r.buf.subarray(r.start, r.end));
+
+describe('MrtStreamReader', () => {
+  const dump = sampleDump();
+  const whole = readAll(dump);
+
+  it('splits a dump into its records with offsets and headers', () => {
+    expect(whole.damage).toEqual([]);
+    expect(whole.records.map((r) => [r.type, r.subtype])).toEqual([
+      [13, 1],
+      [13, 2],
+      [13, 10],
+      [16, 4],
+      [17, 4],
+      [16, 0],
+    ]);
+    expect(whole.records[0]!.offset).toBe(0);
+    const et = whole.records[4]!;
+    expect(et.extended).toBe(true);
+    expect(et.microseconds).toBe(123456);
+    expect(et.timestamp).toBe(1700000001);
+    // each record starts where the previous one ended
+    for (let i = 1; i < whole.records.length; i++) {
+      const prev = whole.records[i - 1]!;
+      expect(whole.records[i]!.offset).toBe(prev.offset + (prev.extended ? 16 : 12) + (prev.end - prev.start));
+    }
+  });
+
+  it('gives the same records however the input is chunked', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: dump.length }), { maxLength: 40 }), (cuts) => {
+        const got = readAll(dump, cuts);
+        expect(got.damage).toEqual([]);
+        expect(got.records.map((r) => [r.offset, r.type, r.subtype, r.timestamp, r.microseconds, bodyOf(r)])).toEqual(
+          whole.records.map((r) => [r.offset, r.type, r.subtype, r.timestamp, r.microseconds, bodyOf(r)]),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reports a truncated last record with its offset and keeps what came before', () => {
+    const last = whole.records.at(-1)!;
+    for (const cut of [last.offset + 5, last.offset + 12, dump.length - 1]) {
+      const got = readAll(dump.subarray(0, cut), [cut >> 1]);
+      expect(got.records).toHaveLength(whole.records.length - 1);
+      expect(got.damage).toHaveLength(1);
+      expect(got.damage[0]).toMatchObject({ offset: last.offset, code: 'E_MRT_TRUNCATED' });
+    }
+  });
+
+  it('skips an over-long record without buffering it and goes on', () => {
+    const big = frameRecord(16, 4, { timestamp: 1 }, new Uint8Array(5000));
+    const input = cat(big, dump);
+    for (const cuts of [[], [7], [100, 2000, 4999, 5011]]) {
+      const got = readAll(input, cuts, 4096);
+      expect(got.damage).toEqual([expect.objectContaining({ offset: 0, code: 'E_MRT_RECORD_TOO_LONG', type: 16 })]);
+      expect(got.records.map((r) => r.offset)).toEqual(whole.records.map((r) => r.offset + big.length));
+    }
+  });
+
+  it('reports an extended-timestamp record too short for its microseconds and reads the next', () => {
+    const bad = Uint8Array.from([0, 0, 0, 1, 0, 17, 0, 4, 0, 0, 0, 2, 9, 9]);
+    const got = readAll(cat(bad, dump), [3, 13]);
+    expect(got.damage).toEqual([expect.objectContaining({ offset: 0, code: 'E_MRT_HEADER' })]);
+    expect(got.records).toHaveLength(whole.records.length);
+  });
+
+  it('reports a header cut short', () => {
+    const got = readAll(Uint8Array.from([1, 2, 3, 4, 5]));
+    expect(got.records).toEqual([]);
+    expect(got.damage).toEqual([expect.objectContaining({ offset: 0, code: 'E_MRT_TRUNCATED' })]);
+  });
+});

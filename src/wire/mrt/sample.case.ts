@@ -1,0 +1,218 @@
+// Test builders shared by the MRT tests: small, valid dumps made with the writer, and raw BGP UPDATEs.
+import { ByteWriter } from '../../lib/bytes.js';
+import { parsePrefix } from '../../lib/prefix.js';
+import { type MrtDamage, type MrtRawRecord, MrtStreamReader } from './reader.js';
+import { MrtDecoder, type MrtRecord } from './records.js';
+import {
+  concatRecords,
+  encodeBgp4mpMessage,
+  encodeBgp4mpStateChange,
+  encodePeerIndexTable,
+  encodeRib,
+} from './writer.js';
+
+export const ip4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(Number));
+
+/** A path attribute: flags, type, value (extended length when the value is over 255 bytes). */
+export function attr(type: number, value: Uint8Array | number[], flags = 0x40): Uint8Array {
+  const v = value instanceof Uint8Array ? value : Uint8Array.from(value);
+  const w = new ByteWriter();
+  if (v.length > 255)
+    w.u8(flags | 0x10)
+      .u8(type)
+      .u16(v.length);
+  else w.u8(flags).u8(type).u8(v.length);
+  return w.bytes(v).finish();
+}
+
+export const cat = (...parts: Uint8Array[]): Uint8Array => concatRecords(parts);
+
+/** AS_PATH of one AS_SEQUENCE. */
+export function asPath(asns: number[], asSize: 2 | 4 = 4): Uint8Array {
+  const w = new ByteWriter();
+  w.u8(2).u8(asns.length);
+  for (const a of asns) asSize === 4 ? w.u32(a) : w.u16(a);
+  return attr(2, w.finish());
+}
+
+/** NLRI bytes of IPv4/IPv6 prefixes given as text. */
+export function nlri(prefixes: string[], pathIds?: number[]): Uint8Array {
+  const w = new ByteWriter();
+  prefixes.forEach((t, i) => {
+    const p = parsePrefix(t);
+    if (pathIds) w.u32(pathIds[i]!);
+    w.u8(p.len).bytes(p.addr.subarray(0, (p.len + 7) >> 3));
+  });
+  return w.finish();
+}
+
+/** A whole BGP UPDATE message: withdrawn NLRI, attributes, NLRI. */
+export function update(withdrawn: Uint8Array, attrs: Uint8Array, announced: Uint8Array): Uint8Array {
+  const w = new ByteWriter();
+  for (let i = 0; i < 16; i++) w.u8(0xff);
+  const len = 19 + 2 + withdrawn.length + 2 + attrs.length + announced.length;
+  w.u16(len).u8(2).u16(withdrawn.length).bytes(withdrawn).u16(attrs.length).bytes(attrs).bytes(announced);
+  return w.finish();
+}
+
+/** Standard attributes: ORIGIN IGP, AS_PATH, NEXT_HOP, MED, COMMUNITIES. */
+export function basicAttrs(path: number[], nextHop: string, asSize: 2 | 4 = 4): Uint8Array {
+  return cat(
+    attr(1, [0]),
+    asPath(path, asSize),
+    attr(3, ip4(nextHop)),
+    attr(4, [0, 0, 0, 50], 0x80),
+    attr(8, [0xfd, 0xe8, 0, 1, 0xff, 0xff, 0xff, 0x01], 0xc0),
+  );
+}
+
+/** A small dump with one record of each kind the writer writes. */
+export function sampleDump(): Uint8Array {
+  const t = { timestamp: 1700000000 };
+  const peers = [
+    { bgpId: ip4('192.0.2.1'), family: 4 as const, address: ip4('192.0.2.1'), asn: 64500, as4: false },
+    {
+      bgpId: ip4('192.0.2.2'),
+      family: 6 as const,
+      address: parsePrefix('2001:db8::2/128').addr,
+      asn: 4200000000,
+      as4: true,
+    },
+  ];
+  const ribAttrs = basicAttrs([64500, 64501], '192.0.2.1');
+  const upd = update(
+    nlri(['198.51.100.0/24']),
+    basicAttrs([64500, 65550], '192.0.2.9'),
+    nlri(['203.0.113.0/24', '10.0.0.0/8']),
+  );
+  const common = {
+    peerAs: 64500,
+    localAs: 65000,
+    ifIndex: 0,
+    afi: 1,
+    peerAddress: ip4('192.0.2.1'),
+    localAddress: ip4('192.0.2.254'),
+  };
+  return concatRecords([
+    encodePeerIndexTable({ collectorId: ip4('192.0.2.254'), viewName: 'lab', peers }, t),
+    encodeRib(
+      {
+        afi: 1,
+        safi: 1,
+        addPath: false,
+        sequence: 0,
+        prefix: parsePrefix('203.0.113.0/24'),
+        entries: [
+          { peerIndex: 0, originatedTime: 1699999000, attributes: ribAttrs, offset: 0 },
+          { peerIndex: 1, originatedTime: 1699999001, attributes: ribAttrs, offset: 0 },
+        ],
+      },
+      t,
+    ),
+    encodeRib(
+      {
+        afi: 2,
+        safi: 1,
+        addPath: true,
+        sequence: 1,
+        prefix: parsePrefix('2001:db8:1::/48'),
+        entries: [{ peerIndex: 1, originatedTime: 1699999002, pathId: 7, attributes: ribAttrs, offset: 0 }],
+      },
+      t,
+    ),
+    encodeBgp4mpMessage({ ...common, as4: true, local: false, addPath: false, message: upd }, t),
+    encodeBgp4mpMessage(
+      { ...common, as4: true, local: false, addPath: false, message: upd },
+      { timestamp: 1700000001, microseconds: 123456 },
+    ),
+    encodeBgp4mpStateChange({ ...common, as4: false, oldState: 1, newState: 6 }, t),
+  ]);
+}
+
+/** Reads a whole dump (optionally cut into chunks at `cuts`) into raw records and damage. */
+export function readAll(
+  bytes: Uint8Array,
+  cuts: number[] = [],
+  maxRecordLength?: number,
+): { records: MrtRawRecord[]; damage: MrtDamage[] } {
+  const reader = new MrtStreamReader(maxRecordLength === undefined ? {} : { maxRecordLength });
+  const records: MrtRawRecord[] = [];
+  const damage: MrtDamage[] = [];
+  const sink = { record: (r: MrtRawRecord) => records.push(r), damage: (d: MrtDamage) => damage.push(d) };
+  let at = 0;
+  for (const c of [...cuts.filter((x) => x > 0 && x < bytes.length)].sort((a, b) => a - b).concat(bytes.length)) {
+    if (c > at) reader.push(bytes.subarray(at, c), sink);
+    at = Math.max(at, c);
+  }
+  reader.end(sink);
+  return { records, damage };
+}
+
+/** Decodes every record of a dump; damage from the reader and the decoder together. */
+export function decodeAll(bytes: Uint8Array): { records: MrtRecord[]; damage: MrtDamage[] } {
+  const { records, damage } = readAll(bytes);
+  const dec = new MrtDecoder();
+  const out: MrtRecord[] = [];
+  for (const r of records) {
+    const res = dec.decode(r);
+    if (res.ok) out.push(res.record);
+    else damage.push(res.damage);
+  }
+  return { records: out, damage };
+}
+
+/**
+ * Every BGP4MP message variant (AS4 or not, LOCAL or not, add-path or not, ET or not, IPv4 and IPv6 peers)
+ * with IPv4 NLRI, MP_REACH / MP_UNREACH IPv6, and an IPv6 state change: for comparing with bgpdump.
+ */
+export function variantsDump(): Uint8Array {
+  const common = {
+    peerAs: 64500,
+    localAs: 65000,
+    ifIndex: 0,
+    afi: 1,
+    peerAddress: ip4('192.0.2.1'),
+    localAddress: ip4('192.0.2.254'),
+  };
+  const common6 = {
+    ...common,
+    afi: 2,
+    peerAddress: parsePrefix('2001:db8::1/128').addr,
+    localAddress: parsePrefix('2001:db8::fe/128').addr,
+  };
+  const t = { timestamp: 1700000000 };
+  const attrs = basicAttrs([64500, 65550], '192.0.2.9');
+  const upd = update(nlri(['198.51.100.0/24']), attrs, nlri(['203.0.113.0/24']));
+  const updAp = update(nlri(['198.51.100.0/24'], [5]), attrs, nlri(['203.0.113.0/24'], [6]));
+  const mpr = cat(
+    Uint8Array.from([0, 2, 1, 16]),
+    parsePrefix('2001:db8::9/128').addr,
+    Uint8Array.from([0]),
+    nlri(['2001:db8:5::/48']),
+  );
+  const mpu = cat(Uint8Array.from([0, 2, 1]), nlri(['2001:db8:6::/48']));
+  const upd6 = update(
+    new Uint8Array(0),
+    cat(basicAttrs([64500], '192.0.2.9'), attr(14, mpr, 0x80), attr(15, mpu, 0x80)),
+    new Uint8Array(0),
+  );
+  const recs = [sampleDump()];
+  for (const local of [false, true])
+    for (const addPath of [false, true])
+      for (const as4 of [false, true]) {
+        const message = addPath ? updAp : upd;
+        recs.push(encodeBgp4mpMessage({ ...common, as4, local, addPath, message }, t));
+        recs.push(
+          encodeBgp4mpMessage({ ...common, as4, local, addPath, message }, { timestamp: 1700000005, microseconds: 42 }),
+        );
+        recs.push(encodeBgp4mpMessage({ ...common, as4, local, addPath, message: upd6 }, t));
+        recs.push(encodeBgp4mpMessage({ ...common6, as4, local, addPath, message: upd6 }, t));
+      }
+  recs.push(
+    encodeBgp4mpStateChange(
+      { ...common6, as4: true, oldState: 6, newState: 1 },
+      { timestamp: 1700000009, microseconds: 1 },
+    ),
+  );
+  return concatRecords(recs);
+}
