@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { register as registerMrt } from './cli-mrt.js';
 import { register as registerRouting } from './cli-routing.js';
+import { register as registerRollout } from './cli-rollout.js';
 import { errorsMarkdown } from './error-codes.js';
 import { serve } from './server.js';
 import { VERSION } from './version.js';
@@ -30,6 +31,7 @@ export function buildCli(): Command {
 
   registerMrt(program);
   registerRouting(program);
+  registerRollout(program);
   return program;
 }
 

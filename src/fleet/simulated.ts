@@ -16,6 +16,11 @@ export interface SimulatedFleetOptions {
   locations: readonly SimLocation[];
   clock: { now(): number };
   controlPlaneTimeoutMs?: number;
+  /**
+   * Modelled time from hand-over to applied (bus propagation + speaker reconfiguration), in clock ms.
+   * 0 (default): agents apply inside deploy(). Otherwise deliveries wait for pump() at or after that time.
+   */
+  applyDelayMs?: number;
 }
 
 export class SimulatedFleet {
@@ -29,6 +34,7 @@ export class SimulatedFleet {
   /** Every hand-over, for replays and tests: (time, location, snapshot). */
   readonly deliveries: { at: number; location: string; snapshotId: string }[] = [];
   deliveryLog = true;
+  private readonly pending: { due: number; location: string; snapshot: Snapshot }[] = [];
 
   constructor(private readonly o: SimulatedFleetOptions) {
     this.locs = o.locations.map(({ id, region, tier }) => ({ id, region, tier }));
@@ -77,10 +83,29 @@ export class SimulatedFleet {
     for (const l of locations) {
       this.current.set(l, snapshot);
       if (this.deliveryLog) this.deliveries.push({ at, location: l, snapshotId: snapshot.id });
-      for (const a of this.byLocation.get(l) ?? []) {
-        if (!this.cutOff.has(a.agent.id)) await a.agent.receive(snapshot);
-      }
+      if (this.o.applyDelayMs) this.pending.push({ due: at + this.o.applyDelayMs, location: l, snapshot });
+      else await this.deliver(l, snapshot);
     }
+  }
+
+  private async deliver(location: string, snapshot: Snapshot): Promise<void> {
+    // A later hand-over to the same location wins (the bus keeps one value per location).
+    if (this.current.get(location) !== snapshot) return;
+    for (const a of this.byLocation.get(location) ?? []) {
+      if (!this.cutOff.has(a.agent.id)) await a.agent.receive(snapshot);
+    }
+  }
+
+  /** Applies the hand-overs that are due (with applyDelayMs); returns how many locations applied. */
+  async pump(): Promise<number> {
+    const now = this.o.clock.now();
+    let n = 0;
+    while (this.pending.length && (this.pending[0] as { due: number }).due <= now) {
+      const p = this.pending.shift() as (typeof this.pending)[number];
+      await this.deliver(p.location, p.snapshot);
+      n++;
+    }
+    return n;
   }
 
   async reports(locations?: readonly string[]): Promise<readonly AgentStatus[]> {

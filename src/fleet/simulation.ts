@@ -26,16 +26,27 @@ export interface SimulationOptions {
   /** A virtual clock starting here (ms), or a real clock. Default virtual at 2026-02-20T17:00Z. */
   clock?: number | Clock;
   controlPlaneTimeoutMs?: number;
+  applyDelayMs?: number;
 }
 
 export async function createSimulation(o: SimulationOptions): Promise<Simulation> {
   const virtual = typeof o.clock === 'object' ? null : new VirtualClock(o.clock ?? Date.parse('2026-02-20T17:00:00Z'));
   const clock: Clock = virtual ?? (o.clock as Clock);
-  const fleet = new SimulatedFleet({ locations: o.locations, clock, controlPlaneTimeoutMs: o.controlPlaneTimeoutMs });
+  const fleet = new SimulatedFleet({
+    locations: o.locations,
+    clock,
+    controlPlaneTimeoutMs: o.controlPlaneTimeoutMs,
+    applyDelayMs: o.applyDelayMs,
+  });
   const store = new MemoryRolloutStore();
   const signals = new VerdictBoard();
   const engine = await RolloutEngine.open({ clock, store, fleet, signals }, o.engine ?? {});
-  const busy = () => engine.listRollouts().some((r) => r.status === 'running' || r.status === 'queued');
+  const busy = () =>
+    engine
+      .listRollouts()
+      .some(
+        (r) => r.status === 'running' || r.status === 'queued' || (r.status === 'paused' && r.pause?.by === 'signals'),
+      );
   const sim: Simulation = {
     clock,
     virtual,
@@ -48,6 +59,7 @@ export async function createSimulation(o: SimulationOptions): Promise<Simulation
       const end = virtual.now() + ms;
       while (virtual.now() < end) {
         virtual.advance(Math.min(stepMs, end - virtual.now()));
+        await fleet.pump();
         fleet.heartbeat();
         await engine.tick();
       }
@@ -59,6 +71,7 @@ export async function createSimulation(o: SimulationOptions): Promise<Simulation
       await engine.tick();
       while (busy() && virtual.now() < end) {
         virtual.advance(stepMs);
+        await fleet.pump();
         fleet.heartbeat();
         await engine.tick();
       }

@@ -28,6 +28,7 @@ import {
   reset,
   trip,
   validateGuardConfig,
+  violationText,
   windowLosses,
 } from './guard.js';
 import type { Clock, EngineState, Fleet, Rollout, RolloutStore, Signals, Stage } from './ports.js';
@@ -45,6 +46,11 @@ export interface EngineConfig {
   guard?: GuardConfig;
   /** Default: applied-exactly, prefix-count and external verdicts. */
   gates?: readonly HealthGate[];
+  /**
+   * How long after a deploy gates may stay "no data"/"inconclusive" (agents still applying) before the
+   * rollout pauses; a stage never passes before its gates pass. Default 60 s.
+   */
+  gateGraceMs?: number;
 }
 
 /** One hand-over of a snapshot to locations, as the fleet saw it: what the property tests audit. */
@@ -77,6 +83,7 @@ export class RolloutEngine {
   private readonly stages: readonly StageSpec[];
   private readonly guardCfg: GuardConfig;
   private readonly gates: readonly HealthGate[];
+  private readonly gateGraceMs: number;
   private readonly steps: DeployStep[] = [];
   /** Serialises operations: ticks and operator commands never interleave. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -89,6 +96,7 @@ export class RolloutEngine {
     validateStages(this.stages);
     this.guardCfg = config.guard ?? DEFAULT_GUARD;
     validateGuardConfig(this.guardCfg);
+    this.gateGraceMs = config.gateGraceMs ?? 60_000;
     this.gates = config.gates ?? [
       new AppliedExactlyGate(),
       new PrefixCountGate(),
@@ -295,7 +303,8 @@ export class RolloutEngine {
     r.status = 'held';
     this.event(r, 'held', d.summary);
     const wasTripped = this.state.guard.breaker.tripped;
-    this.state.guard = trip(this.state.guard, `${r.id}: ${d.summary}`, this.now());
+    const first = d.violations.find((v) => v.kind !== 'breaker');
+    this.state.guard = trip(this.state.guard, `${r.id} held${first ? ` (${violationText(first)})` : ''}`, this.now());
     if (wasTripped) return;
     await this.audit('guard', 'breaker.trip', r.id, d.summary, { violations: d.violations });
     // Destructive work in flight stops now, and (by default) what the window already took is put back.
@@ -464,6 +473,7 @@ export class RolloutEngine {
       return false;
     }
     if (now - stage.deployedAt < stage.bakeMs) return false;
+    if (worst !== 'pass' && now - stage.deployedAt < Math.max(stage.bakeMs, this.gateGraceMs)) return false;
     if (worst !== 'pass') {
       const reason = results
         .filter((x) => x.status !== 'pass')

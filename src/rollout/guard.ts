@@ -229,17 +229,33 @@ export function evaluateGuard(
   }
   if (v.length === 0)
     return { ...base, violations: [], summary: `allowed: ${t.withdraw} withdrawals, ${t.unbind} unbinds` };
-  const first = v.slice(0, 3).map(violationText).join('; ');
-  return {
-    ...base,
-    verdict: 'hold',
-    violations: v,
-    summary: `held: ${first}${v.length > 3 ? `; +${v.length - 3} more` : ''}`,
-  };
+  return { ...base, verdict: 'hold', violations: v, summary: `held: ${summarizeViolations(v)}` };
+}
+
+/** One line: each kind and scope once, with how many keys it hit and the worst count against its limit. */
+export function summarizeViolations(v: readonly GuardViolation[]): string {
+  const groups = new Map<string, GuardViolation[]>();
+  for (const x of v) {
+    const k = `${x.kind}/${x.scope}`;
+    const g = groups.get(k) ?? [];
+    g.push(x);
+    groups.set(k, g);
+  }
+  const plural: Record<string, string> = { account: 'accounts', location: 'locations', region: 'regions' };
+  const parts: string[] = [];
+  for (const g of groups.values()) {
+    const worst = g.reduce((a, b) => (b.count - b.allowed > a.count - a.allowed ? b : a));
+    if (g.length === 1) parts.push(violationText(worst));
+    else
+      parts.push(
+        `${worst.kind} over the limit at ${g.length} ${plural[worst.scope] ?? worst.scope} (worst ${worst.key}: ${worst.count} > ${worst.allowed})`,
+      );
+  }
+  return parts.join('; ');
 }
 
 export function violationText(x: GuardViolation): string {
-  if (x.kind === 'breaker') return `breaker tripped (${x.key})`;
+  if (x.kind === 'breaker') return `breaker tripped since ${x.key}`;
   if (x.kind === 'withdraw-all')
     return `withdraws everything at ${x.key} (${x.count} prefixes) without a withdraw-all mark`;
   return `${x.count} ${x.kind} ${x.scope === 'global' ? 'network-wide' : `${x.scope} ${x.key}`} > ${x.allowed} allowed${x.base ? ` (of ${x.base})` : ''}`;

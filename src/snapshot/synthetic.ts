@@ -8,7 +8,7 @@ export interface SyntheticSpec {
   /** Accounts to create; prefixes are spread over them in order. */
   accounts: number;
   prefixes: number;
-  /** Service bindings per prefix (cycled over the known services). Default 1. */
+  /** Service bindings per prefix, 1..5 (cycled over the known services). Default 1. */
   bindingsPerPrefix?: number;
   /** First octet of the address space used (default 23). */
   firstOctet?: number;
@@ -69,13 +69,15 @@ export function syntheticDesired(spec: SyntheticSpec): DesiredState {
       created_at: at,
       modified_at: at,
     });
-    for (let k = 0; k < bpp; k++) {
+    // The first binding covers the whole prefix; further ones cover /25 and /26 parts (the most specific wins).
+    const parts = [cidr, ...[0, 128, 64, 192].map((o, j) => `${cidr.slice(0, cidr.lastIndexOf('.'))}.${o}/${j < 2 ? 25 : 26}`)];
+    for (let k = 0; k < Math.min(bpp, parts.length); k++) {
       const svc = SERVICE_LIST[(i + k) % SERVICE_LIST.length] as (typeof SERVICE_LIST)[number];
       bindings.push({
         id: syntheticId(tag, 4, i * 16 + k),
         prefix_id: prefixId,
         account_id: account.id,
-        cidr,
+        cidr: parts[k] as string,
         service_id: svc.id,
         service_name: svc.name,
         provisioning: { state: 'active' },

@@ -1,0 +1,160 @@
+// `failsmall rollout …`, `failsmall rollback …` and `failsmall replay byoip-2026-02-20`.
+// Rollout and rollback commands talk to a running control plane over HTTP (FAILSMALL_URL, default
+// http://127.0.0.1:8080; FAILSMALL_TOKEN for a bearer token); the replay runs in-process.
+import type { Command } from 'commander';
+import { replayByoip } from './replay-byoip.js';
+
+interface Conn {
+  url: string;
+  token: string | undefined;
+}
+
+function conn(o: { url?: string }): Conn {
+  return {
+    url: (o.url ?? process.env.FAILSMALL_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, ''),
+    token: process.env.FAILSMALL_TOKEN,
+  };
+}
+
+async function call(c: Conn, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${c.url}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(c.token ? { authorization: `Bearer ${c.token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  if (!res.ok) {
+    const e = json as {
+      error?: { code?: string; message?: string };
+      errors?: { error_code?: string; message?: string }[];
+    };
+    const code = e.error?.code ?? e.errors?.[0]?.error_code ?? `HTTP ${res.status}`;
+    const msg = e.error?.message ?? e.errors?.[0]?.message ?? text;
+    process.stderr.write(`error ${code}: ${msg}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  return json;
+}
+
+function print(x: unknown, asJson: boolean): void {
+  if (x === undefined) return;
+  const r = (x as { result?: unknown }).result ?? x;
+  if (asJson || typeof r !== 'object' || r === null || !('text' in r))
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  else process.stdout.write(String((r as { text: string }).text));
+}
+
+export function register(program: Command): void {
+  const rollout = program
+    .command('rollout')
+    .description('watch and steer snapshot rollouts on a running control plane');
+  const common = (c: Command) =>
+    c.option('--url <url>', 'control plane URL (FAILSMALL_URL)').option('--json', 'print JSON');
+
+  common(rollout.command('status').description('breaker, last good snapshot, active and recent rollouts')).action(
+    async (o: { url?: string; json?: boolean }) =>
+      print(await call(conn(o), 'GET', `/v1/rollouts/status${o.json ? '' : '?format=text'}`), !!o.json),
+  );
+  common(rollout.command('show <id>').description('one rollout: stages, gates, events')).action(
+    async (id: string, o: { url?: string; json?: boolean }) =>
+      print(await call(conn(o), 'GET', `/v1/rollouts/${encodeURIComponent(id)}`), true),
+  );
+  for (const [op, help, needsReason] of [
+    ['pause', 'pause a running rollout', false],
+    ['resume', 'resume a paused rollout', false],
+    ['promote', "end the current stage's bake now and go on (gates must not fail)", true],
+    ['abort', 'stop a rollout; touched locations go back to the last good snapshot', true],
+    ['approve', 'let a held rollout deploy despite the guard (audited)', true],
+  ] as const) {
+    const c = common(rollout.command(`${op} <id>`).description(help));
+    c.option('--reason <text>', needsReason ? 'why (required, audited)' : 'why (audited)');
+    c.action(async (id: string, o: { url?: string; json?: boolean; reason?: string }) =>
+      print(
+        await call(conn(o), 'POST', `/v1/rollouts/${encodeURIComponent(id)}/${op}`, { reason: o.reason ?? '' }),
+        true,
+      ),
+    );
+  }
+  common(rollout.command('reset-breaker').description('reset a tripped circuit breaker (audited)'))
+    .requiredOption('--reason <text>', 'why (audited)')
+    .action(async (o: { url?: string; json?: boolean; reason: string }) =>
+      print(await call(conn(o), 'POST', '/v1/breaker/reset', { reason: o.reason }), true),
+    );
+  common(rollout.command('snapshots').description('snapshots, newest first')).action(
+    async (o: { url?: string; json?: boolean }) => print(await call(conn(o), 'GET', '/v1/snapshots'), true),
+  );
+  common(
+    rollout.command('diff <from> <to>').description('diff of two snapshots (number, #number or id prefix)'),
+  ).action(async (from: string, to: string, o: { url?: string; json?: boolean }) =>
+    print(
+      await call(
+        conn(o),
+        'GET',
+        `/v1/snapshots/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${o.json ? '' : '&format=text'}`,
+      ),
+      !!o.json,
+    ),
+  );
+
+  common(
+    program
+      .command('rollback')
+      .description('return the network (or one account) to a known-good snapshot, as a new snapshot on the fast path'),
+  )
+    .requiredOption('--to <snapshot>', 'snapshot number, #number or id prefix')
+    .option('--account <id>', "only this account's announcements and bindings")
+    .requiredOption('--reason <text>', 'why (audited)')
+    .action(async (o: { url?: string; json?: boolean; to: string; account?: string; reason: string }) =>
+      print(
+        await call(conn(o), 'POST', '/v1/rollback', {
+          to: o.to,
+          ...(o.account ? { account: o.account } : {}),
+          reason: o.reason,
+        }),
+        true,
+      ),
+    );
+
+  program
+    .command('replay <scenario>')
+    .description('replay an incident against failsmall (scenarios: byoip-2026-02-20); times are simulated')
+    .option('--json', 'print only the JSON summary')
+    .option('--minutes <n>', 'simulated minutes the cleanup job runs', '15')
+    .option('--pace <seconds>', 'simulated seconds between two prefixes the job deletes', '2')
+    .action(async (scenario: string, o: { json?: boolean; minutes: string; pace: string }) => {
+      if (scenario !== 'byoip-2026-02-20') {
+        process.stderr.write(`unknown scenario ${JSON.stringify(scenario)}; known: byoip-2026-02-20\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const minutes = Number(o.minutes);
+      const pace = Number(o.pace);
+      if (!(minutes > 0 && minutes <= 600) || !(pace > 0 && pace <= 3600)) {
+        process.stderr.write('--minutes must be within (0, 600] and --pace within (0, 3600]\n');
+        process.exitCode = 2;
+        return;
+      }
+      const r = await replayByoip({
+        durationMs: minutes * 60_000,
+        jobPaceMs: pace * 1000,
+        log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
+      });
+      if (!o.json) {
+        process.stdout.write('Timeline (simulated time, virtual clock; T+ from the job start at 17:56:00Z):\n');
+        process.stdout.write(r.timeline);
+        process.stdout.write('\nSummary:\n');
+      }
+      process.stdout.write(`${JSON.stringify(r.summary, null, 2)}\n`);
+      if (!r.passed) process.exitCode = 1;
+    });
+}

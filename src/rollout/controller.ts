@@ -1,0 +1,93 @@
+// The desired-state controller: reads desired state (the addressing service's export), compiles it, and
+// proposes a snapshot to the engine when the result differs from the last one proposed. It is where
+// configured state becomes operational state, and it adds one safety rule of its own: a service binding
+// removed from desired state stays at the edge for a grace period (default 15 minutes). Re-binding is
+// what made the 20 February recovery take hours; a prefix withdrawn by mistake and restored within the
+// grace period comes back with its bindings untouched.
+import type { DesiredState } from '../addressing/model.js';
+import type { FailsmallError } from '../lib/errors.js';
+import { type CompileOptions, compile, makeContent } from '../snapshot/compile.js';
+import { contentDigest } from '../snapshot/digest.js';
+import type { Binding, Snapshot } from '../snapshot/model.js';
+import type { RolloutEngine } from './engine.js';
+import type { Clock, Rollout } from './ports.js';
+
+export type DesiredInput = Pick<DesiredState, 'prefixes' | 'bgp_prefixes' | 'bindings'>;
+
+export interface DesiredSource {
+  read(): Promise<DesiredInput>;
+}
+
+/** Several sources as one (e.g. the Addressing API plus the network's own, statically configured space). */
+export function mergeDesired(parts: readonly DesiredInput[]): DesiredInput {
+  return {
+    prefixes: parts.flatMap((p) => p.prefixes),
+    bgp_prefixes: parts.flatMap((p) => p.bgp_prefixes),
+    bindings: parts.flatMap((p) => p.bindings),
+  };
+}
+
+export interface ControllerOptions {
+  compile: CompileOptions;
+  clock: Clock;
+  /** How long a binding removed from desired state stays at the edge. Default 15 minutes; 0 disables. */
+  bindingGraceMs?: number;
+  actor?: string;
+}
+
+export type SyncResult =
+  | { outcome: 'unchanged' }
+  | { outcome: 'proposed'; snapshot: Snapshot; rollout: Rollout; retainedBindings: number }
+  | { outcome: 'error'; error: FailsmallError };
+
+export class DesiredStateController {
+  private lastDigest: string | null = null;
+  private lastBindings: readonly Binding[] = [];
+  private readonly removedSince = new Map<string, number>();
+  private readonly grace: number;
+
+  constructor(
+    private readonly engine: RolloutEngine,
+    private readonly source: DesiredSource,
+    private readonly o: ControllerOptions,
+  ) {
+    this.grace = o.bindingGraceMs ?? 15 * 60_000;
+  }
+
+  /** Compiles the current desired state; proposes it when it differs from the last proposal. */
+  async sync(reason = 'desired state changed'): Promise<SyncResult> {
+    let compiled: ReturnType<typeof compile>;
+    try {
+      compiled = compile(await this.source.read(), this.o.compile);
+    } catch (e) {
+      if ((e as FailsmallError).code?.startsWith('E_SNAPSHOT_'))
+        return { outcome: 'error', error: e as FailsmallError };
+      throw e;
+    }
+    const now = this.o.clock.now();
+    const present = new Set(compiled.bindings.map((b) => b.id));
+    const kept: Binding[] = [];
+    for (const b of this.lastBindings) {
+      if (present.has(b.id)) continue;
+      const since = this.removedSince.get(b.id) ?? now;
+      if (now - since < this.grace) {
+        this.removedSince.set(b.id, since);
+        kept.push(b);
+      } else {
+        this.removedSince.delete(b.id);
+      }
+    }
+    for (const id of [...this.removedSince.keys()]) if (present.has(id)) this.removedSince.delete(id);
+    const content = kept.length ? makeContent(compiled.announcements, [...compiled.bindings, ...kept], null) : compiled;
+    const digest = contentDigest(content);
+    if (digest === this.lastDigest) return { outcome: 'unchanged' };
+    const { snapshot, rollout } = await this.engine.propose(content, {
+      origin: 'compile',
+      reason: kept.length ? `${reason} (${kept.length} removed bindings kept for the grace period)` : reason,
+      actor: this.o.actor ?? 'controller',
+    });
+    this.lastDigest = digest;
+    this.lastBindings = content.bindings;
+    return { outcome: 'proposed', snapshot, rollout, retainedBindings: kept.length };
+  }
+}
