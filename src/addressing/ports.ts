@@ -75,6 +75,12 @@ export interface AddressingStore {
   read<T>(fn: (tx: AddressingTx) => Promise<T>): Promise<T>;
   /** A token by the SHA-256 (hex) of its secret; outside any transaction (hot path of every request). */
   tokenByHash(hash: string): Promise<Token | undefined>;
+  /**
+   * Changes committed by other processes sharing the database (PostgreSQL LISTEN/NOTIFY), so caches
+   * can drop what they hold: an account id, or null for "anything may have changed" (e.g. the
+   * notification connection was lost). Absent for an embedded store no other process can open.
+   */
+  watch?(listener: (accountId: string | null) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -88,4 +94,10 @@ export interface IdSource {
 }
 
 /** Told after each committed change, so caches and the snapshot compiler can react. */
-export type ChangeListener = (change: { account_ids: string[]; object_type: AuditEntry['object_type'] }) => void;
+export interface Change {
+  account_ids: string[];
+  object_type: AuditEntry['object_type'] | 'unknown';
+  /** True when the change's extent is unknown: treat every account as changed. */
+  all?: boolean;
+}
+export type ChangeListener = (change: Change) => void;

@@ -64,7 +64,16 @@ export class AddressingService {
     private readonly store: AddressingStore,
     private readonly clock: Clock,
     private readonly ids: IdSource,
-  ) {}
+  ) {
+    // changes committed by other processes on the same database reach the same listeners
+    store.watch?.((accountId) => {
+      const change =
+        accountId === null
+          ? { account_ids: [], object_type: 'unknown' as const, all: true }
+          : { account_ids: [accountId], object_type: 'unknown' as const };
+      for (const l of this.listeners) l(change);
+    });
+  }
 
   /** Called after every committed change (not for reads, not after a rollback). */
   onChange(listener: ChangeListener): void {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../addressing/model.js';
 import { SERVICE_LIST } from '../addressing/model.js';
 import type { AddressingService } from '../addressing/service.js';
+import { ListCache } from './list-cache.js';
 import {
   AccountParams,
   AdvertisementStatusBody,
@@ -103,6 +104,11 @@ export function addRoute(
 }
 
 export function registerAddressingRoutes(app: FastifyInstance, svc: AddressingService): void {
+  const listCache = new ListCache();
+  svc.onChange((c) => {
+    if (c.all) listCache.clear();
+    else for (const a of c.account_ids) listCache.invalidate(a);
+  });
   const R = 'addressing:read';
   const W = 'addressing:write';
   type P = Static<typeof PrefixParams>;
@@ -137,13 +143,24 @@ export function registerAddressingRoutes(app: FastifyInstance, svc: AddressingSe
       scope: R,
     },
     'prefixes',
-    async (req) => {
+    async (req, reply) => {
       const { account_id } = req.params as Static<typeof AccountParams>;
       const q = req.query as Static<typeof ListPrefixesQuery>;
       const page = q.page ?? 1;
       const perPage = q.per_page ?? DEFAULT_PER_PAGE;
-      const r = await svc.listPrefixes(actorOf(req), account_id, q.state ?? 'active', { page, per_page: perPage });
-      return okList(r.items, page, perPage, r.total_count);
+      const state = q.state ?? 'active';
+      const actor = actorOf(req);
+      // tenancy and scope are checked on every request, cached or not
+      await svc.checkAccount(actor, account_id, 'read');
+      const key = `${state}|${page}|${perPage}`;
+      reply.type('application/json; charset=utf-8');
+      const hit = listCache.get(account_id, key);
+      if (hit !== undefined) return hit;
+      const gen = listCache.generation(account_id);
+      const r = await svc.listPrefixes(actor, account_id, state, { page, per_page: perPage });
+      const body = reply.serialize(okList(r.items, page, perPage, r.total_count)) as string;
+      listCache.set(account_id, key, body, gen);
+      return body;
     },
   );
   addRoute(

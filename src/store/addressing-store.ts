@@ -28,6 +28,7 @@ import type {
   PrefixesTable,
   TokensTable,
 } from './db.js';
+import type { ChangeWatcher } from './notify.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -343,7 +344,14 @@ class KyselyTx implements AddressingTx {
 }
 
 export class KyselyAddressingStore implements AddressingStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly watch?: AddressingStore['watch'];
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly watcher?: ChangeWatcher,
+  ) {
+    if (watcher) this.watch = (l) => watcher.watch(l);
+  }
 
   transaction<T>(fn: (tx: AddressingTx) => Promise<T>, opts: { snapshot?: boolean } = {}): Promise<T> {
     let t = this.db.transaction();
@@ -360,7 +368,8 @@ export class KyselyAddressingStore implements AddressingStore {
     return r && toToken(r);
   }
 
-  close(): Promise<void> {
-    return this.db.destroy();
+  async close(): Promise<void> {
+    await this.watcher?.close();
+    await this.db.destroy();
   }
 }

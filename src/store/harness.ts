@@ -4,12 +4,15 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, IdSource } from '../addressing/ports.js';
 import { KyselyAddressingStore } from './addressing-store.js';
 import { dropSchema, type OpenDatabase, openDatabase } from './db.js';
+import { ChangeWatcher } from './notify.js';
 
 export const systemClock: Clock = { now: () => new Date() };
 export const randomIds: IdSource = { next: () => randomBytes(16).toString('hex') };
 
 export interface OpenedStore {
   store: KyselyAddressingStore;
+  /** The PostgreSQL schema in use, if not the default. */
+  schema: string | undefined;
   database: OpenDatabase;
   close(): Promise<void>;
 }
@@ -19,22 +22,31 @@ export async function openStore(opts: {
   dataDir?: string | undefined;
   /** PostgreSQL only: a fresh schema, dropped on close. */
   freshSchema?: boolean;
+  /** PostgreSQL only: an existing schema (e.g. another store's, to share its data). */
+  schema?: string | undefined;
   poolSize?: number;
 }): Promise<OpenedStore> {
-  const schema = opts.databaseUrl && opts.freshSchema ? `t_${randomBytes(6).toString('hex')}` : undefined;
+  const fresh = opts.databaseUrl && opts.freshSchema ? `t_${randomBytes(6).toString('hex')}` : undefined;
+  const schema = fresh ?? opts.schema;
   const database = await openDatabase({
     databaseUrl: opts.databaseUrl,
     dataDir: opts.dataDir,
     schema,
     poolSize: opts.poolSize,
   });
-  const store = new KyselyAddressingStore(database.db);
+  let watcher: ChangeWatcher | undefined;
+  if (opts.databaseUrl) {
+    watcher = new ChangeWatcher(opts.databaseUrl);
+    await watcher.start();
+  }
+  const store = new KyselyAddressingStore(database.db, watcher);
   return {
     store,
+    schema,
     database,
     close: async () => {
-      await database.close();
-      if (schema && opts.databaseUrl) await dropSchema(opts.databaseUrl, schema);
+      await store.close();
+      if (fresh && opts.databaseUrl) await dropSchema(opts.databaseUrl, fresh);
     },
   };
 }

@@ -2,6 +2,9 @@
 // Each runs in a transaction (Kysely's Migrator) and is recorded in kysely_migration.
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
+/** The LISTEN/NOTIFY channel of committed changes; the payload is the account id ('' for none). */
+export const CHANGE_CHANNEL = 'failsmall_addressing';
+
 const M001_STATEMENTS = [
   `create table accounts (
     id text primary key,
@@ -95,7 +98,26 @@ const m001: Migration = {
   },
 };
 
-export const MIGRATIONS: Record<string, Migration> = { '001_addressing': m001 };
+/**
+ * Every audit entry is one committed change: tell other processes on the same database which account
+ * changed (delivered at commit, deduplicated per transaction) so they can drop cached reads.
+ */
+const m002: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql
+      .raw(`create function failsmall_notify_change() returns trigger language plpgsql as $$
+begin
+  perform pg_notify('${CHANGE_CHANNEL}', coalesce(new.account_id, ''));
+  return null;
+end $$`)
+      .execute(db);
+    await sql
+      .raw('create trigger audit_notify after insert on audit for each row execute function failsmall_notify_change()')
+      .execute(db);
+  },
+};
+
+export const MIGRATIONS: Record<string, Migration> = { '001_addressing': m001, '002_change_notify': m002 };
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => MIGRATIONS,
