@@ -198,9 +198,16 @@ const bench: Bench = async (ctx) => {
   }
 
   let sink = 0;
-  const lookupS = bestOf(5, () => {
+  // Wall time (best of 7) is the figure; CPU time of the same rounds is logged, since a shared machine's
+  // other load inflates wall time but not the CPU time of this single-threaded loop.
+  let cpuBest = Number.POSITIVE_INFINITY;
+  const lookupS = bestOf(7, () => {
+    const u0 = process.cpuUsage();
     for (let i = 0; i < N; i++) sink += trie.lookup4(addrs[i]!) ?? 0;
+    const u = process.cpuUsage(u0);
+    cpuBest = Math.min(cpuBest, (u.user + u.system) / 1e6);
   });
+  ctx.log(`lookup4: ${(N / lookupS / 1e6).toFixed(2)} M/s wall, ${(N / cpuBest / 1e6).toFixed(2)} M per CPU-second`);
   let hits = 0;
   for (let i = 0; i < N; i++) if (trie.lookup4(addrs[i]!) !== undefined) hits++;
   const lookup6S = bestOf(3, () => {
@@ -225,7 +232,7 @@ const bench: Bench = async (ctx) => {
       unit: 'lookups/s',
       value: lpm4,
       goal: '>= 5000000',
-      note: `lookup4 over the 1.2M-prefix table, ${N} IPv4 addresses (half random, half inside stored prefixes), one core, best of 5`,
+      note: `lookup4 over the 1.2M-prefix table, ${N} IPv4 addresses (half random, half inside stored prefixes), one core, best of 7 (${(N / cpuBest / 1e6).toFixed(2)} M per CPU-second)`,
     },
     {
       name: 'trie.lpm6.lookups_per_s',

@@ -17,6 +17,7 @@ const SLOT_SHIFT = 8;
 const MAX_SLOTS = 2 ** 24 - 2;
 const JUMP_BITS = 20;
 const JUMP_SIZE = 1 << JUMP_BITS;
+const JUMP_WORDS = 4;
 
 export interface TrieEntry<V> {
   prefix: Prefix;
@@ -151,13 +152,15 @@ export class PrefixTrie<V> {
   private count = 0;
   /** Scratch key of the current query; no allocation per call. */
   private readonly q = new Int32Array(4);
+  /** Scratch list of nodes found by walkCovering (at most one per length). */
+  private readonly hits = new Int32Array(129);
   /**
    * IPv4 entry points by the first JUMP_BITS address bits, two int32s each: [candidate, best]. Every node
    * shorter than JUMP_BITS is already decided for those bits; `best` is the value slot + 1 of the longest
    * of them that matches (0: none), and `candidate` the first node at or past JUMP_BITS on the path that
    * lookup4 must still check (NIL: none). So a lookup reads one jump entry and then only the last levels.
    */
-  private readonly jump = new Int32Array(2 * JUMP_SIZE);
+  private readonly jump = new Int32Array(JUMP_WORDS * JUMP_SIZE);
 
   get size(): number {
     return this.count;
@@ -415,9 +418,18 @@ export class PrefixTrie<V> {
 
   private setJump(lo: number, hi: number, candidate: number, best: number): void {
     const jump = this.jump;
+    const nodes = this.p4.nodes;
+    // A copy of the candidate's key and meta, and the candidate itself only when it has children:
+    // a candidate that is a leaf is then decided without reading its record.
+    const key = candidate === NIL ? 0 : nodes[candidate * 4 + 3]!;
+    const meta = candidate === NIL ? 0 : nodes[candidate * 4 + 2]!;
+    const inner = candidate !== NIL && (nodes[candidate * 4]! !== NIL || nodes[candidate * 4 + 1]! !== NIL);
     for (let h = lo; h < hi; h++) {
-      jump[2 * h] = candidate;
-      jump[2 * h + 1] = best;
+      const j = h * JUMP_WORDS;
+      jump[j] = inner ? candidate : NIL;
+      jump[j + 1] = best;
+      jump[j + 2] = key;
+      jump[j + 3] = meta;
     }
   }
 
@@ -483,22 +495,24 @@ export class PrefixTrie<V> {
     return n !== NIL && pool.nodes[n * pool.s + 2]! >>> SLOT_SHIFT !== 0;
   }
 
-  /** Calls visit for each stored node on the path to the scratch key at len, least specific first. */
-  private walkCovering(pool: Pool, len: number, visit: (n: number) => void): void {
+  /** Nodes with a value on the path to the scratch key at len, least specific first, into `this.hits`. */
+  private walkCovering(pool: Pool, len: number): number {
     this.tidy(pool);
     const q = this.q;
     const s = pool.s;
     const nodes = pool.nodes;
+    const hits = this.hits;
+    let found = 0;
     let n = ROOT;
-    if (nodes[ROOT * s + 2]! >>> SLOT_SHIFT !== 0) visit(ROOT);
+    if (nodes[ROOT * s + 2]! >>> SLOT_SHIFT !== 0) hits[found++] = ROOT;
     while (true) {
       const nlen = nodes[n * s + 2]! & LEN_MASK;
-      if (nlen >= len) return;
+      if (nlen >= len) return found;
       const c = nodes[n * s + bitOf(q, nlen)]!;
-      if (c === NIL) return;
+      if (c === NIL) return found;
       const clen = nodes[c * s + 2]! & LEN_MASK;
-      if (clen > len || common(pool, q, c, clen) < clen) return;
-      if (nodes[c * s + 2]! >>> SLOT_SHIFT !== 0) visit(c);
+      if (clen > len || common(pool, q, c, clen) < clen) return found;
+      if (nodes[c * s + 2]! >>> SLOT_SHIFT !== 0) hits[found++] = c;
       n = c;
     }
   }
@@ -506,34 +520,16 @@ export class PrefixTrie<V> {
   /** The most specific stored prefix containing p (p itself included). */
   longestMatch(p: Prefix): TrieEntry<V> | undefined {
     const pool = this.load(p);
-    this.tidy(pool);
-    const q = this.q;
-    const len = p.len;
-    const s = pool.s;
-    const nodes = pool.nodes;
-    let n = ROOT;
-    let best = nodes[ROOT * s + 2]! >>> SLOT_SHIFT !== 0 ? ROOT : NIL;
-    while (true) {
-      const nlen = nodes[n * s + 2]! & LEN_MASK;
-      if (nlen >= len) break;
-      const c = nodes[n * s + bitOf(q, nlen)]!;
-      if (c === NIL) break;
-      const meta = nodes[c * s + 2]!;
-      const clen = meta & LEN_MASK;
-      if (clen > len || common(pool, q, c, clen) < clen) break;
-      if (meta >>> SLOT_SHIFT !== 0) best = c;
-      n = c;
-    }
-    return best === NIL ? undefined : this.entryOf(pool, best);
+    const found = this.walkCovering(pool, p.len);
+    return found === 0 ? undefined : this.entryOf(pool, this.hits[found - 1]!);
   }
 
   /** Every stored prefix containing p, least specific first, p itself included. */
   covering(p: Prefix): TrieEntry<V>[] {
     const pool = this.load(p);
+    const found = this.walkCovering(pool, p.len);
     const out: TrieEntry<V>[] = [];
-    this.walkCovering(pool, p.len, (n) => {
-      out.push(this.entryOf(pool, n));
-    });
+    for (let i = 0; i < found; i++) out.push(this.entryOf(pool, this.hits[i]!));
     return out;
   }
 
@@ -563,19 +559,31 @@ export class PrefixTrie<V> {
    */
   lookup4(addr: number): V | undefined {
     if (this.p4.untidy) this.tidy(this.p4);
-    const nodes = this.p4.nodes;
+    const jump = this.jump;
     const a = addr | 0;
-    const j = (a >>> (32 - JUMP_BITS)) << 1;
-    let c = this.jump[j]!;
-    let best = this.jump[j + 1]!;
-    while (c !== NIL) {
-      const meta = nodes[c * 4 + 2]!;
-      const clen = meta & LEN_MASK;
-      // Path compression skips bits: check that c's key agrees with the address on its first clen bits.
-      if ((a ^ nodes[c * 4 + 3]!) >>> (32 - clen) !== 0) break;
-      if (meta >>> SLOT_SHIFT !== 0) best = meta >>> SLOT_SHIFT;
-      if (clen === 32) break;
-      c = nodes[c * 4 + ((a >>> (31 - clen)) & 1)]!;
+    const j = (a >>> (32 - JUMP_BITS)) * JUMP_WORDS;
+    let best = jump[j + 1]!;
+    const cmeta = jump[j + 3]!;
+    // cmeta is 0 when no node at or past JUMP_BITS lies under these bits (a candidate has len >= 1).
+    if (cmeta !== 0) {
+      const clen = cmeta & LEN_MASK;
+      // Path compression skips bits: check that the candidate agrees with the address on its first clen bits.
+      if ((a ^ jump[j + 2]!) >>> (32 - clen) === 0) {
+        if (cmeta >>> SLOT_SHIFT !== 0) best = cmeta >>> SLOT_SHIFT;
+        const cand = jump[j]!;
+        if (cand !== NIL && clen < 32) {
+          const nodes = this.p4.nodes;
+          let c = nodes[cand * 4 + ((a >>> (31 - clen)) & 1)]!;
+          while (c !== NIL) {
+            const meta = nodes[c * 4 + 2]!;
+            const len = meta & LEN_MASK;
+            if ((a ^ nodes[c * 4 + 3]!) >>> (32 - len) !== 0) break;
+            if (meta >>> SLOT_SHIFT !== 0) best = meta >>> SLOT_SHIFT;
+            if (len === 32) break;
+            c = nodes[c * 4 + ((a >>> (31 - len)) & 1)]!;
+          }
+        }
+      }
     }
     return best === 0 ? undefined : this.vals[best - 1];
   }
