@@ -96,21 +96,28 @@ class Pool {
     const s = this.s;
     const old = this.nodes;
     const out = new Int32Array(Math.max(64, Math.ceil(this.live * 1.125) + 2) * s);
-    // Stack of (old node, index in `out` of the child pointer to patch).
-    const stack: number[] = [ROOT, -1];
+    // Stack of (old node, index in `out` of the child pointer to patch); depth <= 129, two entries a level.
+    const stack = new Int32Array(2 * 260);
+    stack[0] = ROOT;
+    stack[1] = -1;
+    let top = 2;
     let next = ROOT;
-    while (stack.length > 0) {
-      const patch = stack.pop()!;
-      const o = stack.pop()!;
+    while (top > 0) {
+      const patch = stack[--top]!;
+      const o = stack[--top]!;
       const id = next++;
-      out.set(old.subarray(o * s, o * s + s), id * s);
-      out[id * s] = NIL;
-      out[id * s + 1] = NIL;
+      for (let k = 2; k < s; k++) out[id * s + k] = old[o * s + k]!;
       if (patch >= 0) out[patch] = id;
       const c1 = old[o * s + 1]!;
       const c0 = old[o * s]!;
-      if (c1 !== NIL) stack.push(c1, id * s + 1);
-      if (c0 !== NIL) stack.push(c0, id * s);
+      if (c1 !== NIL) {
+        stack[top++] = c1;
+        stack[top++] = id * s + 1;
+      }
+      if (c0 !== NIL) {
+        stack[top++] = c0;
+        stack[top++] = id * s;
+      }
     }
     this.nodes = out;
     this.next = next;
