@@ -161,6 +161,11 @@ export class BgpdumpFormatter {
     const attrs = this.attrs;
     const label = addPath ? 'TABLE_DUMP2_AP|' : 'TABLE_DUMP2|';
     for (let i = 0; i < count; i++) {
+      if (p >= e) {
+        // bgpdump would print the missing entries from zero-filled reads; a damaged record stops here.
+        this.warn(`RIB record announces ${count} entries but ends after ${i}`);
+        break;
+      }
       const idx = rd16(b, p, e);
       p = Math.min(p + 6, e); // peer index, originated time
       let pathId = 0;
@@ -204,6 +209,10 @@ export class BgpdumpFormatter {
     p = Math.min(p + 2, e);
     const peers: Peer[] = [];
     for (let i = 0; i < n; i++) {
+      if (p >= e) {
+        this.warn(`PEER_INDEX_TABLE announces ${n} peers but ends after ${i}`);
+        break;
+      }
       const t = rd8(b, p, e);
       p = Math.min(p + 5, e); // type, BGP id
       const v6 = (t & 1) !== 0;
