@@ -78,6 +78,7 @@ async function bootstrapAdmin(
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const cp = await buildControlPlane();
+  if (process.env.FAILSMALL_DEMO !== '0') await (await import('./demo.js')).attachDemo(cp); // simulated fleet + rollout API
   const close = async () => {
     await cp.close();
     process.exit(0);
