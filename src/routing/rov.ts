@@ -5,6 +5,7 @@
 // match) are built only by rovExplain. A general PrefixTrie.covering() would allocate an array per call.
 import { FailsmallError } from '../lib/errors.js';
 import { addr4ToUint32, formatPrefix, maxLen, type Prefix, prefixKey } from '../lib/prefix.js';
+import { JumpTable, VrpTrie } from './vrp-trie.js';
 
 /** A Validated ROA Payload: the route `prefix` up to `maxLength` may be originated by `asn`. */
 export interface Vrp {
@@ -46,94 +47,6 @@ export function checkVrp(v: Vrp, where: string): Vrp {
   return v;
 }
 
-/** One family's binary trie in typed arrays. Node 0 is the root; a child index of 0 means "no child". */
-class FamilyIndex {
-  /** child[2n] / child[2n + 1]: the 0 / 1 child of node n. */
-  readonly child: Int32Array;
-  /** VRPs of node n are slots start[n] .. start[n + 1] - 1. */
-  readonly start: Int32Array;
-  readonly asn: Float64Array;
-  readonly maxLength: Uint8Array;
-  /** Slot -> index into the VRP list, for explanations. */
-  readonly ref: Int32Array;
-  readonly nodes: number;
-
-  constructor(vrps: readonly Vrp[], indices: readonly number[]) {
-    let cap = 1024;
-    let child = new Int32Array(cap * 2);
-    let nodes = 1;
-    const nodeOf = new Int32Array(indices.length);
-    for (let k = 0; k < indices.length; k++) {
-      const p = vrps[indices[k]!]!.prefix;
-      let node = 0;
-      for (let d = 0; d < p.len; d++) {
-        const bit = (p.addr[d >> 3]! >> (7 - (d & 7))) & 1;
-        let next = child[node * 2 + bit]!;
-        if (next === 0) {
-          if (nodes === cap) {
-            cap *= 2;
-            const grown = new Int32Array(cap * 2);
-            grown.set(child);
-            child = grown;
-          }
-          next = nodes++;
-          child[node * 2 + bit] = next;
-        }
-        node = next;
-      }
-      nodeOf[k] = node;
-    }
-    this.child = child.slice(0, nodes * 2);
-    this.nodes = nodes;
-    // Counting sort of the VRPs by node: compressed rows.
-    const start = new Int32Array(nodes + 1);
-    for (let k = 0; k < indices.length; k++) start[nodeOf[k]! + 1]!++;
-    for (let n = 0; n < nodes; n++) start[n + 1]! += start[n]!;
-    const fill = start.slice(0, nodes);
-    this.asn = new Float64Array(indices.length);
-    this.maxLength = new Uint8Array(indices.length);
-    this.ref = new Int32Array(indices.length);
-    for (let k = 0; k < indices.length; k++) {
-      const slot = fill[nodeOf[k]!]!++;
-      const v = vrps[indices[k]!]!;
-      this.asn[slot] = v.asn;
-      this.maxLength[slot] = v.maxLength;
-      this.ref[slot] = indices[k]!;
-    }
-    this.start = start;
-  }
-}
-
-/**
- * IPv4 shortcut over the first 16 levels: for each /16, the trie node at depth 16 (0 when the path ends
- * earlier) and whether any node above it holds VRPs. Most /16s have none above, so a route of length
- * >= 16 starts its walk at depth 16: 16 fewer steps for nearly every route.
- */
-class Jump16 {
-  readonly node16 = new Int32Array(65536);
-  /** 1 when some node at depth 0..15 on the way to this /16 holds VRPs: then the full walk is needed. */
-  readonly above = new Uint8Array(65536);
-
-  constructor(ix: FamilyIndex) {
-    const visit = (node: number, depth: number, bits: number, above: boolean): void => {
-      const has = above || (depth < 16 && ix.start[node]! !== ix.start[node + 1]!);
-      if (depth === 16) {
-        this.node16[bits] = node;
-        this.above[bits] = above ? 1 : 0;
-        return;
-      }
-      const span = 1 << (16 - depth - 1);
-      for (let bit = 0; bit < 2; bit++) {
-        const c = ix.child[node * 2 + bit]!;
-        const base = (bits << 1) | bit;
-        if (c !== 0) visit(c, depth + 1, base, has);
-        else if (has) this.above.fill(1, base * span, (base + 1) * span);
-      }
-    };
-    visit(0, 0, 0, false);
-  }
-}
-
 // ROV hot-path results as constants (no allocation).
 const VALID: RovState = 'valid';
 const INVALID: RovState = 'invalid';
@@ -148,9 +61,11 @@ const NOT_FOUND: RovState = 'not-found';
 export class VrpIndex {
   /** The distinct VRPs, in input order. */
   readonly vrps: readonly Vrp[];
-  private readonly v4: FamilyIndex;
-  private readonly v6: FamilyIndex;
-  private readonly jump: Jump16;
+  private readonly v4: VrpTrie;
+  private readonly v6: VrpTrie;
+  /** IPv4: every /16, directly indexed. IPv6: every /32 that has a trie node, through a map. */
+  private readonly j4: JumpTable;
+  private readonly j6: JumpTable;
 
   constructor(vrps: Iterable<Vrp>) {
     const seen = new Set<string>();
@@ -165,9 +80,10 @@ export class VrpIndex {
       list.push(v);
     }
     this.vrps = list;
-    this.v4 = new FamilyIndex(list, i4);
-    this.v6 = new FamilyIndex(list, i6);
-    this.jump = new Jump16(this.v4);
+    this.v4 = new VrpTrie(list, i4);
+    this.v6 = new VrpTrie(list, i6);
+    this.j4 = new JumpTable(this.v4, 16, false);
+    this.j6 = new JumpTable(this.v6, 32, true);
   }
 
   static readonly empty: VrpIndex = new VrpIndex([]);
@@ -193,12 +109,18 @@ export class VrpIndex {
     let depth = 0;
     let found = false;
     if (len >= 16) {
+      // Start at depth 16: check the VRPs above it on this /16's path, then walk on from its node.
+      const j = this.j4;
       const top = addr >>> 16;
-      if (this.jump.above[top] === 0) {
-        node = this.jump.node16[top]!;
-        if (node === 0) return NOT_FOUND;
-        depth = 16;
+      const s = j.start[top]!;
+      const e = j.end[top]!;
+      if (s !== e) {
+        found = true;
+        for (let k = s; k < e; k++) if (j.asn[k] === o && j.maxLength[k]! >= len) return VALID;
       }
+      node = j.node[top]!;
+      if (node === 0) return found ? INVALID : NOT_FOUND;
+      depth = 16;
     }
     for (;;) {
       const s = start[node]!;
@@ -218,11 +140,12 @@ export class VrpIndex {
   /** Validate a route: its prefix and origin AS (null for "NONE"). */
   validate(prefix: Prefix, origin: number | null): RovState {
     if (prefix.family === 4) return this.validate4(addr4ToUint32(prefix.addr), prefix.len, origin);
-    return this.validateBytes(this.v6, prefix.addr, prefix.len, origin);
+    return this.validate6(prefix.addr, prefix.len, origin);
   }
 
-  private validateBytes(ix: FamilyIndex, addr: Uint8Array, len: number, origin: number | null): RovState {
+  private validate6(addr: Uint8Array, len: number, origin: number | null): RovState {
     const o = origin === null || origin === 0 ? -1 : origin;
+    const ix = this.v6;
     const child = ix.child;
     const start = ix.start;
     const asn = ix.asn;
@@ -230,6 +153,21 @@ export class VrpIndex {
     let node = 0;
     let depth = 0;
     let found = false;
+    if (len >= 32) {
+      // Start at depth 32 when this /32 has a trie node (else the path ends above it: walk from the root).
+      const j = this.j6;
+      const at = j.keys!.get(((addr[0]! << 24) | (addr[1]! << 16) | (addr[2]! << 8) | addr[3]!) >>> 0);
+      if (at !== undefined) {
+        const s = j.start[at]!;
+        const e = j.end[at]!;
+        if (s !== e) {
+          found = true;
+          for (let k = s; k < e; k++) if (j.asn[k] === o && j.maxLength[k]! >= len) return VALID;
+        }
+        node = j.node[at]!;
+        depth = 32;
+      }
+    }
     for (;;) {
       const s = start[node]!;
       const e = start[node + 1]!;
