@@ -23,8 +23,6 @@ const HTTP: Record<string, { status: number; number: number }> = {
   E_ROLLOUT_REASON_REQUIRED: { status: 400, number: 12002 },
   E_ROLLOUT_NO_BASELINE: { status: 409, number: 12003 },
   E_ROLLOUT_CONFIG: { status: 400, number: 12004 },
-  E_GUARD_HELD: { status: 409, number: 12005 },
-  E_GUARD_TRIPPED: { status: 409, number: 12006 },
   E_GUARD_NOT_TRIPPED: { status: 409, number: 12007 },
   E_SNAPSHOT_NOT_FOUND: { status: 404, number: 12100 },
   E_SNAPSHOT_AMBIGUOUS: { status: 400, number: 12101 },

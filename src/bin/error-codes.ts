@@ -3,7 +3,9 @@
 import { ADDRESSING_ERROR_CODES } from '../addressing/errors.js';
 import { API_ERROR_CODES } from '../api/errors.js';
 import { type ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
+import { ROLLOUT_ERROR_CODES } from '../rollout/errors.js';
 import { ROUTING_ERROR_CODES } from '../routing/errors.js';
+import { SNAPSHOT_ERROR_CODES } from '../snapshot/errors.js';
 import { WIRE_ERROR_CODES } from '../wire/errors.js';
 
 export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] = [
@@ -12,6 +14,8 @@ export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] =
   { layer: 'routing', codes: ROUTING_ERROR_CODES },
   { layer: 'addressing', codes: ADDRESSING_ERROR_CODES },
   { layer: 'api', codes: API_ERROR_CODES },
+  { layer: 'snapshot', codes: SNAPSHOT_ERROR_CODES },
+  { layer: 'rollout', codes: ROLLOUT_ERROR_CODES },
 ];
 
 /** docs/ERRORS.md, generated: `failsmall errors --markdown > docs/ERRORS.md`. */

@@ -9,9 +9,6 @@ export const ROLLOUT_ERROR_CODES = {
   E_ROLLOUT_NO_BASELINE: 'Nothing has been deployed yet, so there is nothing to roll back from.',
   E_ROLLOUT_CONFIG:
     'The rollout or guard configuration is invalid (stages, fractions, bake times, limits); the message names the field.',
-  E_GUARD_HELD:
-    "The change exceeds a guard limit and is held for an operator's approval; details list each violated limit.",
-  E_GUARD_TRIPPED: 'The circuit breaker is tripped: destructive deployments are blocked until an operator resets it.',
   E_GUARD_NOT_TRIPPED: 'The circuit breaker is not tripped; there is nothing to reset.',
 } as const satisfies ErrorCodeTable;
 
