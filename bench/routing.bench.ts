@@ -160,7 +160,7 @@ const bench: Bench = async (ctx) => {
       name: 'rov.index_build_ms',
       unit: 'ms',
       value: Math.round(buildMs),
-      note: `VrpIndex over ${data.vrps.length} VRPs (dedup, two binary tries in typed arrays, /16 jump table); heap ${indexMb.toFixed(1)} MB`,
+      note: `VrpIndex over ${data.vrps.length} VRPs (dedup, two binary tries in typed arrays, IPv4 /16 and IPv6 /32 jump tables); heap ${indexMb.toFixed(1)} MB`,
     },
     {
       name: 'aspa.verifications_per_s',
