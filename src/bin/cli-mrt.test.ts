@@ -75,9 +75,9 @@ const OBSERVED: Record<string, [records: number, damaged: number, bgpProblems: n
   'bgpkit-parser/examples/local_only/updates.bz2': [85, 0, 0],
   'bgpkit-parser/tests/fixtures/ripe/rrc00/1999.09/updates.19990903.1041.gz': [24242, 0, 0],
   'bgpkit-parser/tests/fixtures/ripe/rrc00/1999.12/updates.19991214.1621.gz': [18203, 0, 0],
-  'bgpkit-parser/tests/fixtures/ripe/rrc00/2000.01/bview.20000111.0032.gz': [2, 2, 0],
+  'bgpkit-parser/tests/fixtures/ripe/rrc00/2000.01/bview.20000111.0032.gz': [2490, 7469, 0],
   'bgpkit-parser/tests/fixtures/ripe/rrc00/2000.01/updates.20000102.2014.gz': [3957, 0, 0],
-  'bgpkit-parser/tests/fixtures/ripe/rrc00/2000.03/updates.20000325.0345.gz': [6, 1, 0],
+  'bgpkit-parser/tests/fixtures/ripe/rrc00/2000.03/updates.20000325.0345.gz': [2217, 2, 0],
   'bgpkit-parser/tests/fixtures/ripe/rrc01/2000.11/updates.20001104.0124.gz': [1286, 63, 0],
   'bgpkit-parser/tests/fixtures/ripe/rrc03/2010.02/updates.20100227.1600.first-796-records.gz': [796, 0, 0],
   'bgpkit-parser/tests/fixtures/ripe/rrc15/2010.02/updates.20100227.1600.gz': [6615, 0, 0],
@@ -166,7 +166,12 @@ describeIfAvailable('mrt dump -m / -M against the bgpdump binary', commandMissin
           maxBuffer: 1 << 30,
           stdio: ['ignore', 'pipe', 'ignore'],
         }).split('\n');
-        const ours = (await dump(file, human)).text.split('\n');
+        const got = await dump(file, human);
+        let ours = got.text.split('\n');
+        // bgpdump stops at a damaged header; we resynchronise and go on: compare what bgpdump printed.
+        if (got.damage.some((d) => d.includes('E_MRT_RESYNC')) && ours.length > theirs.length) {
+          ours = [...ours.slice(0, theirs.length - 1), ''];
+        }
         expect(ours.length).toBe(theirs.length);
         const unexplained = ours.filter((l, i) => l !== theirs[i] && !explained(l, theirs[i]!));
         expect(unexplained.slice(0, 3)).toEqual([]);

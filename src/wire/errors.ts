@@ -23,8 +23,12 @@ export const WIRE_ERROR_CODES = {
   E_BGP_ENCODE: 'A message or attribute cannot be encoded: a field is missing, out of range, or too long.',
   // MRT (src/wire/mrt): damage in a dump is reported with its input offset and the record is skipped.
   E_MRT_TRUNCATED: 'The MRT input ends inside a record header or body (the damage names how many bytes were present).',
-  E_MRT_RECORD_TOO_LONG: 'An MRT record claims a body longer than the reader accepts (16 MiB); it is skipped unread.',
-  E_MRT_HEADER: 'An extended-timestamp MRT record (BGP4MP_ET) is shorter than its 4-byte microsecond field.',
+  E_MRT_RECORD_TOO_LONG:
+    'An MRT record claims a body longer than the reader accepts (16 MiB); the reader looks for the next plausible header.',
+  E_MRT_HEADER:
+    'An MRT header cannot be right: a type IANA does not list, or an extended-timestamp record shorter than its 4-byte microsecond field.',
+  E_MRT_RESYNC:
+    'After a damaged MRT header the reader skipped bytes up to the next plausible header (the message says how many).',
   E_MRT_SHORT: 'A field of an MRT record runs past the end of the record.',
   E_MRT_TRAILING: 'An MRT record has bytes left over after its last field.',
   E_MRT_PREFIX: 'An MRT record holds a prefix length over 32 (IPv4) or 128 (IPv6).',

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type MrtDamage, type MrtRawRecord, MrtStreamReader } from './reader.js';
 import { cat, readAll, sampleDump } from './sample.case.js';
 import { frameRecord } from './writer.js';
 
@@ -54,14 +55,61 @@ describe('MrtStreamReader', () => {
     }
   });
 
-  it('skips an over-long record without buffering it and goes on', () => {
+  it('after an over-long record finds the next header and goes on', () => {
     const big = frameRecord(16, 4, { timestamp: 1 }, new Uint8Array(5000));
     const input = cat(big, dump);
-    for (const cuts of [[], [7], [100, 2000, 4999, 5011]]) {
+    for (const cuts of [[], [7], [100, 2000, 4999, 5011], [5013, 5014, 5020]]) {
       const got = readAll(input, cuts, 4096);
-      expect(got.damage).toEqual([expect.objectContaining({ offset: 0, code: 'E_MRT_RECORD_TOO_LONG', type: 16 })]);
+      expect(got.damage).toEqual([
+        expect.objectContaining({ offset: 0, code: 'E_MRT_RECORD_TOO_LONG', type: 16 }),
+        expect.objectContaining({
+          offset: 0,
+          code: 'E_MRT_RESYNC',
+          message: expect.stringContaining(`offset ${big.length}`),
+        }),
+      ]);
       expect(got.records.map((r) => r.offset)).toEqual(whole.records.map((r) => r.offset + big.length));
     }
+  });
+
+  it('skips an over-long record by its length when resync is off', () => {
+    const big = frameRecord(16, 4, { timestamp: 1 }, new Uint8Array(5000));
+    const reader = new MrtStreamReader({ maxRecordLength: 4096, resync: false });
+    const records: number[] = [];
+    const damage: string[] = [];
+    const sink = { record: (r: MrtRawRecord) => records.push(r.offset), damage: (d: MrtDamage) => damage.push(d.code) };
+    const input = cat(big, dump);
+    for (let i = 0; i < input.length; i += 1000) reader.push(input.subarray(i, i + 1000), sink);
+    reader.end(sink);
+    expect(damage).toEqual(['E_MRT_RECORD_TOO_LONG']);
+    expect(records).toEqual(whole.records.map((r) => r.offset + big.length));
+  });
+
+  it('resynchronises after garbage between records (property)', () => {
+    const rec = whole.records;
+    const second = rec[1]!.offset;
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 12, maxLength: 300 }),
+        fc.array(fc.integer({ min: 0, max: dump.length + 300 }), { maxLength: 5 }),
+        (garbage, cuts) => {
+          // garbage with an impossible type in front, so the reader cannot take it for a record
+          garbage[4] = 0x7f;
+          const input = cat(dump.subarray(0, second), garbage, dump.subarray(second));
+          const got = readAll(input, cuts);
+          expect(got.damage.map((d) => d.code)).toEqual([
+            garbage[8]! > 0 ? 'E_MRT_RECORD_TOO_LONG' : 'E_MRT_HEADER',
+            'E_MRT_RESYNC',
+          ]);
+          expect(got.damage[0]!.offset).toBe(second);
+          // every record after the garbage is found again (the scan may not stop inside the garbage
+          // on a header that points past the input, since those are not plausible in time)
+          const tail = got.records.slice(-(rec.length - 1)).map((r) => r.offset - garbage.length);
+          expect(tail).toEqual(rec.slice(1).map((r) => r.offset));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('reports an extended-timestamp record too short for its microseconds and reads the next', () => {

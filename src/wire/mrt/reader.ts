@@ -46,21 +46,46 @@ export function hasExtendedHeader(type: number): boolean {
 
 export const DEFAULT_MAX_RECORD_LENGTH = 16 * 1024 * 1024;
 
+/** Record types IANA lists for MRT (RFC 6396 §4 and its registry); anything else is a damaged header. */
+export function isMrtType(type: number): boolean {
+  return type <= 17 || type === 32 || type === 33 || type === 48 || type === 49;
+}
+
+const YEAR = 366 * 86400;
+
+export interface MrtReaderOptions {
+  /** Longest record body accepted (default 16 MiB). */
+  maxRecordLength?: number;
+  /**
+   * After a header that cannot be right (a type IANA does not list, a length over the maximum), look for the
+   * next plausible header byte by byte instead of trusting the length (default true). Off, an over-long
+   * record is skipped by its length and an unknown type is handed out like any other record.
+   */
+  resync?: boolean;
+}
+
 export class MrtStreamReader {
   /** Offset in the input of the next byte push() will see. */
   private base = 0;
-  /** Bytes of an over-long record still to skip. */
+  /** Bytes of an over-long record still to skip (resync off). */
   private skip = 0;
   /** A record that spans chunks: its bytes so far, and where it started. */
   private pend: Uint8Array | null = null;
   private pendFill = 0;
   private pendOffset = 0;
+  /** Looking for the next plausible header after damage: since where, and the bytes not yet scanned. */
+  private scanning = false;
+  private scanFrom = 0;
+  private carry: Uint8Array | null = null;
+  private lastTs = -1;
   private readonly maxLen: number;
+  private readonly resync: boolean;
   /** Records handed out so far. */
   records = 0;
 
-  constructor(opts: { maxRecordLength?: number } = {}) {
+  constructor(opts: MrtReaderOptions = {}) {
     this.maxLen = opts.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
+    this.resync = opts.resync ?? true;
   }
 
   /** Bytes consumed so far. */
@@ -69,47 +94,113 @@ export class MrtStreamReader {
   }
 
   push(chunk: Uint8Array, sink: MrtSink): void {
-    const n = chunk.length;
+    let buf = chunk;
+    let bufBase = this.base;
+    this.base += chunk.length;
     let p = 0;
     if (this.skip > 0) {
-      p = Math.min(this.skip, n);
+      p = Math.min(this.skip, buf.length);
       this.skip -= p;
     }
-    if (this.pend !== null && p < n) p = this.fillPending(chunk, p, sink);
-    while (n - p >= 12) {
-      const len = ((chunk[p + 8]! << 24) | (chunk[p + 9]! << 16) | (chunk[p + 10]! << 8) | chunk[p + 11]!) >>> 0;
-      const total = 12 + len;
-      if (len > this.maxLen) {
-        this.tooLong(chunk, p, len, sink);
-        if (total <= n - p) p += total;
-        else {
-          this.skip = total - (n - p);
-          p = n;
+    for (;;) {
+      if (this.scanning) {
+        if (this.carry !== null) {
+          const joined = new Uint8Array(this.carry.length + buf.length - p);
+          joined.set(this.carry, 0);
+          joined.set(buf.subarray(p), this.carry.length);
+          bufBase = bufBase + p - this.carry.length;
+          buf = joined;
+          p = 0;
+          this.carry = null;
         }
-        continue;
+        const q = this.scan(buf, p);
+        if (q < 0) {
+          this.carry = buf.slice(Math.max(p, buf.length - 11));
+          return;
+        }
+        this.resynced(bufBase + q, sink);
+        p = q;
       }
-      if (n - p < total) break;
-      this.emit(chunk, p, this.base + p, total, sink);
-      p += total;
-    }
-    if (p < n && this.skip === 0) {
-      // Keep the tail: a header fragment (< 12 bytes) or the start of a record longer than the rest.
-      const rest = n - p;
-      let size = 16;
-      if (rest >= 12) {
-        size = 12 + (((chunk[p + 8]! << 24) | (chunk[p + 9]! << 16) | (chunk[p + 10]! << 8) | chunk[p + 11]!) >>> 0);
+      if (this.pend !== null && p < buf.length) {
+        p = this.fillPending(buf, p, sink);
+        if (this.scanning) continue;
       }
-      // Sized exactly once the header is known (fillPending re-sizes a header-only buffer).
-      this.pend = new Uint8Array(rest >= 12 ? size : 16);
-      this.pend.set(chunk.subarray(p, n), 0);
-      this.pendFill = rest;
-      this.pendOffset = this.base + p;
+      const n = buf.length;
+      while (n - p >= 12) {
+        const len = ((buf[p + 8]! << 24) | (buf[p + 9]! << 16) | (buf[p + 10]! << 8) | buf[p + 11]!) >>> 0;
+        const total = 12 + len;
+        if (len > this.maxLen || (this.resync && !isMrtType((buf[p + 4]! << 8) | buf[p + 5]!))) {
+          this.badHeader(buf, p, len, bufBase + p, sink);
+          if (this.resync) {
+            p += 1;
+            break;
+          }
+          if (total <= n - p) p += total;
+          else {
+            this.skip = total - (n - p);
+            p = n;
+          }
+          continue;
+        }
+        if (n - p < total) break;
+        this.emit(buf, p, bufBase + p, total, sink);
+        p += total;
+      }
+      if (this.scanning) continue;
+      if (p < n && this.skip === 0) {
+        // Keep the tail: a header fragment (< 12 bytes) or the start of a record longer than the rest.
+        const rest = n - p;
+        let size = 16;
+        if (rest >= 12) {
+          size = 12 + (((buf[p + 8]! << 24) | (buf[p + 9]! << 16) | (buf[p + 10]! << 8) | buf[p + 11]!) >>> 0);
+        }
+        // Sized exactly once the header is known (fillPending re-sizes a header-only buffer).
+        this.pend = new Uint8Array(rest >= 12 ? size : 16);
+        this.pend.set(buf.subarray(p, n), 0);
+        this.pendFill = rest;
+        this.pendOffset = bufBase + p;
+      }
+      return;
     }
-    this.base += n;
+  }
+
+  /** A header that looks like the start of a record: listed type, sane subtype and length, near in time. */
+  private plausible(b: Uint8Array, q: number): boolean {
+    const type = (b[q + 4]! << 8) | b[q + 5]!;
+    // Types 0-4 (NULL, START, DIE, I_AM_DEAD, PEER_DOWN) are left out: a run of zero bytes would look like them.
+    if (type < 5 || !isMrtType(type) || b[q + 6] !== 0 || b[q + 7]! > 64) return false;
+    const len = ((b[q + 8]! << 24) | (b[q + 9]! << 16) | (b[q + 10]! << 8) | b[q + 11]!) >>> 0;
+    if (len > this.maxLen || (hasExtendedHeader(type) && len < 4)) return false;
+    if (this.lastTs < 0) return true;
+    const ts = ((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) >>> 0;
+    return Math.abs(ts - this.lastTs) <= YEAR;
+  }
+
+  private scan(b: Uint8Array, from: number): number {
+    for (let q = from; q + 12 <= b.length; q++) if (this.plausible(b, q)) return q;
+    return -1;
+  }
+
+  private resynced(at: number, sink: MrtSink): void {
+    this.scanning = false;
+    sink.damage({
+      offset: this.scanFrom,
+      code: 'E_MRT_RESYNC',
+      message: `skipped ${at - this.scanFrom} bytes after a damaged header; reading goes on at offset ${at}`,
+    });
   }
 
   /** End of input: a record left incomplete is damage. */
   end(sink: MrtSink): void {
+    if (this.scanning) {
+      sink.damage({
+        offset: this.scanFrom,
+        code: 'E_MRT_RESYNC',
+        message: `no plausible record header in the ${this.base - this.scanFrom} bytes after a damaged header`,
+      });
+      this.scanning = false;
+      this.carry = null;
+    }
     if (this.pend !== null) {
       const have = this.pendFill;
       const pend = this.pend;
@@ -139,9 +230,13 @@ export class MrtStreamReader {
       p += k;
       if (this.pendFill < 12) return p;
       const len = ((pend[8]! << 24) | (pend[9]! << 16) | (pend[10]! << 8) | pend[11]!) >>> 0;
-      if (len > this.maxLen) {
-        this.tooLong(pend, 0, len, sink, this.pendOffset);
+      if (len > this.maxLen || (this.resync && !isMrtType((pend[4]! << 8) | pend[5]!))) {
+        this.badHeader(pend, 0, len, this.pendOffset, sink);
         this.pend = null;
+        if (this.resync) {
+          this.carry = pend.slice(1, 12);
+          return p;
+        }
         const k2 = Math.min(len, n - p);
         this.skip = len - k2;
         return p + k2;
@@ -164,20 +259,32 @@ export class MrtStreamReader {
     return p;
   }
 
-  private tooLong(b: Uint8Array, p: number, len: number, sink: MrtSink, offset = this.base + p): void {
-    sink.damage({
-      offset,
-      code: 'E_MRT_RECORD_TOO_LONG',
-      message: `record claims ${len} body bytes, more than the ${this.maxLen} allowed; skipped`,
-      type: (b[p + 4]! << 8) | b[p + 5]!,
-      subtype: (b[p + 6]! << 8) | b[p + 7]!,
-    });
+  /** Damage for a header that cannot be right; with resync on, starts looking for the next one. */
+  private badHeader(b: Uint8Array, p: number, len: number, offset: number, sink: MrtSink): void {
+    const type = (b[p + 4]! << 8) | b[p + 5]!;
+    const subtype = (b[p + 6]! << 8) | b[p + 7]!;
+    if (len > this.maxLen) {
+      sink.damage({
+        offset,
+        code: 'E_MRT_RECORD_TOO_LONG',
+        message: `record claims ${len} body bytes, more than the ${this.maxLen} allowed`,
+        type,
+        subtype,
+      });
+    } else {
+      sink.damage({ offset, code: 'E_MRT_HEADER', message: `record type ${type} is not an MRT type`, type, subtype });
+    }
+    if (this.resync) {
+      this.scanning = true;
+      this.scanFrom = offset;
+    }
   }
 
   private emit(b: Uint8Array, p: number, offset: number, total: number, sink: MrtSink): void {
     const type = (b[p + 4]! << 8) | b[p + 5]!;
     const subtype = (b[p + 6]! << 8) | b[p + 7]!;
     const timestamp = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+    this.lastTs = timestamp;
     if (hasExtendedHeader(type)) {
       if (total < 16) {
         sink.damage({
