@@ -18,6 +18,9 @@ const MAX_SLOTS = 2 ** 24 - 2;
 const JUMP_BITS = 20;
 const JUMP_SIZE = 1 << JUMP_BITS;
 const JUMP_WORDS = 4;
+/** In a jump entry's meta: the candidate's length, and whether the slot field is the candidate's own. */
+const J_LEN = 0x3f;
+const J_OWN = 0x40;
 
 export interface TrieEntry<V> {
   prefix: Prefix;
@@ -34,6 +37,9 @@ class Pool {
   private freed = 0;
   /** Nodes allocated since the last relayout: they sit wherever there was room, away from their subtree. */
   scattered = 0;
+  /** Values by slot; relayout renumbers slots in the same depth-first order as the nodes. */
+  vals: unknown[] = [];
+  freeSlots: number[] = [];
 
   constructor(w: number) {
     this.w = w;
@@ -80,6 +86,22 @@ class Pool {
     this.freeHead = NIL;
     this.freed = 0;
     this.scattered = 0;
+    this.vals = [];
+    this.freeSlots = [];
+  }
+
+  /** A slot holding value; returns slot + 1 (as stored in meta). */
+  newSlot(value: unknown): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      if (this.vals.length >= MAX_SLOTS)
+        throw new RangeError(`PrefixTrie holds at most ${MAX_SLOTS} prefixes a family`);
+      slot = this.vals.length;
+      this.vals.push(value);
+    } else {
+      this.vals[slot] = value;
+    }
+    return slot + 1;
   }
 
   /** True when enough nodes were placed out of order since the last relayout to make one worth its O(n). */
@@ -96,6 +118,8 @@ class Pool {
     const s = this.s;
     const old = this.nodes;
     const out = new Int32Array(Math.max(64, Math.ceil(this.live * 1.125) + 2) * s);
+    const oldVals = this.vals;
+    const vals: unknown[] = [];
     // Stack of (old node, index in `out` of the child pointer to patch); depth <= 129, two entries a level.
     const stack = new Int32Array(2 * 260);
     stack[0] = ROOT;
@@ -107,6 +131,11 @@ class Pool {
       const o = stack[--top]!;
       const id = next++;
       for (let k = 2; k < s; k++) out[id * s + k] = old[o * s + k]!;
+      const meta = old[o * s + 2]!;
+      if (meta >>> SLOT_SHIFT !== 0) {
+        vals.push(oldVals[(meta >>> SLOT_SHIFT) - 1]);
+        out[id * s + 2] = (meta & LEN_MASK) | (vals.length << SLOT_SHIFT);
+      }
       if (patch >= 0) out[patch] = id;
       const c1 = old[o * s + 1]!;
       const c0 = old[o * s]!;
@@ -124,6 +153,8 @@ class Pool {
     this.freeHead = NIL;
     this.freed = 0;
     this.scattered = 0;
+    this.vals = vals;
+    this.freeSlots = [];
   }
 }
 
@@ -154,8 +185,6 @@ function common(pool: Pool, q: Int32Array, c: number, lim: number): number {
 export class PrefixTrie<V> {
   private readonly p4 = new Pool(1);
   private readonly p6 = new Pool(4);
-  private vals: (V | undefined)[] = [];
-  private freeSlots: number[] = [];
   private count = 0;
   /** Scratch key of the current query; no allocation per call. */
   private readonly q = new Int32Array(4);
@@ -221,7 +250,7 @@ export class PrefixTrie<V> {
 
   private entryOf(pool: Pool, n: number): TrieEntry<V> {
     const slot = (pool.nodes[n * pool.s + 2]! >>> SLOT_SHIFT) - 1;
-    return { prefix: this.prefixOf(pool, n), value: this.vals[slot] as V };
+    return { prefix: this.prefixOf(pool, n), value: pool.vals[slot] as V };
   }
 
   // ---- updates ------------------------------------------------------------------------------------
@@ -238,17 +267,10 @@ export class PrefixTrie<V> {
     return n;
   }
 
-  private newSlot(value: V): number {
-    let slot = this.freeSlots.pop();
-    if (slot === undefined) {
-      if (this.vals.length >= MAX_SLOTS) throw new RangeError(`PrefixTrie holds at most ${MAX_SLOTS} prefixes`);
-      slot = this.vals.length;
-      this.vals.push(value);
-    } else {
-      this.vals[slot] = value;
-    }
+  private newSlot(pool: Pool, value: V): number {
+    const slotPlus1 = pool.newSlot(value);
     this.count++;
-    return slot + 1;
+    return slotPlus1;
   }
 
   /** Inserts p, or replaces its value. */
@@ -270,16 +292,16 @@ export class PrefixTrie<V> {
       if (nlen === len) {
         const slotPlus1 = meta >>> SLOT_SHIFT;
         if (slotPlus1 !== 0) {
-          this.vals[slotPlus1 - 1] = value;
+          pool.vals[slotPlus1 - 1] = value;
           return 99;
         }
-        nodes[n * s + 2] = nlen | (this.newSlot(value) << SLOT_SHIFT);
+        nodes[n * s + 2] = nlen | (this.newSlot(pool, value) << SLOT_SHIFT);
         return len;
       }
       const b = bitOf(q, nlen);
       const c = nodes[n * s + b]!;
       if (c === NIL) {
-        const m = this.newNode(pool, len, this.newSlot(value));
+        const m = this.newNode(pool, len, this.newSlot(pool, value));
         pool.nodes[n * s + b] = m;
         return len;
       }
@@ -292,13 +314,13 @@ export class PrefixTrie<V> {
       // c's key leaves ours at bit cl (< clen): put a node at cl between n and c.
       const cBit = (nodes[c * s + 3 + (cl >>> 5)]! >>> (31 - (cl & 31))) & 1;
       if (cl === len) {
-        const m = this.newNode(pool, len, this.newSlot(value));
+        const m = this.newNode(pool, len, this.newSlot(pool, value));
         nodes = pool.nodes;
         nodes[m * s + cBit] = c;
         nodes[n * s + b] = m;
         return len;
       }
-      const leaf = this.newNode(pool, len, this.newSlot(value));
+      const leaf = this.newNode(pool, len, this.newSlot(pool, value));
       const glue = this.newNode(pool, cl, 0);
       nodes = pool.nodes;
       nodes[glue * s + cBit] = c;
@@ -344,8 +366,8 @@ export class PrefixTrie<V> {
     const meta = nodes[n * s + 2]!;
     const slotPlus1 = meta >>> SLOT_SHIFT;
     if (slotPlus1 === 0) return -1;
-    this.vals[slotPlus1 - 1] = undefined;
-    this.freeSlots.push(slotPlus1 - 1);
+    pool.vals[slotPlus1 - 1] = undefined;
+    pool.freeSlots.push(slotPlus1 - 1);
     this.count--;
     nodes[n * s + 2] = meta & LEN_MASK;
     if (n === ROOT) return 0;
@@ -426,14 +448,27 @@ export class PrefixTrie<V> {
   private setJump(lo: number, hi: number, candidate: number, best: number): void {
     const jump = this.jump;
     const nodes = this.p4.nodes;
-    // A copy of the candidate's key and meta, and the candidate itself only when it has children:
-    // a candidate that is a leaf is then decided without reading its record.
-    const key = candidate === NIL ? 0 : nodes[candidate * 4 + 3]!;
-    const meta = candidate === NIL ? 0 : nodes[candidate * 4 + 2]!;
-    const inner = candidate !== NIL && (nodes[candidate * 4]! !== NIL || nodes[candidate * 4 + 1]! !== NIL);
+    let key = 0;
+    let meta = 0;
+    let inner = NIL;
+    if (candidate !== NIL) {
+      // A copy of the candidate's key and length, and the candidate itself only when it has children: a
+      // leaf candidate is decided without reading its record. The slot field holds the candidate's slot,
+      // or for a glue node its first descendant's: after a relayout the slots of a subtree are neighbours,
+      // so lookup4 can fetch that value early, in parallel with the node reads.
+      key = nodes[candidate * 4 + 3]!;
+      const cmeta = nodes[candidate * 4 + 2]!;
+      let first = candidate;
+      while (nodes[first * 4 + 2]! >>> SLOT_SHIFT === 0) first = nodes[first * 4]!;
+      meta =
+        (cmeta & LEN_MASK) |
+        (cmeta >>> SLOT_SHIFT !== 0 ? J_OWN : 0) |
+        ((nodes[first * 4 + 2]! >>> SLOT_SHIFT) << SLOT_SHIFT);
+      if (nodes[candidate * 4]! !== NIL || nodes[candidate * 4 + 1]! !== NIL) inner = candidate;
+    }
     for (let h = lo; h < hi; h++) {
       const j = h * JUMP_WORDS;
-      jump[j] = inner ? candidate : NIL;
+      jump[j] = inner;
       jump[j + 1] = best;
       jump[j + 2] = key;
       jump[j + 3] = meta;
@@ -463,8 +498,6 @@ export class PrefixTrie<V> {
     this.jump.fill(0);
     this.p4.clear();
     this.p6.clear();
-    this.vals = [];
-    this.freeSlots = [];
     this.count = 0;
   }
 
@@ -493,7 +526,7 @@ export class PrefixTrie<V> {
     const n = this.find(pool, p.len);
     if (n === NIL) return undefined;
     const slotPlus1 = pool.nodes[n * pool.s + 2]! >>> SLOT_SHIFT;
-    return slotPlus1 === 0 ? undefined : this.vals[slotPlus1 - 1];
+    return slotPlus1 === 0 ? undefined : (pool.vals[slotPlus1 - 1] as V);
   }
 
   has(p: Prefix): boolean {
@@ -565,34 +598,39 @@ export class PrefixTrie<V> {
    * Allocates nothing; one node record per level.
    */
   lookup4(addr: number): V | undefined {
-    if (this.p4.untidy) this.tidy(this.p4);
+    const pool = this.p4;
+    if (pool.untidy) this.tidy(pool);
     const jump = this.jump;
+    const vals = pool.vals;
     const a = addr | 0;
     const j = (a >>> (32 - JUMP_BITS)) * JUMP_WORDS;
     let best = jump[j + 1]!;
     const cmeta = jump[j + 3]!;
     // cmeta is 0 when no node at or past JUMP_BITS lies under these bits (a candidate has len >= 1).
-    if (cmeta !== 0) {
-      const clen = cmeta & LEN_MASK;
-      // Path compression skips bits: check that the candidate agrees with the address on its first clen bits.
-      if ((a ^ jump[j + 2]!) >>> (32 - clen) === 0) {
-        if (cmeta >>> SLOT_SHIFT !== 0) best = cmeta >>> SLOT_SHIFT;
-        const cand = jump[j]!;
-        if (cand !== NIL && clen < 32) {
-          const nodes = this.p4.nodes;
-          let c = nodes[cand * 4 + ((a >>> (31 - clen)) & 1)]!;
-          while (c !== NIL) {
-            const meta = nodes[c * 4 + 2]!;
-            const len = meta & LEN_MASK;
-            if ((a ^ nodes[c * 4 + 3]!) >>> (32 - len) !== 0) break;
-            if (meta >>> SLOT_SHIFT !== 0) best = meta >>> SLOT_SHIFT;
-            if (len === 32) break;
-            c = nodes[c * 4 + ((a >>> (31 - len)) & 1)]!;
-          }
+    if (cmeta === 0) return best === 0 ? undefined : (vals[best - 1] as V);
+    const hint = cmeta >>> SLOT_SHIFT;
+    // Read now, so the cache miss overlaps the node reads below; the answer's value is usually beside it.
+    const early = vals[hint - 1];
+    const clen = cmeta & J_LEN;
+    // Path compression skips bits: check that the candidate agrees with the address on its first clen bits.
+    if ((a ^ jump[j + 2]!) >>> (32 - clen) === 0) {
+      if ((cmeta & J_OWN) !== 0) best = hint;
+      const cand = jump[j]!;
+      if (cand !== NIL && clen < 32) {
+        const nodes = pool.nodes;
+        let c = nodes[cand * 4 + ((a >>> (31 - clen)) & 1)]!;
+        while (c !== NIL) {
+          const meta = nodes[c * 4 + 2]!;
+          const len = meta & LEN_MASK;
+          if ((a ^ nodes[c * 4 + 3]!) >>> (32 - len) !== 0) break;
+          if (meta >>> SLOT_SHIFT !== 0) best = meta >>> SLOT_SHIFT;
+          if (len === 32) break;
+          c = nodes[c * 4 + ((a >>> (31 - len)) & 1)]!;
         }
       }
     }
-    return best === 0 ? undefined : this.vals[best - 1];
+    if (best === hint) return early as V;
+    return best === 0 ? undefined : (vals[best - 1] as V);
   }
 
   // ---- iteration ----------------------------------------------------------------------------------
