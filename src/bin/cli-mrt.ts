@@ -134,6 +134,17 @@ export async function statsCommand(file: string, o: { json: boolean }): Promise<
   return stats;
 }
 
+/** Runs a command body; a FailsmallError becomes one line on stderr and exit code 2. */
+async function guarded(body: () => Promise<unknown>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    if (!(e instanceof FailsmallError)) throw e;
+    process.stderr.write(`failsmall: ${e.code} ${e.message}\n`);
+    process.exitCode = 2;
+  }
+}
+
 export function register(program: Command): void {
   const mrt = program
     .command('mrt')
@@ -146,7 +157,7 @@ export function register(program: Command): void {
     .option('-v', 'log warnings about damaged records to stderr')
     .argument('<file>', 'MRT file')
     .action(async (file: string, o: { m?: boolean; M?: boolean; v?: boolean }) => {
-      await dumpCommand(file, { human: o.M === true && o.m !== true, verbose: o.v === true });
+      await guarded(() => dumpCommand(file, { human: o.M === true && o.m !== true, verbose: o.v === true }));
     });
   mrt
     .command('stats')
@@ -154,6 +165,6 @@ export function register(program: Command): void {
     .option('--json', 'print the figures as JSON')
     .argument('<file>', 'MRT file')
     .action(async (file: string, o: { json?: boolean }) => {
-      await statsCommand(file, { json: o.json === true });
+      await guarded(() => statsCommand(file, { json: o.json === true }));
     });
 }
