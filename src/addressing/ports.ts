@@ -39,8 +39,17 @@ export interface AddressingTx {
   // BGP prefixes
   getBgpPrefix(id: string, forUpdate?: boolean): Promise<BgpPrefix | undefined>;
   listBgpPrefixes(prefixId: string): Promise<BgpPrefix[]>;
+  /** A BGP prefix and its parent prefix in one read, with an opaque version of both rows. */
+  getBgpPrefixWithParent(id: string): Promise<{ bgp: BgpPrefix; parent: Prefix; version: string } | undefined>;
+  /**
+   * Compare-and-set in one statement: writes `b` and its audit entry only if neither the BGP prefix
+   * nor its parent changed since `version` was read (and holds the parent against concurrent change
+   * while writing). False when something changed: nothing was written.
+   */
+  updateBgpPrefixIfUnchanged(version: string, b: BgpPrefix, audit: AuditEntry): Promise<boolean>;
   insertBgpPrefix(b: BgpPrefix): Promise<void>;
-  updateBgpPrefix(b: BgpPrefix): Promise<void>;
+  /** Updates a BGP prefix; with `audit`, writes that entry in the same statement (one round trip). */
+  updateBgpPrefix(b: BgpPrefix, audit?: AuditEntry): Promise<void>;
   deleteBgpPrefix(id: string): Promise<void>;
 
   // service bindings
@@ -76,7 +85,7 @@ export interface AddressingStore {
   /** A token by the SHA-256 (hex) of its secret; outside any transaction (hot path of every request). */
   tokenByHash(hash: string): Promise<Token | undefined>;
   /**
-   * Changes committed by other processes sharing the database (PostgreSQL LISTEN/NOTIFY), so caches
+   * Changes committed by other processes sharing the database (polled from the audit log), so caches
    * can drop what they hold: an account id, or null for "anything may have changed" (e.g. the
    * notification connection was lost). Absent for an embedded store no other process can open.
    */

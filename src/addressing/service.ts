@@ -153,7 +153,20 @@ export class AddressingService {
     after: unknown,
     at: string,
   ): Promise<void> {
-    const e: AuditEntry = {
+    await tx.insertAudit(this.auditEntry(actor, accountId, action, type, id, before, after, at));
+  }
+
+  private auditEntry(
+    actor: Actor,
+    accountId: string | null,
+    action: string,
+    type: AuditObjectType,
+    id: string,
+    before: unknown,
+    after: unknown,
+    at: string,
+  ): AuditEntry {
+    return {
       id: this.ids.next(),
       account_id: accountId,
       at,
@@ -166,7 +179,10 @@ export class AddressingService {
       before: before ?? null,
       after: after ?? null,
     };
-    await tx.insertAudit(e);
+  }
+
+  private notify(accountIds: string[], type: AuditObjectType): void {
+    for (const l of this.listeners) l({ account_ids: accountIds, object_type: type });
   }
 
   /** One transaction for one change; listeners hear of it only after the commit. */
@@ -176,7 +192,7 @@ export class AddressingService {
     fn: (tx: AddressingTx) => Promise<T>,
   ): Promise<T> {
     const out = await this.store.transaction(fn);
-    for (const l of this.listeners) l({ account_ids: accountIds, object_type: type });
+    this.notify(accountIds, type);
     return out;
   }
 
@@ -437,6 +453,13 @@ export class AddressingService {
   }
 
   /** Announces or withdraws (on_demand.advertised) and sets the AS-path prepend count. */
+  /**
+   * Announces or withdraws (on_demand.advertised) and sets the AS-path prepend count. The hot write of
+   * the API, so it is optimistic: one read of the BGP prefix with its parent, the checks, then one
+   * statement that writes the change and its audit entry only if neither row changed in between
+   * (else it starts again; after three misses it locks the rows instead). Two round trips, one
+   * atomic write, no lock held across the checks.
+   */
   async editBgpPrefix(
     actor: Actor,
     accountId: string,
@@ -445,21 +468,44 @@ export class AddressingService {
     input: EditBgpPrefixInput,
   ): Promise<BgpPrefix> {
     if (input.asn_prepend_count !== undefined) checkRange('asn_prepend_count', input.asn_prepend_count, 0, 3);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const out = await this.store.read(async (tx) => {
+        await this.access(tx, actor, accountId, 'write');
+        const found = await tx.getBgpPrefixWithParent(id);
+        if (
+          !found ||
+          found.parent.account_id !== accountId ||
+          found.parent.state === 'deleted' ||
+          found.parent.id !== prefixId
+        ) {
+          // same answers as the two-step lookup: the prefix first, then the BGP prefix
+          await this.ownPrefix(tx, accountId, prefixId);
+          throw addrError('E_ADDR_NOT_FOUND', `BGP prefix ${id} not found`);
+        }
+        const { after, audit } = this.planBgpEdit(actor, found.parent, found.bgp, input);
+        return (await tx.updateBgpPrefixIfUnchanged(found.version, after, audit)) ? after : undefined;
+      });
+      if (out) {
+        this.notify([accountId], 'bgp_prefix');
+        return out;
+      }
+    }
+    // contended: take the locks instead, which always makes progress
     return this.change([accountId], 'bgp_prefix', async (tx) => {
       await this.access(tx, actor, accountId, 'write');
-      const parent = await this.ownPrefix(tx, accountId, prefixId);
+      const parent = await this.ownPrefix(tx, accountId, prefixId, true);
       const before = await this.ownBgp(tx, accountId, prefixId, id, true);
       return this.applyBgpEdit(tx, actor, parent, before, input);
     });
   }
 
-  private async applyBgpEdit(
-    tx: AddressingTx,
+  /** The checks and the new state of a BGP prefix edit, with its audit entry; writes nothing. */
+  private planBgpEdit(
     actor: Actor,
     parent: Prefix,
     before: BgpPrefix,
     input: EditBgpPrefixInput,
-  ): Promise<BgpPrefix> {
+  ): { after: BgpPrefix; audit: AuditEntry } {
     const at = this.now();
     const after: BgpPrefix = { ...before, on_demand: { ...before.on_demand }, modified_at: at };
     if (input.asn_prepend_count !== undefined) after.asn_prepend_count = input.asn_prepend_count;
@@ -485,14 +531,26 @@ export class AddressingService {
       after.on_demand.advertised = adv;
       after.on_demand.advertised_modified_at = at;
     }
-    await tx.updateBgpPrefix(after);
     const action =
       adv === undefined || adv === before.on_demand.advertised
         ? 'bgp_prefix.edit'
         : adv
           ? 'bgp_prefix.advertise'
           : 'bgp_prefix.withdraw';
-    await this.audit(tx, actor, parent.account_id, action, 'bgp_prefix', before.id, before, after, at);
+    const audit = this.auditEntry(actor, parent.account_id, action, 'bgp_prefix', before.id, before, after, at);
+    return { after, audit };
+  }
+
+  /** The pessimistic variant, inside a transaction that already holds what it read. */
+  private async applyBgpEdit(
+    tx: AddressingTx,
+    actor: Actor,
+    parent: Prefix,
+    before: BgpPrefix,
+    input: EditBgpPrefixInput,
+  ): Promise<BgpPrefix> {
+    const { after, audit } = this.planBgpEdit(actor, parent, before, input);
+    await tx.updateBgpPrefix(after, audit);
     return after;
   }
 

@@ -99,7 +99,7 @@ describeIfAvailable(
   'cached lists across two servers on one PostgreSQL',
   'missing' in pgProbe ? pgProbe.missing : null,
   () => {
-    it('a change made through one server reaches the other server cache through NOTIFY', async () => {
+    it('a change made through one server reaches the other server cache within a poll', async () => {
       const url = 'url' in pgProbe ? pgProbe.url : '';
       const one = await openStore({ databaseUrl: url, freshSchema: true });
       // the second process: same database and schema, its own connections, cache and watcher

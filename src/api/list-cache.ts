@@ -1,6 +1,6 @@
 // A cache of serialized list responses per account (the hot GET of the API). Entries are dropped
 // when the account changes: locally after each commit (AddressingService.onChange), and for other
-// processes on the same PostgreSQL through LISTEN/NOTIFY. A generation counter per account keeps a
+// processes on the same PostgreSQL by polling the audit log (src/store/notify.ts). A generation counter per account keeps a
 // read that raced with a change from storing what it read before the change.
 export class ListCache {
   private readonly byAccount = new Map<string, { gen: number; entries: Map<string, string> }>();

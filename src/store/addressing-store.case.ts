@@ -290,6 +290,58 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
     });
   });
 
+  it('optimistic BGP edit: a stale version writes nothing; concurrent edits all land, each audited', async () => {
+    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
+    await svc.validatePrefix(writerA, a, p.id);
+    const bp = await svc.createBgpPrefix(writerA, a, p.id, p.cidr);
+    const found = await opened.store.read((tx) => tx.getBgpPrefixWithParent(bp.id));
+    if (!found) throw new Error('not found');
+    expect(found.parent.id).toBe(p.id);
+    const auditBefore = (await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count;
+    // the parent changes between the read and the write: the write must not happen
+    await svc.editPrefix(writerA, a, p.id, { description: 'changed meanwhile' });
+    const entry = {
+      id: randomIds.next(),
+      account_id: a,
+      at: new Date().toISOString(),
+      actor_kind: 'token' as const,
+      actor_id: 'x',
+      request_id: 'r',
+      action: 'bgp_prefix.edit',
+      object_type: 'bgp_prefix' as const,
+      object_id: bp.id,
+      before: null,
+      after: null,
+    };
+    const wrote = await opened.store.read((tx) =>
+      tx.updateBgpPrefixIfUnchanged(found.version, { ...found.bgp, asn_prepend_count: 3 }, entry),
+    );
+    expect(wrote).toBe(false);
+    expect((await svc.getBgpPrefix(readerA, a, p.id, bp.id)).asn_prepend_count).toBe(0);
+    expect((await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count).toBe(auditBefore + 1);
+    // with a fresh version it writes, audit included
+    const fresh = await opened.store.read((tx) => tx.getBgpPrefixWithParent(bp.id));
+    if (!fresh) throw new Error('not found');
+    expect(
+      await opened.store.read((tx) =>
+        tx.updateBgpPrefixIfUnchanged(
+          fresh.version,
+          { ...fresh.bgp, asn_prepend_count: 3 },
+          { ...entry, id: randomIds.next() },
+        ),
+      ),
+    ).toBe(true);
+    expect((await svc.getBgpPrefix(readerA, a, p.id, bp.id)).asn_prepend_count).toBe(3);
+    // twelve writers on one row: every edit lands once (retries, then locks), each with its audit entry
+    const before = (await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count;
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        svc.editBgpPrefix(writerA, a, p.id, bp.id, { on_demand: { advertised: i % 2 === 0 } }),
+      ),
+    );
+    expect((await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count).toBe(before + 12);
+  });
+
   describe('tokens', () => {
     it('stores the hash, finds it, revokes it', async () => {
       const t = await svc.createToken(admin, {

@@ -1,7 +1,7 @@
 // The addressing store: src/addressing/ports.ts over Kysely, one implementation for PGlite and
 // PostgreSQL (the same SQL dialect). Rows map to the plain data of src/addressing/model.ts.
 
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type {
   Account,
@@ -53,7 +53,7 @@ function toPrefix(r: Selectable<PrefixesTable>): Prefix {
     modified_at: iso(r.modified_at),
   };
 }
-function fromPrefix(p: Prefix): PrefixesTable {
+function fromPrefix(p: Prefix): Insertable<PrefixesTable> {
   return { ...p, net: p.cidr };
 }
 
@@ -75,7 +75,7 @@ function toBgp(r: Selectable<BgpPrefixesTable>): BgpPrefix {
     modified_at: iso(r.modified_at),
   };
 }
-function fromBgp(b: BgpPrefix): BgpPrefixesTable {
+function fromBgp(b: BgpPrefix): Insertable<BgpPrefixesTable> {
   const { on_demand, ...rest } = b;
   return { ...rest, ...on_demand };
 }
@@ -126,6 +126,14 @@ function toAudit(r: Selectable<AuditTable>): AuditEntry {
     object_id: r.object_id,
     before: json(r.before),
     after: json(r.after),
+  };
+}
+
+function auditRow(e: AuditEntry): Insertable<AuditTable> {
+  return {
+    ...e,
+    before: e.before === null ? null : JSON.stringify(e.before),
+    after: e.after === null ? null : JSON.stringify(e.after),
   };
 }
 
@@ -216,7 +224,11 @@ class KyselyTx implements AddressingTx {
   }
   async updatePrefix(p: Prefix): Promise<void> {
     const { id, ...rest } = fromPrefix(p);
-    await this.db.updateTable('prefixes').set(rest).where('id', '=', id).execute();
+    await this.db
+      .updateTable('prefixes')
+      .set({ ...rest, version: sql`version + 1` })
+      .where('id', '=', id)
+      .execute();
   }
 
   async getBgpPrefix(id: string, forUpdate = false): Promise<BgpPrefix | undefined> {
@@ -233,12 +245,80 @@ class KyselyTx implements AddressingTx {
       .execute();
     return rs.map(toBgp);
   }
+  async getBgpPrefixWithParent(id: string): Promise<{ bgp: BgpPrefix; parent: Prefix; version: string } | undefined> {
+    const r = await this.db
+      .selectFrom('bgp_prefixes as b')
+      .innerJoin('prefixes as p', 'p.id', 'b.prefix_id')
+      .selectAll('b')
+      .select([
+        'p.account_id as p_account_id',
+        'p.cidr as p_cidr',
+        'p.net as p_net',
+        'p.asn as p_asn',
+        'p.description as p_description',
+        'p.approved as p_approved',
+        'p.loa_document_id as p_loa_document_id',
+        'p.state as p_state',
+        'p.created_at as p_created_at',
+        'p.modified_at as p_modified_at',
+        'p.version as p_version',
+      ])
+      .where('b.id', '=', id)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    const parent = toPrefix({
+      id: r.prefix_id,
+      version: r.p_version,
+      account_id: r.p_account_id,
+      cidr: r.p_cidr,
+      net: r.p_net,
+      asn: r.p_asn,
+      description: r.p_description,
+      approved: r.p_approved,
+      loa_document_id: r.p_loa_document_id,
+      state: r.p_state,
+      created_at: r.p_created_at,
+      modified_at: r.p_modified_at,
+    });
+    return { bgp: toBgp(r), parent, version: `${r.version}:${r.p_version}` };
+  }
   async insertBgpPrefix(b: BgpPrefix): Promise<void> {
     await this.db.insertInto('bgp_prefixes').values(fromBgp(b)).execute();
   }
-  async updateBgpPrefix(b: BgpPrefix): Promise<void> {
+  async updateBgpPrefix(b: BgpPrefix, audit?: AuditEntry): Promise<void> {
     const { id, ...rest } = fromBgp(b);
-    await this.db.updateTable('bgp_prefixes').set(rest).where('id', '=', id).execute();
+    const set = { ...rest, version: sql<string>`version + 1` };
+    if (!audit) {
+      await this.db.updateTable('bgp_prefixes').set(set).where('id', '=', id).execute();
+      return;
+    }
+    await this.db
+      .with('audit_row', (db) => db.insertInto('audit').values(auditRow(audit)))
+      .updateTable('bgp_prefixes')
+      .set(set)
+      .where('id', '=', id)
+      .execute();
+  }
+  async updateBgpPrefixIfUnchanged(version: string, b: BgpPrefix, audit: AuditEntry): Promise<boolean> {
+    const [bv, pv] = version.split(':');
+    const a = auditRow(audit);
+    const o = b.on_demand;
+    // The parent row is locked FOR SHARE while this statement runs, so a concurrent change of the
+    // prefix (e.g. to pending_delete) either happened before (version differs: nothing written) or
+    // waits until this commits.
+    const r = await sql<{ id: string }>`with u as (
+        update bgp_prefixes set asn = ${b.asn}, asn_prepend_count = ${b.asn_prepend_count},
+          advertised = ${o.advertised}, advertised_modified_at = ${o.advertised_modified_at}::timestamptz,
+          on_demand_enabled = ${o.on_demand_enabled}, on_demand_locked = ${o.on_demand_locked},
+          modified_at = ${b.modified_at}::timestamptz, version = version + 1
+        where id = ${b.id} and version = ${bv}::bigint
+          and exists (select 1 from prefixes where id = ${b.prefix_id} and version = ${pv}::bigint for share)
+        returning id)
+      insert into audit (id, account_id, at, actor_kind, actor_id, request_id, action, object_type, object_id, before, after)
+      select ${a.id}, ${a.account_id}::text, ${a.at}::timestamptz, ${a.actor_kind}, ${a.actor_id}, ${a.request_id},
+        ${a.action}, ${a.object_type}, ${a.object_id}, ${a.before}::jsonb, ${a.after}::jsonb from u
+      returning id`.execute(this.db);
+    return r.rows.length === 1;
   }
   async deleteBgpPrefix(id: string): Promise<void> {
     await this.db.deleteFrom('bgp_prefixes').where('id', '=', id).execute();
@@ -298,14 +378,7 @@ class KyselyTx implements AddressingTx {
   }
 
   async insertAudit(e: AuditEntry): Promise<void> {
-    await this.db
-      .insertInto('audit')
-      .values({
-        ...e,
-        before: e.before === null ? null : JSON.stringify(e.before),
-        after: e.after === null ? null : JSON.stringify(e.after),
-      })
-      .execute();
+    await this.db.insertInto('audit').values(auditRow(e)).execute();
   }
   async listAudit(accountId: string, page: Page): Promise<PageOf<AuditEntry>> {
     const rs = await this.db

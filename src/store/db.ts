@@ -22,6 +22,7 @@ export interface TokensTable {
 }
 export interface PrefixesTable {
   id: string;
+  version: Generated<string>;
   account_id: string;
   cidr: string;
   net: string;
@@ -35,6 +36,7 @@ export interface PrefixesTable {
 }
 export interface BgpPrefixesTable {
   id: string;
+  version: Generated<string>;
   prefix_id: string;
   account_id: string;
   cidr: string;
@@ -69,6 +71,7 @@ export interface DelegationsTable {
 }
 export interface AuditTable {
   seq: Generated<string>;
+  txid: Generated<string>;
   id: string;
   account_id: string | null;
   at: string | Date;
@@ -127,7 +130,7 @@ export async function openDatabase(opts: OpenOptions): Promise<OpenDatabase> {
     }
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
-      max: opts.poolSize ?? 10,
+      max: opts.poolSize ?? 20,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

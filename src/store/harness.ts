@@ -36,7 +36,7 @@ export async function openStore(opts: {
   });
   let watcher: ChangeWatcher | undefined;
   if (opts.databaseUrl) {
-    watcher = new ChangeWatcher(opts.databaseUrl);
+    watcher = new ChangeWatcher(opts.databaseUrl, schema);
     await watcher.start();
   }
   const store = new KyselyAddressingStore(database.db, watcher);

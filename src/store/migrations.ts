@@ -2,9 +2,6 @@
 // Each runs in a transaction (Kysely's Migrator) and is recorded in kysely_migration.
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
-/** The LISTEN/NOTIFY channel of committed changes; the payload is the account id ('' for none). */
-export const CHANGE_CHANNEL = 'failsmall_addressing';
-
 const M001_STATEMENTS = [
   `create table accounts (
     id text primary key,
@@ -99,25 +96,33 @@ const m001: Migration = {
 };
 
 /**
- * Every audit entry is one committed change: tell other processes on the same database which account
- * changed (delivered at commit, deduplicated per transaction) so they can drop cached reads.
+ * Every audit entry is one committed change. Other processes on the same database poll the audit log
+ * for entries newer than what they saw, to drop cached reads. A sequence is not enough for that
+ * (transactions commit out of sequence order); the writing transaction's id is: every transaction
+ * older than a snapshot's xmin has ended, so a poller that reads `txid >= previous xmin` never misses
+ * a commit. (LISTEN/NOTIFY was tried first: PostgreSQL serializes the commits of notifying
+ * transactions, which capped writes at about one WAL flush each.)
  */
 const m002: Migration = {
   async up(db: Kysely<unknown>) {
-    await sql
-      .raw(`create function failsmall_notify_change() returns trigger language plpgsql as $$
-begin
-  perform pg_notify('${CHANGE_CHANNEL}', coalesce(new.account_id, ''));
-  return null;
-end $$`)
-      .execute(db);
-    await sql
-      .raw('create trigger audit_notify after insert on audit for each row execute function failsmall_notify_change()')
-      .execute(db);
+    await sql.raw('alter table audit add column txid xid8 not null default pg_current_xact_id()').execute(db);
+    await sql.raw('create index audit_txid on audit (txid)').execute(db);
   },
 };
 
-export const MIGRATIONS: Record<string, Migration> = { '001_addressing': m001, '002_change_notify': m002 };
+/** Row versions for the optimistic write of BGP prefixes (compare-and-set on both rows). */
+const m003: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql.raw('alter table prefixes add column version bigint not null default 0').execute(db);
+    await sql.raw('alter table bgp_prefixes add column version bigint not null default 0').execute(db);
+  },
+};
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '001_addressing': m001,
+  '002_audit_txid': m002,
+  '003_row_versions': m003,
+};
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => MIGRATIONS,
