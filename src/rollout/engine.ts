@@ -85,6 +85,10 @@ export class RolloutEngine {
   private readonly gates: readonly HealthGate[];
   private readonly gateGraceMs: number;
   private readonly steps: DeployStep[] = [];
+  /** Views per snapshot and location, shared by gate evaluations across ticks. */
+  private readonly views = new Map<string, LocationView>();
+  /** The last full diff computed (baseline → snapshot), reused by activation and step accounting. */
+  private lastDiff: { from: string | null; to: string; diff: SnapshotDiff } | null = null;
   /** Serialises operations: ticks and operator commands never interleave. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -131,6 +135,26 @@ export class RolloutEngine {
 
   private topology(): readonly LocationInfo[] {
     return this.ports.fleet.locations();
+  }
+
+  private view(s: Snapshot, location: string): LocationView {
+    const key = `${s.id}@${location}`;
+    let v = this.views.get(key);
+    if (!v) {
+      if (this.views.size > 50_000) this.views.clear();
+      v = viewFor(s, location);
+      this.views.set(key, v);
+    }
+    return v;
+  }
+
+  /** Diff of the whole network from `before` to `after`, cached for the latest pair. */
+  private fullDiff(before: Snapshot | null, after: Snapshot): SnapshotDiff {
+    const from = before?.id ?? null;
+    if (this.lastDiff && this.lastDiff.from === from && this.lastDiff.to === after.id) return this.lastDiff.diff;
+    const diff = diffSnapshots(before, after, this.topology());
+    this.lastDiff = { from, to: after.id, diff };
+    return diff;
   }
 
   // ---- reading ------------------------------------------------------------------------------------
@@ -251,7 +275,7 @@ export class RolloutEngine {
   ): Promise<{ snapshot: Snapshot; rollout: Rollout }> {
     const snapshot = await this.sealNew(content, opts.origin, opts.reason);
     const baseline = await this.baseline();
-    const diff = diffSnapshots(baseline, snapshot, this.topology());
+    const diff = this.fullDiff(baseline, snapshot);
     const now = this.now();
     const r: Rollout = {
       id: `r${this.state.nextRollout++}`,
@@ -411,7 +435,7 @@ export class RolloutEngine {
   private async activate(r: Rollout): Promise<boolean> {
     const snapshot = await this.snapshot(r.snapshotId);
     const baseline = await this.baseline();
-    const diff = diffSnapshots(baseline, snapshot, this.topology());
+    const diff = this.fullDiff(baseline, snapshot);
     const now = this.now();
     if (r.approval === null) {
       const d = evaluateGuard(diff, this.state.guard, this.guardCfg, now, snapshot.withdrawAll !== null);
@@ -506,8 +530,6 @@ export class RolloutEngine {
   private async evaluate(r: Rollout, stageDeployedAt: number) {
     const snapshot = await this.snapshot(r.snapshotId);
     const baseline = r.baselineId ? await this.snapshot(r.baselineId) : null;
-    const views = new Map<string, LocationView>();
-    const prevViews = new Map<string, LocationView>();
     const ctx: GateContext = {
       rollout: r,
       snapshot,
@@ -515,23 +537,8 @@ export class RolloutEngine {
       touched: r.touched,
       stageDeployedAt,
       reports: await this.ports.fleet.reports(r.touched),
-      expected: (loc) => {
-        let v = views.get(loc);
-        if (!v) {
-          v = viewFor(snapshot, loc);
-          views.set(loc, v);
-        }
-        return v;
-      },
-      previous: (loc) => {
-        if (!baseline) return null;
-        let v = prevViews.get(loc);
-        if (!v) {
-          v = viewFor(baseline, loc);
-          prevViews.set(loc, v);
-        }
-        return v;
-      },
+      expected: (loc) => this.view(snapshot, loc),
+      previous: (loc) => (baseline ? this.view(baseline, loc) : null),
       now: this.now(),
     };
     const out = [];
@@ -553,6 +560,15 @@ export class RolloutEngine {
     let unbinds = 0;
     for (const [from, locs] of groups) {
       if (from === snapshot.id) continue;
+      const cached = this.lastDiff;
+      if (cached && cached.to === snapshot.id && (cached.from ?? '') === from) {
+        // The full diff is at hand: count its changes that reach these locations.
+        const at = new Set(locs);
+        const reaches = (scope: readonly string[] | '*') => scope === '*' || scope.some((l) => at.has(l));
+        for (const c of cached.diff.announcements) if (c.kind === 'withdraw' && reaches(c.locations)) withdrawals++;
+        for (const c of cached.diff.bindings) if (c.kind === 'unbind' && reaches(c.locations)) unbinds++;
+        continue;
+      }
       const before = from ? await this.snapshot(from) : null;
       const d: SnapshotDiff = diffSnapshots(before, snapshot, this.topology(), new Set(locs));
       withdrawals += d.totals.withdraw;
