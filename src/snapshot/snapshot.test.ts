@@ -133,7 +133,7 @@ describe('diff', () => {
     expect(d.totals.announce).toBe(4);
   });
 
-  it('compiles and diffs 100,000 announcements in under a second', () => {
+  it('compiles and diffs 100,000 announcements (time goal: bench/rollout.bench.ts)', () => {
     const big = syntheticDesired({ accounts: 1000, prefixes: 100_000 });
     const a = compile(big, { locations: topo });
     const sa = seal(a, meta(1));
@@ -144,6 +144,7 @@ describe('diff', () => {
     const d = diffSnapshots(sa, sb, topo);
     const ms = performance.now() - t0;
     expect(d.totals.withdraw).toBe(1);
-    expect(ms).toBeLessThan(2500); // goal 1 s (bench/rollout.bench.ts measures it); slack for a loaded CI box
+    // The 1 s goal is measured by the benchmark; here only a bound that catches quadratic behaviour.
+    expect(ms).toBeLessThan(20_000);
   });
 });
