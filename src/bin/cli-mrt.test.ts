@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { commandMissing, corpusPath, describeCorpus, describeIfAvailable } from '../testing/env.js';
-import { variantsDump } from '../wire/mrt/sample.case.js';
+import { quirksDump, variantsDump } from '../wire/mrt/sample.case.js';
 import { MrtStats } from '../wire/mrt/stats.js';
 import { dumpCommand, readDump } from './cli-mrt.js';
 
@@ -155,12 +155,17 @@ describeIfAvailable('mrt dump -m / -M against the bgpdump binary', commandMissin
         ...mrtFiles(root, 'bgpkit-parser'),
       ]
     : [];
-  const sample = join(mkdtempSync(join(tmpdir(), 'failsmall-mrt-')), 'variants.mrt');
-  writeFileSync(sample, variantsDump());
-  files.push(sample);
+  const tmp = mkdtempSync(join(tmpdir(), 'failsmall-mrt-'));
+  for (const [name, bytes] of [
+    ['variants.mrt', variantsDump()],
+    ['quirks.mrt', quirksDump()],
+  ] as const) {
+    writeFileSync(join(tmp, name), bytes);
+    files.push(join(tmp, name));
+  }
   for (const file of files) {
     for (const human of [false, true]) {
-      it(`${human ? '-M' : '-m'} ${file.split('/mrt/')[1] ?? 'every BGP4MP variant (written by our writer)'}`, async () => {
+      it(`${human ? '-M' : '-m'} ${file.split('/mrt/')[1] ?? `${file.split('/').pop()} (written by our writer)`}`, async () => {
         const theirs = execFileSync('bgpdump', [human ? '-M' : '-m', file], {
           encoding: 'latin1',
           maxBuffer: 1 << 30,

@@ -85,6 +85,8 @@ export class BgpdumpAttrs {
   private merged = new Uint8Array(256);
   private pathText: TextBuf | null = null;
   private noMerge = false;
+  /** An abbreviated (RIB) MP_REACH with a 4-byte next hop, or -1. */
+  abbreviated4 = -1;
 
   mpAnnounce(afi: number, safi: number): MpNlri | undefined {
     const m = this.announce[slot(afi, safi)]!;
@@ -117,6 +119,7 @@ export class BgpdumpAttrs {
     this.asnLen = asnLen;
     this.addPath = addPath;
     this.pathText = null;
+    this.abbreviated4 = -1;
     for (let i = 0; i < 6; i++) {
       this.announce[i]!.present = false;
       this.withdraw[i]!.present = false;
@@ -211,6 +214,12 @@ export class BgpdumpAttrs {
     // RFC 6396 §4.3.4: in RIB entries MP_REACH holds only the next hop; bgpdump takes a first byte other
     // than 0 (the high byte of an AFI) as that form, and reads it as an IPv6 next hop.
     const first = p < b.length ? b[p]! : 0;
+    if (first === 4) {
+      // bgpdump 1.6.2 prints a 4-byte abbreviated next hop as IPv4 (as the RIB line's next hop).
+      const nh = rd32(b, p + 1, end);
+      this.abbreviated4 = nh;
+      return;
+    }
     if (first !== 0) {
       const m = this.announce[slot(2, 1)]!;
       m.present = true;

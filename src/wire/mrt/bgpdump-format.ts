@@ -297,6 +297,7 @@ export class BgpdumpFormatter {
     else if (nh === 0) {
       const m6 = a.flag & bit(ATTR_MP_REACH) ? a.mpAnnounce(2, 1) : undefined;
       if (m6) out.ipv6(m6.nh, 0);
+      else if (a.abbreviated4 >= 0) out.ipv4(a.abbreviated4);
       else out.ipv4(a.nexthop);
     } else if (nh === 1) out.ipv4(rd32(mp!.nh, 0, 4));
     else out.ipv6(mp!.nh, 0);

@@ -216,3 +216,146 @@ export function variantsDump(): Uint8Array {
   );
   return concatRecords(recs);
 }
+
+/** Raw AS path attribute from segments [type, asns] with 2- or 4-byte ASNs. */
+export function asPathSegments(segs: [number, number[]][], asSize: 2 | 4, type = 2): Uint8Array {
+  const w = new ByteWriter();
+  for (const [t, asns] of segs) {
+    w.u8(t).u8(asns.length);
+    for (const a of asns) asSize === 4 ? w.u32(a) : w.u16(a);
+  }
+  return attr(type, w.finish(), type === 17 ? 0xc0 : 0x40);
+}
+
+/**
+ * Records that exercise bgpdump's quirks: AS4_PATH merge (2-byte sessions), AS_SET and confederation
+ * segments, a malformed AS_PATH, AS4_AGGREGATOR with AS_TRANS and without, named communities, atomic
+ * aggregate, LOCAL_PREF over 2^31 on an IPv4 MP_REACH, and a RIB entry with an abbreviated IPv4 next hop.
+ */
+export function quirksDump(): Uint8Array {
+  const common = {
+    peerAs: 64500,
+    localAs: 65000,
+    ifIndex: 0,
+    afi: 1,
+    peerAddress: ip4('192.0.2.1'),
+    localAddress: ip4('192.0.2.254'),
+  };
+  const t = { timestamp: 1600000000 };
+  const origin = attr(1, [2]);
+  const nh = attr(3, ip4('192.0.2.9'));
+  const msg = (attrs: Uint8Array, as4 = false) =>
+    encodeBgp4mpMessage(
+      {
+        ...common,
+        as4,
+        local: false,
+        addPath: false,
+        message: update(new Uint8Array(0), attrs, nlri(['203.0.113.0/24'])),
+      },
+      t,
+    );
+  const comms = attr(
+    8,
+    [0xff, 0xff, 0xff, 0x01, 0xff, 0xff, 0xff, 0x02, 0xff, 0xff, 0xff, 0x03, 0xff, 0xff, 0xff, 0x04],
+    0xc0,
+  );
+  const agg2 = (as: number) => attr(7, [as >> 8, as & 255, 10, 0, 0, 1], 0xc0);
+  const agg4 = attr(18, [0, 1, 0x11, 0x70, 10, 0, 0, 2], 0xc0);
+  const lp = attr(5, [0x80, 0, 0, 5]);
+  const mpr4 = attr(
+    14,
+    cat(Uint8Array.from([0, 1, 1, 4]), ip4('192.0.2.77'), Uint8Array.from([0]), nlri(['198.18.0.0/15'])),
+    0x80,
+  );
+  const records = [
+    // AS4 merge: AS_PATH [1 2][3 4 5] (count 5), AS4_PATH [70000 70001]: bgpdump copies the first segment twice
+    msg(
+      cat(
+        origin,
+        asPathSegments(
+          [
+            [2, [1, 2]],
+            [2, [3, 4, 5]],
+          ],
+          2,
+        ),
+        nh,
+        asPathSegments([[2, [70000, 70001]]], 4, 17),
+      ),
+    ),
+    // AS4_PATH longer than AS_PATH: no merge
+    msg(cat(origin, asPathSegments([[2, [1]]], 2), nh, asPathSegments([[2, [70000, 70001]]], 4, 17))),
+    // AS_TRANS aggregator replaced by AS4_AGGREGATOR; then a non-AS_TRANS aggregator cancels the AS4 merge
+    msg(
+      cat(origin, asPathSegments([[2, [23456, 7]]], 2), nh, agg2(23456), agg4, asPathSegments([[2, [70000]]], 4, 17)),
+    ),
+    msg(cat(origin, asPathSegments([[2, [23456, 7]]], 2), nh, agg2(9), agg4, asPathSegments([[2, [70000]]], 4, 17))),
+    // sets and confederations, 4-byte
+    msg(
+      cat(
+        origin,
+        asPathSegments(
+          [
+            [3, [65001, 65002]],
+            [4, [65003, 65004]],
+            [2, [10, 20]],
+            [1, [30, 40]],
+          ],
+          4,
+        ),
+        nh,
+        comms,
+        attr(6, []),
+      ),
+      true,
+    ),
+    // a malformed AS_PATH (segment type 9)
+    msg(cat(origin, asPathSegments([[9, [1]]], 4), nh), true),
+    // IPv4 MP_REACH with LOCAL_PREF over 2^31 (printed signed) and an empty segment
+    msg(
+      cat(
+        origin,
+        asPathSegments(
+          [
+            [2, []],
+            [2, [5]],
+          ],
+          4,
+        ),
+        lp,
+        mpr4,
+      ),
+      true,
+    ),
+  ];
+  const table = encodePeerIndexTable(
+    {
+      collectorId: ip4('192.0.2.254'),
+      viewName: '',
+      peers: [{ bgpId: ip4('192.0.2.1'), family: 4, address: ip4('192.0.2.1'), asn: 64500, as4: false }],
+    },
+    t,
+  );
+  // RIB entry with RFC 6396 abbreviated MP_REACH (next-hop length 4): bgpdump reads it as IPv6
+  const abbreviated = attr(14, cat(Uint8Array.from([4]), ip4('192.0.2.66')), 0x80);
+  const rib = encodeRib(
+    {
+      afi: 1,
+      safi: 1,
+      addPath: false,
+      sequence: 0,
+      prefix: parsePrefix('198.51.100.0/24'),
+      entries: [
+        {
+          peerIndex: 0,
+          originatedTime: 1,
+          attributes: cat(origin, asPathSegments([[2, [64500]]], 4), abbreviated),
+          offset: 0,
+        },
+      ],
+    },
+    t,
+  );
+  return concatRecords([...records, table, rib]);
+}
