@@ -1,0 +1,155 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../snapshot/compile.js';
+import { diffSnapshots } from '../snapshot/diff.js';
+import type { LocationInfo } from '../snapshot/model.js';
+import { syntheticDesired } from '../snapshot/synthetic.js';
+import {
+  admit,
+  allowed,
+  DEFAULT_GUARD,
+  evaluateGuard,
+  initialGuardState,
+  reset,
+  trip,
+  validateGuardConfig,
+  windowLosses,
+} from './guard.js';
+import { canaryOrder, DEFAULT_STAGES, planStages, validateStages } from './stages.js';
+
+const topo: LocationInfo[] = Array.from({ length: 40 }, (_, i) => ({
+  id: `l${String(i).padStart(2, '0')}`,
+  region: `r${i % 4}`,
+  tier: (i % 3) + 1,
+}));
+const desired = syntheticDesired({ accounts: 700, prefixes: 6500, bindingsPerPrefix: 1 });
+const before = compile(desired, { locations: topo });
+function without(n: number, from = 0) {
+  const d = structuredClone(desired);
+  for (let i = from; i < from + n; i++) d.bgp_prefixes[i]!.on_demand.advertised = false;
+  return compile(d, { locations: topo });
+}
+
+describe('guard', () => {
+  it('allows small withdrawals and holds large ones, naming every violated scope', () => {
+    const ok = evaluateGuard(diffSnapshots(before, without(20), topo), initialGuardState(), DEFAULT_GUARD, 0);
+    expect(ok.verdict).toBe('allow');
+    const big = evaluateGuard(diffSnapshots(before, without(100), topo), initialGuardState(), DEFAULT_GUARD, 0);
+    expect(big.verdict).toBe('hold');
+    expect(new Set(big.violations.map((v) => v.scope))).toEqual(new Set(['global', 'location', 'region', 'window']));
+    expect(big.summary).toMatch(/100 withdrawals network-wide > 32 allowed/);
+  });
+
+  it('limits one account by count or fraction, whichever is larger', () => {
+    expect(allowed({ count: 25, fraction: 0.1 }, 7)).toBe(25);
+    expect(allowed({ count: 25, fraction: 0.1 }, 1000)).toBe(100);
+    const d = syntheticDesired({ accounts: 1, prefixes: 100 });
+    const b = compile(d, { locations: topo });
+    for (let i = 0; i < 30; i++) d.bgp_prefixes[i]!.on_demand.advertised = false;
+    const v = evaluateGuard(
+      diffSnapshots(b, compile(d, { locations: topo }), topo),
+      initialGuardState(),
+      {
+        ...DEFAULT_GUARD,
+        withdrawals: {
+          ...DEFAULT_GUARD.withdrawals,
+          global: { count: 1000, fraction: 1 },
+          location: { count: 1000, fraction: 1 },
+          region: { count: 1000, fraction: 1 },
+        },
+        window: { ...DEFAULT_GUARD.window, withdrawals: { count: 1000, fraction: 1 } },
+      },
+      0,
+    );
+    expect(v.violations.map((x) => x.scope)).toEqual(['account']);
+  });
+
+  it('counts distinct prefixes over the sliding window: the 20 February pattern trips at 40 of 4,306', () => {
+    let state = initialGuardState();
+    let current = before;
+    let withdrawnAtEdge = 0;
+    let t = 0;
+    // A job withdrawing 15 prefixes per compile, every 30 s.
+    for (let step = 1; step <= 20; step++, t += 30_000) {
+      const next = without(15 * step);
+      const d = diffSnapshots(current, next, topo);
+      const dec = evaluateGuard(diffSnapshots(before, next, topo), state, DEFAULT_GUARD, t);
+      if (dec.verdict === 'hold') {
+        state = trip(state, 'held', t);
+        break;
+      }
+      state = admit(state, DEFAULT_GUARD, d, `r${step}`, t, null);
+      withdrawnAtEdge += d.totals.withdraw;
+      current = next;
+    }
+    expect(state.breaker.tripped).toBe(true);
+    expect(withdrawnAtEdge).toBeLessThanOrEqual(43);
+    expect(windowLosses(state, DEFAULT_GUARD, t).announcements).toHaveLength(withdrawnAtEdge);
+    // Tripped: any destructive change is held, restoring changes pass.
+    expect(
+      evaluateGuard(diffSnapshots(current, without(withdrawnAtEdge + 1), topo), state, DEFAULT_GUARD, t).verdict,
+    ).toBe('hold');
+    expect(evaluateGuard(diffSnapshots(current, before, topo), state, DEFAULT_GUARD, t).verdict).toBe('allow');
+    expect(reset(state).breaker.tripped).toBe(false);
+    expect(() => reset(reset(state))).toThrow(expect.objectContaining({ code: 'E_GUARD_NOT_TRIPPED' }));
+  });
+
+  it('never blocks a restoring change (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6000 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.boolean(),
+        (from, n, tripped) => {
+          const gone = without(n, from % (6500 - n));
+          const state = tripped ? trip(initialGuardState(), 'x', 0) : initialGuardState();
+          const d = diffSnapshots(gone, before, topo);
+          expect(d.restoringOnly).toBe(true);
+          expect(evaluateGuard(d, state, DEFAULT_GUARD, 0).verdict).toBe('allow');
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it('holds a withdraw-all unless the snapshot carries a mark', () => {
+    const empty = { announcements: [], bindings: [], withdrawAll: null };
+    const d = diffSnapshots(before, empty, topo);
+    const v = evaluateGuard(d, initialGuardState(), DEFAULT_GUARD, 0);
+    expect(v.violations.filter((x) => x.kind === 'withdraw-all')).toHaveLength(40);
+    const marked = evaluateGuard(d, initialGuardState(), DEFAULT_GUARD, 0, true);
+    expect(marked.violations.some((x) => x.kind === 'withdraw-all')).toBe(false);
+  });
+
+  it('rejects invalid configuration', () => {
+    expect(() => validateGuardConfig({ ...DEFAULT_GUARD, window: { ...DEFAULT_GUARD.window, ms: 0 } })).toThrow(
+      expect.objectContaining({ code: 'E_ROLLOUT_CONFIG' }),
+    );
+    expect(() =>
+      validateGuardConfig({
+        ...DEFAULT_GUARD,
+        withdrawals: { ...DEFAULT_GUARD.withdrawals, global: { count: -1, fraction: 0 } },
+      }),
+    ).toThrow(/count/);
+  });
+});
+
+describe('stages', () => {
+  it('plans canary → 5% → 25% → 100% over distinct locations, smallest PoPs and several regions first', () => {
+    const s = planStages(topo, DEFAULT_STAGES);
+    expect(s.map((x) => x.locations.length)).toEqual([1, 1, 8, 30]);
+    expect(new Set(s.flatMap((x) => x.locations)).size).toBe(40);
+    const order = canaryOrder(topo);
+    expect(order[0]?.tier).toBe(3);
+    expect(new Set(order.slice(0, 4).map((l) => l.region)).size).toBe(4);
+    expect(planStages(topo.slice(0, 3), DEFAULT_STAGES).map((x) => x.name)).toEqual(['canary', '100%']); // 5% and 25% of 3 add nothing
+  });
+
+  it('rejects plans that do not end at 100% or mix count and fraction', () => {
+    expect(() => validateStages([{ name: 'a', fraction: 0.5, bakeMs: 0 }])).toThrow(
+      expect.objectContaining({ code: 'E_ROLLOUT_CONFIG' }),
+    );
+    expect(() => validateStages([{ name: 'a', count: 1, fraction: 1, bakeMs: 0 }])).toThrow(/exactly one/);
+    expect(() => validateStages([])).toThrow();
+  });
+});
