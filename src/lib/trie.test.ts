@@ -98,7 +98,10 @@ function arbNear(family: Family): fc.Arbitrary<Prefix> {
   return arbPrefix(family).map((p) => {
     const addr = p.addr.slice();
     // Keep a few bits of variety at the top and in the middle; zero the rest but keep the length.
-    for (let i = 0; i < n; i++) addr[i] = addr[i]! & (i === 0 ? 0xc3 : i === n - 1 ? 0x81 : i % 5 === 0 ? 0x11 : 0);
+    const v4Masks = [0xc3, 0x10, 0x11, 0x81]; // bits on both sides of the IPv4 jump table's 20
+    for (let i = 0; i < n; i++) {
+      addr[i] = addr[i]! & (n === 4 ? v4Masks[i]! : i === 0 ? 0xc3 : i === n - 1 ? 0x81 : i % 5 === 0 ? 0x11 : 0);
+    }
     const len = p.len;
     const full = len >>> 3;
     const rem = len & 7;

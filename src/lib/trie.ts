@@ -18,6 +18,7 @@ const MAX_SLOTS = 2 ** 24 - 2;
 const JUMP_BITS = 20;
 const JUMP_SIZE = 1 << JUMP_BITS;
 const JUMP_WORDS = 4;
+const NO_REFRESH = -1;
 /** In a jump entry's meta: the candidate's length, and whether the slot field is the candidate's own. */
 const J_LEN = 0x3f;
 const J_OWN = 0x40;
@@ -119,7 +120,9 @@ class Pool {
     const old = this.nodes;
     const out = new Int32Array(Math.max(64, Math.ceil(this.live * 1.125) + 2) * s);
     const oldVals = this.vals;
-    const vals: unknown[] = [];
+    // Sized exactly: a pushed-to array keeps up to half its capacity idle.
+    const vals: unknown[] = new Array(oldVals.length - this.freeSlots.length);
+    let slots = 0;
     // Stack of (old node, index in `out` of the child pointer to patch); depth <= 129, two entries a level.
     const stack = new Int32Array(2 * 260);
     stack[0] = ROOT;
@@ -133,8 +136,8 @@ class Pool {
       for (let k = 2; k < s; k++) out[id * s + k] = old[o * s + k]!;
       const meta = old[o * s + 2]!;
       if (meta >>> SLOT_SHIFT !== 0) {
-        vals.push(oldVals[(meta >>> SLOT_SHIFT) - 1]);
-        out[id * s + 2] = (meta & LEN_MASK) | (vals.length << SLOT_SHIFT);
+        vals[slots++] = oldVals[(meta >>> SLOT_SHIFT) - 1];
+        out[id * s + 2] = (meta & LEN_MASK) | (slots << SLOT_SHIFT);
       }
       if (patch >= 0) out[patch] = id;
       const c1 = old[o * s + 1]!;
@@ -277,14 +280,20 @@ export class PrefixTrie<V> {
   insert(p: Prefix, value: V): void {
     const pool = this.load(p);
     const touched = this.insertAt(pool, p.len, value);
-    if (pool === this.p4 && touched <= 32) this.refreshJump(touched);
+    if (pool === this.p4 && touched !== NO_REFRESH) this.refreshJump(touched);
   }
 
-  /** Inserts the scratch key at len; returns the length of the shallowest node added or given a new slot (99: none). */
+  /**
+   * Inserts the scratch key at len. Returns the length whose IPv4 jump entries must be refreshed: that of
+   * the shallowest node added or given a value, or NO_REFRESH when the change is out of the jump table's
+   * sight (a value replaced, or a change strictly below the first node at or past JUMP_BITS that already
+   * had children: the entries cache only that node and what lies above it).
+   */
   private insertAt(pool: Pool, len: number, value: V): number {
     const q = this.q;
     const s = pool.s;
     let n = ROOT;
+    let parentLen = -1;
     while (true) {
       let nodes = pool.nodes;
       const meta = nodes[n * s + 2]!;
@@ -293,21 +302,24 @@ export class PrefixTrie<V> {
         const slotPlus1 = meta >>> SLOT_SHIFT;
         if (slotPlus1 !== 0) {
           pool.vals[slotPlus1 - 1] = value;
-          return 99;
+          return NO_REFRESH;
         }
         nodes[n * s + 2] = nlen | (this.newSlot(pool, value) << SLOT_SHIFT);
-        return len;
+        return parentLen >= JUMP_BITS ? NO_REFRESH : len;
       }
       const b = bitOf(q, nlen);
       const c = nodes[n * s + b]!;
       if (c === NIL) {
         const m = this.newNode(pool, len, this.newSlot(pool, value));
-        pool.nodes[n * s + b] = m;
-        return len;
+        nodes = pool.nodes;
+        nodes[n * s + b] = m;
+        const hadChild = nodes[n * s + (b ^ 1)] !== NIL;
+        return parentLen >= JUMP_BITS || (nlen >= JUMP_BITS && hadChild) ? NO_REFRESH : len;
       }
       const clen = nodes[c * s + 2]! & LEN_MASK;
       const cl = common(pool, q, c, Math.min(len, clen));
       if (cl === clen) {
+        parentLen = nlen;
         n = c;
         continue;
       }
@@ -318,7 +330,7 @@ export class PrefixTrie<V> {
         nodes = pool.nodes;
         nodes[m * s + cBit] = c;
         nodes[n * s + b] = m;
-        return len;
+        return nlen >= JUMP_BITS ? NO_REFRESH : len;
       }
       const leaf = this.newNode(pool, len, this.newSlot(pool, value));
       const glue = this.newNode(pool, cl, 0);
@@ -326,7 +338,7 @@ export class PrefixTrie<V> {
       nodes[glue * s + cBit] = c;
       nodes[glue * s + (cBit ^ 1)] = leaf;
       nodes[n * s + b] = glue;
-      return cl;
+      return nlen >= JUMP_BITS ? NO_REFRESH : cl;
     }
   }
 
