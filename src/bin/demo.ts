@@ -2,8 +2,12 @@
 // engine driving a simulated fleet of 12 locations (2 edge agents each) on the real clock, fed by the
 // Addressing API's desired state, plus a few seeded accounts when the database is empty. Until the
 // BIRD agents of a later issue exist, the simulated fleet is the only fleet there is.
+
+import type { FastifyInstance } from 'fastify';
 import type { Actor } from '../addressing/model.js';
 import { SERVICES } from '../addressing/model.js';
+import type { AddressingService } from '../addressing/service.js';
+import type { TokenLookup } from '../api/auth.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
 import { rolloutRoutes } from '../api/rollout-routes.js';
 import { SimulatedFleet } from '../fleet/simulated.js';
@@ -12,7 +16,13 @@ import { engineControl } from '../rollout/control.js';
 import { DesiredStateController } from '../rollout/controller.js';
 import { RolloutEngine } from '../rollout/engine.js';
 import { MemoryRolloutStore, systemClock, VerdictBoard } from '../rollout/memory.js';
-import type { ControlPlane } from './server.js';
+
+/** What the demo needs of the control plane built by src/bin/server.ts (kept structural: no import cycle). */
+export interface ControlPlane {
+  app: FastifyInstance;
+  service: AddressingService;
+  opened: { store: { tokenByHash: TokenLookup } };
+}
 
 const ADMIN: Actor = {
   kind: 'cli',
