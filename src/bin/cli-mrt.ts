@@ -3,6 +3,7 @@
 // dump of any size is read in constant memory; text goes to stdout in ~64 KB synchronous writes.
 import { closeSync, createReadStream, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import { FailsmallError } from '../lib/errors.js';
@@ -167,4 +168,14 @@ export function register(program: Command): void {
     .action(async (file: string, o: { json?: boolean }) => {
       await guarded(() => statsCommand(file, { json: o.json === true }));
     });
+}
+
+// `node dist/bin/cli-mrt.js dump -m FILE` is `failsmall mrt dump -m FILE` without loading the rest of the
+// CLI (the HTTP server and database code that dist/bin/cli.js imports for every subcommand).
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const { Command } = await import('commander');
+  const program = new Command('failsmall');
+  register(program);
+  await program.parseAsync([process.argv[0]!, 'failsmall', 'mrt', ...process.argv.slice(2)]);
 }

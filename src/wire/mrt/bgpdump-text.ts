@@ -73,20 +73,44 @@ export class TextBuf {
   u32(v: number): void {
     this.room(10);
     const b = this.b;
+    const p = this.p;
     if (v < 10) {
-      b[this.p++] = 48 + v;
+      b[p] = 48 + v;
+      this.p = p + 1;
       return;
     }
-    let digits = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-    let p = this.p + digits;
-    this.p = p;
-    while (v >= 10) {
+    const digits =
+      v < 100
+        ? 2
+        : v < 1000
+          ? 3
+          : v < 10000
+            ? 4
+            : v < 100000
+              ? 5
+              : v < 1000000
+                ? 6
+                : v < 10000000
+                  ? 7
+                  : v < 100000000
+                    ? 8
+                    : v < 1000000000
+                      ? 9
+                      : 10;
+    let e = p + digits;
+    this.p = e;
+    if (v >= 0x80000000) {
       const q = Math.floor(v / 10);
-      b[--p] = 48 + (v - q * 10);
+      b[--e] = 48 + (v - q * 10);
       v = q;
     }
-    b[--p] = 48 + v;
+    // below 2^31 the integer division can use int32 arithmetic
+    while (v >= 10) {
+      const q = (v / 10) | 0;
+      b[--e] = 48 + (v - q * 10);
+      v = q;
+    }
+    b[--e] = 48 + v;
   }
 
   /** Signed decimal of a uint32 read as int32 (%d). */
