@@ -190,6 +190,24 @@ describe('rollout engine over the simulated fleet', () => {
     });
   });
 
+  it('a restoring rollout whose gate fails pauses instead of undoing the restore', async () => {
+    const sim = await started();
+    const n1 = (await sim.engine.baseline())!.number;
+    await sim.engine.propose(content(withdrawn(5)), { origin: 'compile', reason: 'w5', actor });
+    await sim.settle();
+    const bad = sim.fleet.all()[3]!;
+    bad.speaker.fault = { kind: 'drop', keep: 1 };
+    const { snapshot, rollouts } = await sim.engine.rollback({ to: `#${n1}`, actor, reason: 'restore' });
+    await sim.run(5000);
+    const r = sim.engine.rollout(rollouts[0]!.id);
+    expect(r.status).toBe('paused');
+    expect(r.pause?.reason).toMatch(/not rolled back/);
+    for (const a of sim.fleet.all()) expect(a.agent.current()?.snapshotId).toBe(snapshot.id);
+    bad.speaker.fault = { kind: 'none' };
+    await sim.settle();
+    expect(sim.engine.rollout(r.id).status).toBe('completed');
+  });
+
   it('agents fail static without the control plane and refuse an unmarked withdraw-all', async () => {
     const sim = await started();
     const a = sim.fleet.all()[0]!;

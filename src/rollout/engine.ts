@@ -480,8 +480,25 @@ export class RolloutEngine {
         .filter((x) => x.status === 'fail')
         .map((x) => `${x.gate}: ${x.reason}`)
         .join('; ');
+      const wasTripped = this.state.guard.breaker.tripped;
       this.state.guard = trip(this.state.guard, `${r.id} failed a health gate`, now);
-      await this.audit('engine', 'breaker.trip', r.id, reason);
+      if (!wasTripped) await this.audit('engine', 'breaker.trip', r.id, reason);
+      if (r.kind === 'fast') {
+        // A restoring rollout only puts back what was there: undoing it would not help. It stops and
+        // waits for an operator (promote is refused while the gate fails; abort returns to the baseline).
+        if (r.status !== 'paused' || r.pause?.by !== 'signals' || !r.pause.reason.startsWith('health gate failed')) {
+          r.status = 'paused';
+          r.pause = {
+            by: 'signals',
+            reason: `health gate failed on a restoring rollout (not rolled back): ${reason}`,
+            at: now,
+          };
+          this.event(r, 'paused', r.pause.reason);
+          await this.save(r);
+          return true;
+        }
+        return false;
+      }
       await this.haltAndRollback(r, `health gate failed: ${reason}`);
       return true;
     }
