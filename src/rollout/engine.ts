@@ -277,26 +277,8 @@ export class RolloutEngine {
     const baseline = await this.baseline();
     const diff = this.fullDiff(baseline, snapshot);
     const now = this.now();
-    const r: Rollout = {
-      id: `r${this.state.nextRollout++}`,
-      snapshotId: snapshot.id,
-      snapshotNumber: snapshot.number,
-      kind: diff.restoringOnly ? 'fast' : 'progressive',
-      status: 'queued',
-      baselineId: this.state.baselineId,
-      stages: [],
-      stageIndex: 0,
-      pause: null,
-      touched: [],
-      guard: null,
-      approval: null,
-      halt: null,
-      gates: [],
-      events: [],
-      createdAt: now,
-      createdBy: opts.actor,
-      reason: opts.reason,
-    };
+    const r = this.newRollout(snapshot, diff.restoringOnly ? 'fast' : 'progressive', opts.actor, opts.reason);
+    r.createdAt = now;
     this.event(
       r,
       'proposed',
