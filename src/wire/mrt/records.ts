@@ -7,6 +7,8 @@
 import { ByteReader } from '../../lib/bytes.js';
 import { FailsmallError } from '../../lib/errors.js';
 import { type Family, type Prefix, prefixFromBytes } from '../../lib/prefix.js';
+import { decodeContext, decodePathAttributes } from '../bgp/index.js';
+import type { AttributesResult, DecodeContext } from '../bgp/types.js';
 import {
   BGP4MP_STATE_CHANGE,
   BGP4MP_STATE_CHANGE_AS4,
@@ -339,4 +341,27 @@ export class MrtDecoder {
       message,
     };
   }
+}
+
+const ribContexts = new Map<number, DecodeContext>();
+
+/**
+ * The path attributes of a RIB entry, decoded by the BGP codec (src/wire/bgp) with what RFC 6396 says about
+ * them: 4-byte AS numbers (2-byte in TABLE_DUMP v1 subtypes 1 and 2), and MP_REACH_NLRI abbreviated to the
+ * next hop of the record's family.
+ */
+export function decodeRibAttributes(
+  rec: RibRecord | RibGenericRecord | TableDumpRecord,
+  attributes: Uint8Array,
+): AttributesResult {
+  const as4 = rec.kind === 'table_dump' ? rec.as4 : true;
+  const afi = rec.kind === 'table_dump' ? (rec.prefix.family === 4 ? 1 : 2) : rec.afi;
+  const safi = rec.kind === 'table_dump' ? 1 : rec.safi;
+  const key = (as4 ? 1 : 0) | (afi << 1) | (safi << 17);
+  let ctx = ribContexts.get(key);
+  if (!ctx) {
+    ctx = decodeContext({ as4, mrtRib: { afi, safi } });
+    ribContexts.set(key, ctx);
+  }
+  return decodePathAttributes(attributes, 0, attributes.length, ctx);
 }

@@ -7,7 +7,7 @@ import { decodeContext, decodeMessage } from '../bgp/index.js';
 import type { DecodeContext, Nlri } from '../bgp/types.js';
 import { mrtSubtypeName, mrtTypeName } from './constants.js';
 import type { MrtDamage, MrtRawRecord } from './reader.js';
-import { MrtDecoder } from './records.js';
+import { decodeRibAttributes, MrtDecoder } from './records.js';
 
 export interface FamilyCounts {
   /** RIB records (one prefix each) and their entries (one route per peer / path). */
@@ -28,7 +28,7 @@ export interface StatsSummary {
   bgp4mpPeers: number;
   prefixes: { ipv4: FamilyCounts; ipv6: FamilyCounts };
   bgpMessages: Record<string, number>;
-  /** UPDATEs whose decoding found problems, by worst RFC 7606 action. */
+  /** UPDATEs and RIB entries whose attributes the BGP codec found problems in, by worst RFC 7606 action. */
   bgpProblems: Record<string, number>;
   damaged: number;
   /** The first damage reports (up to 20), with offsets. */
@@ -78,22 +78,19 @@ export class MrtStats {
     }
     const b = res.record.body;
     switch (b.kind) {
-      case 'rib': {
-        const f = b.afi === 1 ? this.v4 : this.v6;
-        f.ribPrefixes++;
-        f.ribEntries += b.entries.length;
-        break;
-      }
+      case 'rib':
       case 'rib_generic': {
         const f = b.afi === 1 ? this.v4 : this.v6;
         f.ribPrefixes++;
         f.ribEntries += b.entries.length;
+        for (const e of b.entries) this.problem(decodeRibAttributes(b, e.attributes).action);
         break;
       }
       case 'table_dump': {
         const f = b.prefix.family === 4 ? this.v4 : this.v6;
         f.ribPrefixes++;
         f.ribEntries++;
+        this.problem(decodeRibAttributes(b, b.attributes).action);
         break;
       }
       case 'bgp4mp_state_change':
@@ -111,9 +108,7 @@ export class MrtStats {
         const type = m.message?.type ?? b.message[18] ?? 0;
         const name = MSG_NAMES[type] ?? `TYPE_${type}`;
         this.messages.set(name, (this.messages.get(name) ?? 0) + 1);
-        if (m.action !== 'none' || m.problems.length > 0) {
-          this.problems.set(m.action, (this.problems.get(m.action) ?? 0) + 1);
-        }
+        if (m.action !== 'none' || m.problems.length > 0) this.problem(m.action);
         const msg = m.message;
         if (msg && msg.type === 2 && 'withdrawn' in msg) {
           this.count(msg.withdrawn, 'withdrawn');
@@ -129,6 +124,10 @@ export class MrtStats {
   }
 
   private peerIndexPeers = 0;
+
+  private problem(action: string): void {
+    if (action !== 'none') this.problems.set(action, (this.problems.get(action) ?? 0) + 1);
+  }
 
   private count(list: readonly Nlri[], what: 'announced' | 'withdrawn'): void {
     for (const n of list) (n.prefix.family === 4 ? this.v4 : this.v6)[what]++;
