@@ -2,7 +2,7 @@
 // PostgreSQL (the same SQL dialect). Rows map to the plain data of src/addressing/model.ts.
 
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type {
   Account,
   Approval,
@@ -26,6 +26,7 @@ import type {
   Database,
   DelegationsTable,
   PrefixesTable,
+  RawQuery,
   TokensTable,
 } from './db.js';
 import type { ChangeWatcher } from './notify.js';
@@ -137,8 +138,51 @@ function auditRow(e: AuditEntry): Insertable<AuditTable> {
   };
 }
 
+// Hot-path statements, as SQL text so they run as named prepared statements on PostgreSQL (outside
+// transactions) and through Kysely otherwise (inside transactions, and always on PGlite).
+const SQL_PREFIX_BY_ID = 'select * from prefixes where id = $1';
+const SQL_LIST_PREFIXES =
+  'select *, count(*) over () as total_count from prefixes where account_id = $1 and state = $2 order by id limit $3 offset $4';
+const SQL_TOKEN_BY_HASH = 'select * from tokens where token_hash = $1';
+const SQL_BGP_WITH_PARENT = `select b.*, p.account_id as p_account_id, p.cidr as p_cidr, p.net as p_net, p.asn as p_asn,
+    p.description as p_description, p.approved as p_approved, p.loa_document_id as p_loa_document_id,
+    p.state as p_state, p.created_at as p_created_at, p.modified_at as p_modified_at, p.version as p_version
+  from bgp_prefixes b join prefixes p on p.id = b.prefix_id where b.id = $1`;
+// The parent row is locked FOR SHARE while this statement runs, so a concurrent change of the prefix
+// (e.g. to pending_delete) either happened before (its version differs: nothing is written) or waits
+// until this commits.
+const SQL_BGP_CAS = `with u as (
+    update bgp_prefixes set asn = $1, asn_prepend_count = $2, advertised = $3,
+      advertised_modified_at = $4::timestamptz, on_demand_enabled = $5, on_demand_locked = $6,
+      modified_at = $7::timestamptz, version = version + 1
+    where id = $8 and version = $9::bigint
+      and exists (select 1 from prefixes where id = $10 and version = $11::bigint for share)
+    returning id)
+  insert into audit (id, account_id, at, actor_kind, actor_id, request_id, action, object_type, object_id, before, after)
+  select $12, $13::text, $14::timestamptz, $15, $16, $17, $18, $19, $20, $21::json, $22::json from u
+  returning id`;
+
+async function query<R>(
+  db: Db,
+  raw: RawQuery | undefined,
+  name: string,
+  text: string,
+  values: readonly unknown[],
+): Promise<R[]> {
+  if (raw) return raw<R>(name, text, values);
+  return (await db.executeQuery<R>(CompiledQuery.raw(text, values as unknown[]))).rows;
+}
+
 class KyselyTx implements AddressingTx {
-  constructor(private readonly db: Db) {}
+  /** `raw` only when not inside a transaction (its statements would run on another connection). */
+  constructor(
+    private readonly db: Db,
+    private readonly raw?: RawQuery,
+  ) {}
+
+  private q<R>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
+    return query<R>(this.db, this.raw, name, text, values);
+  }
 
   async getAccount(id: string): Promise<Account | undefined> {
     const r = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -171,21 +215,20 @@ class KyselyTx implements AddressingTx {
   }
 
   async getPrefix(id: string, forUpdate = false): Promise<Prefix | undefined> {
-    const q = this.db.selectFrom('prefixes').selectAll().where('id', '=', id);
-    const r = await (forUpdate ? q.forUpdate() : q).executeTakeFirst();
+    if (forUpdate) {
+      const r = await this.db.selectFrom('prefixes').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      return r && toPrefix(r);
+    }
+    const [r] = await this.q<Selectable<PrefixesTable>>('prefix_by_id', SQL_PREFIX_BY_ID, [id]);
     return r && toPrefix(r);
   }
   async listPrefixes(accountId: string, state: PrefixState, page: Page): Promise<PageOf<Prefix>> {
-    const rs = await this.db
-      .selectFrom('prefixes')
-      .selectAll()
-      .select(sql<string>`count(*) over ()`.as('total_count'))
-      .where('account_id', '=', accountId)
-      .where('state', '=', state)
-      .orderBy('id')
-      .limit(page.per_page)
-      .offset((page.page - 1) * page.per_page)
-      .execute();
+    const rs = await this.q<Selectable<PrefixesTable> & { total_count: string }>('list_prefixes', SQL_LIST_PREFIXES, [
+      accountId,
+      state,
+      page.per_page,
+      (page.page - 1) * page.per_page,
+    ]);
     let total = rs.length > 0 ? Number(rs[0]?.total_count) : 0;
     if (rs.length === 0 && page.page > 1) {
       const c = await this.db
@@ -246,25 +289,20 @@ class KyselyTx implements AddressingTx {
     return rs.map(toBgp);
   }
   async getBgpPrefixWithParent(id: string): Promise<{ bgp: BgpPrefix; parent: Prefix; version: string } | undefined> {
-    const r = await this.db
-      .selectFrom('bgp_prefixes as b')
-      .innerJoin('prefixes as p', 'p.id', 'b.prefix_id')
-      .selectAll('b')
-      .select([
-        'p.account_id as p_account_id',
-        'p.cidr as p_cidr',
-        'p.net as p_net',
-        'p.asn as p_asn',
-        'p.description as p_description',
-        'p.approved as p_approved',
-        'p.loa_document_id as p_loa_document_id',
-        'p.state as p_state',
-        'p.created_at as p_created_at',
-        'p.modified_at as p_modified_at',
-        'p.version as p_version',
-      ])
-      .where('b.id', '=', id)
-      .executeTakeFirst();
+    type Row = Selectable<BgpPrefixesTable> & {
+      p_account_id: string;
+      p_cidr: string;
+      p_net: string;
+      p_asn: string | number;
+      p_description: string;
+      p_approved: string;
+      p_loa_document_id: string | null;
+      p_state: string;
+      p_created_at: string | Date;
+      p_modified_at: string | Date;
+      p_version: string;
+    };
+    const [r] = await this.q<Row>('bgp_with_parent', SQL_BGP_WITH_PARENT, [id]);
     if (!r) return undefined;
     const parent = toPrefix({
       id: r.prefix_id,
@@ -303,22 +341,31 @@ class KyselyTx implements AddressingTx {
     const [bv, pv] = version.split(':');
     const a = auditRow(audit);
     const o = b.on_demand;
-    // The parent row is locked FOR SHARE while this statement runs, so a concurrent change of the
-    // prefix (e.g. to pending_delete) either happened before (version differs: nothing written) or
-    // waits until this commits.
-    const r = await sql<{ id: string }>`with u as (
-        update bgp_prefixes set asn = ${b.asn}, asn_prepend_count = ${b.asn_prepend_count},
-          advertised = ${o.advertised}, advertised_modified_at = ${o.advertised_modified_at}::timestamptz,
-          on_demand_enabled = ${o.on_demand_enabled}, on_demand_locked = ${o.on_demand_locked},
-          modified_at = ${b.modified_at}::timestamptz, version = version + 1
-        where id = ${b.id} and version = ${bv}::bigint
-          and exists (select 1 from prefixes where id = ${b.prefix_id} and version = ${pv}::bigint for share)
-        returning id)
-      insert into audit (id, account_id, at, actor_kind, actor_id, request_id, action, object_type, object_id, before, after)
-      select ${a.id}, ${a.account_id}::text, ${a.at}::timestamptz, ${a.actor_kind}, ${a.actor_id}, ${a.request_id},
-        ${a.action}, ${a.object_type}, ${a.object_id}, ${a.before}::jsonb, ${a.after}::jsonb from u
-      returning id`.execute(this.db);
-    return r.rows.length === 1;
+    const rows = await this.q<{ id: string }>('bgp_cas', SQL_BGP_CAS, [
+      b.asn,
+      b.asn_prepend_count,
+      o.advertised,
+      o.advertised_modified_at,
+      o.on_demand_enabled,
+      o.on_demand_locked,
+      b.modified_at,
+      b.id,
+      bv,
+      b.prefix_id,
+      pv,
+      a.id,
+      a.account_id,
+      a.at,
+      a.actor_kind,
+      a.actor_id,
+      a.request_id,
+      a.action,
+      a.object_type,
+      a.object_id,
+      a.before,
+      a.after,
+    ]);
+    return rows.length === 1;
   }
   async deleteBgpPrefix(id: string): Promise<void> {
     await this.db.deleteFrom('bgp_prefixes').where('id', '=', id).execute();
@@ -422,6 +469,7 @@ export class KyselyAddressingStore implements AddressingStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly watcher?: ChangeWatcher,
+    private readonly raw?: RawQuery,
   ) {
     if (watcher) this.watch = (l) => watcher.watch(l);
   }
@@ -433,11 +481,11 @@ export class KyselyAddressingStore implements AddressingStore {
   }
 
   read<T>(fn: (tx: AddressingTx) => Promise<T>): Promise<T> {
-    return fn(new KyselyTx(this.db));
+    return fn(new KyselyTx(this.db, this.raw));
   }
 
   async tokenByHash(hash: string): Promise<Token | undefined> {
-    const r = await this.db.selectFrom('tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+    const [r] = await query<Selectable<TokensTable>>(this.db, this.raw, 'token_by_hash', SQL_TOKEN_BY_HASH, [hash]);
     return r && toToken(r);
   }
 

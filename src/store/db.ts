@@ -105,15 +105,25 @@ export interface OpenOptions {
   poolSize?: number | undefined;
 }
 
+/** A query by name with positional parameters, prepared once per connection (hot paths). */
+export type RawQuery = <R>(name: string, text: string, values: readonly unknown[]) => Promise<R[]>;
+
 export interface OpenDatabase {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
+  /**
+   * PostgreSQL only: named prepared statements straight on the pool, outside any transaction. (Not
+   * for PGlite: its one connection is shared, and a query that bypassed the driver's lock could land
+   * inside another request's transaction.)
+   */
+  raw: RawQuery | undefined;
   close(): Promise<void>;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<OpenDatabase> {
   let db: Kysely<Database>;
   let kind: OpenDatabase['kind'];
+  let raw: RawQuery | undefined;
   if (opts.databaseUrl) {
     kind = 'postgres';
     const schema = opts.schema;
@@ -134,6 +144,8 @@ export async function openDatabase(opts: OpenOptions): Promise<OpenDatabase> {
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    raw = async <R>(name: string, text: string, values: readonly unknown[]) =>
+      (await pool.query({ name, text, values: values as unknown[] })).rows as R[];
   } else {
     kind = 'pglite';
     const dir = opts.dataDir && opts.dataDir !== 'memory://' ? opts.dataDir : undefined;
@@ -142,7 +154,7 @@ export async function openDatabase(opts: OpenOptions): Promise<OpenDatabase> {
     db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
   }
   await migrate(db);
-  return { db, kind, close: () => db.destroy() };
+  return { db, kind, raw, close: () => db.destroy() };
 }
 
 export async function migrate(db: Kysely<Database>): Promise<void> {

@@ -118,10 +118,21 @@ const m003: Migration = {
   },
 };
 
+/**
+ * The audit log's before/after as json, not jsonb: written on every change, read rarely and whole, so
+ * the cheaper type to write wins (jsonb parses into a binary form on insert).
+ */
+const m004: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql.raw('alter table audit alter column before type json, alter column after type json').execute(db);
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '001_addressing': m001,
   '002_audit_txid': m002,
   '003_row_versions': m003,
+  '004_audit_json': m004,
 };
 
 export const migrationProvider: MigrationProvider = {
