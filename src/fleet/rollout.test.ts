@@ -208,6 +208,25 @@ describe('rollout engine over the simulated fleet', () => {
     expect(sim.engine.rollout(r.id).status).toBe('completed');
   });
 
+  it('a failing customer-health signal trips the breaker: destructive changes wait, restoring ones do not', async () => {
+    const sim = await started();
+    sim.signals.publish({
+      source: 'customer-health',
+      rolloutId: null,
+      location: null,
+      status: 'fail',
+      reason: 'HTTP errors for 12 accounts',
+      at: sim.clock.now(),
+    });
+    await sim.run(1000);
+    expect(sim.engine.engineState().guard.breaker).toMatchObject({ tripped: true });
+    expect(sim.engine.engineState().guard.breaker.reason).toContain('customer-health');
+    const w = await sim.engine.propose(content(withdrawn(1)), { origin: 'compile', reason: 'w1', actor });
+    expect(w.rollout.status).toBe('held');
+    const back = await sim.engine.propose(content(), { origin: 'compile', reason: 'back', actor });
+    expect(back.rollout.status).toBe('queued');
+  });
+
   it('agents fail static without the control plane and refuse an unmarked withdraw-all', async () => {
     const sim = await started();
     const a = sim.fleet.all()[0]!;

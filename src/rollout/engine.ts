@@ -89,6 +89,8 @@ export class RolloutEngine {
   private readonly views = new Map<string, LocationView>();
   /** The last full diff computed (baseline → snapshot), reused by activation and step accounting. */
   private lastDiff: { from: string | null; to: string; diff: SnapshotDiff } | null = null;
+  /** Verdicts before this time were looked at by watchSignals. */
+  private signalsSeen = 0;
   /** Serialises operations: ticks and operator commands never interleave. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -395,8 +397,27 @@ export class RolloutEngine {
   /** Advances every rollout as far as the clock and the gates allow. */
   tick(): Promise<void> {
     return this.serial(async () => {
+      await this.watchSignals();
       for (let i = 0; i < MAX_STEPS_PER_TICK; i++) if (!(await this.step())) break;
     });
+  }
+
+  /**
+   * A failing health signal that is not about one rollout (customer service health, probes, BGP
+   * visibility for the network as a whole) trips the breaker: destructive changes wait for an operator.
+   */
+  private async watchSignals(): Promise<void> {
+    const since = this.signalsSeen;
+    this.signalsSeen = this.now();
+    for (const v of this.ports.signals.verdicts(since)) {
+      if (v.status !== 'fail' || v.rolloutId !== null) continue;
+      if (this.state.guard.breaker.tripped) return;
+      const reason = `health signal from ${v.source}${v.location ? ` at ${v.location}` : ''}: ${v.reason}`;
+      this.state.guard = trip(this.state.guard, reason, this.now());
+      await this.audit(v.source, 'breaker.trip', 'breaker', reason);
+      await this.save();
+      return;
+    }
   }
 
   private async step(): Promise<boolean> {
