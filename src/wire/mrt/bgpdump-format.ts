@@ -540,6 +540,7 @@ export class BgpdumpFormatter {
 
   private withdrawLines(head: TextBuf, b: Uint8Array, p: number, e: number, v6: boolean, addPath: boolean): void {
     const out = this.out;
+    const headView = head.view();
     while (p < e) {
       let pathId = 0;
       if (addPath) {
@@ -550,7 +551,7 @@ export class BgpdumpFormatter {
       p = Math.min(p + 1, e);
       const nb = (plen + 7) >> 3;
       if (e - p < nb) break;
-      out.append(head);
+      out.appendView(headView);
       // bgpdump copies the prefix bytes into a 16-byte address: more than 16 overwrite the length byte that
       // follows it (and past 20 the path id, host byte order). Reproduced so the lines agree.
       let shown = plen;
@@ -579,6 +580,8 @@ export class BgpdumpFormatter {
     addPath: boolean,
   ): void {
     const out = this.out;
+    const headView = head.view();
+    const tailView = tail.view();
     while (p < e) {
       let pathId = 0;
       if (addPath) {
@@ -589,7 +592,7 @@ export class BgpdumpFormatter {
       p = Math.min(p + 1, e);
       const nb = (plen + 7) >> 3;
       if (e - p < nb) break;
-      out.append(head);
+      out.appendView(headView);
       // bgpdump copies the prefix bytes into a 16-byte address: more than 16 overwrite the length byte that
       // follows it (and past 20 the path id, host byte order). Reproduced so the lines agree.
       let shown = plen;
@@ -604,7 +607,7 @@ export class BgpdumpFormatter {
         out.u32(pathId);
         out.ch(124);
       }
-      out.append(tail);
+      out.appendView(tailView);
       out.lineEnd();
     }
   }

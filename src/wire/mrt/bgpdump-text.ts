@@ -55,6 +55,19 @@ export class TextBuf {
     this.b[this.p++] = c;
   }
 
+  /** Append bytes (a view made once and appended many times: no allocation per call). */
+  appendView(v: Uint8Array): void {
+    const n = v.length;
+    this.room(n);
+    this.b.set(v, this.p);
+    this.p += n;
+  }
+
+  /** The bytes written so far, as a view (valid until the buffer grows or is reset). */
+  view(): Uint8Array {
+    return this.b.subarray(0, this.p);
+  }
+
   /** Append another buffer's bytes. */
   append(o: TextBuf): void {
     const n = o.p;
