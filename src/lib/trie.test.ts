@@ -12,6 +12,7 @@ import {
   prefixContains,
   prefixKey,
 } from './prefix.js';
+import { xorshift32 } from './random.js';
 import { PrefixTrie } from './trie.js';
 
 const P = parsePrefix;
@@ -183,13 +184,7 @@ describe('PrefixTrie against a brute-force model (property)', () => {
 
 describe('PrefixTrie at scale: automatic relayout and the IPv4 jump table', () => {
   it('agrees with a brute-force lookup while thousands of inserts and deletes interleave with lookups', () => {
-    let x = 12345;
-    const rand = () => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return x >>> 0;
-    };
+    const rand = xorshift32(12345);
     const t = new PrefixTrie<number>();
     const m = new Map<string, { prefix: Prefix; value: number }>();
     // Few top bits vary, so short prefixes (<= /16, the jump table's range) nest and collide often.
