@@ -2,9 +2,10 @@
 // lists exactly the commands that exist.
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
+import { register as registerAdmin } from './cli-admin.js';
 import { register as registerMrt } from './cli-mrt.js';
-import { register as registerRouting } from './cli-routing.js';
 import { register as registerRollout } from './cli-rollout.js';
+import { register as registerRouting } from './cli-routing.js';
 import { errorsMarkdown } from './error-codes.js';
 import { serve } from './server.js';
 import { VERSION } from './version.js';
@@ -29,6 +30,7 @@ export function buildCli(): Command {
       process.stdout.write(errorsMarkdown());
     });
 
+  registerAdmin(program);
   registerMrt(program);
   registerRouting(program);
   registerRollout(program);

@@ -1,0 +1,129 @@
+// `failsmall admin …`: accounts, tokens and the pending-delete cleanup job, straight on the database
+// the server uses (DATABASE_URL, else embedded PGlite in FAILSMALL_DATA_DIR, default .data/pglite).
+// Embedded PGlite allows one process at a time: stop the server first, or use the admin HTTP API
+// (/client/v4/admin/…) with a FAILSMALL_BOOTSTRAP_TOKEN admin token while it runs.
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { runPendingDeleteCleanup } from '../addressing/cleanup.js';
+import type { Actor, Scope } from '../addressing/model.js';
+import { SCOPES } from '../addressing/model.js';
+import { AddressingService } from '../addressing/service.js';
+import { hashToken, newTokenSecret } from '../api/auth.js';
+import { FailsmallError } from '../lib/errors.js';
+import { openStore, randomIds, systemClock } from '../store/harness.js';
+
+function cliActor(): Actor {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep "unknown"
+  }
+  return { kind: 'cli', id: `cli:${user}`, account_id: null, scopes: ['admin'], request_id: `cli-${Date.now()}` };
+}
+
+async function withService<T>(fn: (svc: AddressingService) => Promise<T>): Promise<void> {
+  const opened = await openStore({
+    databaseUrl: process.env.DATABASE_URL,
+    dataDir: process.env.DATABASE_URL ? undefined : (process.env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
+  });
+  try {
+    const out = await fn(new AddressingService(opened.store, systemClock, randomIds));
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } catch (e) {
+    if (e instanceof FailsmallError) {
+      process.stderr.write(`${e.code}: ${e.message}\n`);
+      process.exitCode = 1;
+    } else {
+      throw e;
+    }
+  } finally {
+    await opened.close();
+  }
+}
+
+function parseScopes(list: string[]): Scope[] {
+  for (const s of list) {
+    if (!(SCOPES as readonly string[]).includes(s))
+      throw new FailsmallError('E_ADDR_INVALID', `--scope ${s}: not one of ${SCOPES.join(', ')}`);
+  }
+  return list as Scope[];
+}
+
+export function register(program: Command): void {
+  const admin = program
+    .command('admin')
+    .description('accounts, API tokens and maintenance jobs (direct database access)');
+
+  const account = admin.command('account').description('customer accounts');
+  account
+    .command('create')
+    .argument('<name>', 'account name')
+    .description('create an account; prints it with its id')
+    .action((name: string) => withService((svc) => svc.createAccount(cliActor(), name)));
+  account
+    .command('list')
+    .description('list accounts')
+    .action(() => withService((svc) => svc.listAccounts(cliActor())));
+
+  const token = admin.command('token').description('API tokens (stored as SHA-256; the secret is printed once)');
+  token
+    .command('create')
+    .description('create a token; prints its secret in "value", once')
+    .requiredOption('--name <name>', 'what the token is for')
+    .requiredOption('--scope <scope...>', `one or more of ${SCOPES.join(', ')}`)
+    .option('--account <id>', 'the account it acts for (omit for an operator/admin token)')
+    .action((o: { name: string; scope: string[]; account?: string }) =>
+      withService(async (svc) => {
+        const scopes = parseScopes(o.scope);
+        const value = newTokenSecret();
+        const t = await svc.createToken(cliActor(), {
+          account_id: o.account ?? null,
+          name: o.name,
+          scopes,
+          token_hash: hashToken(value),
+        });
+        const { token_hash: _, ...shown } = t;
+        return { ...shown, value };
+      }),
+    );
+  token
+    .command('list')
+    .description('list the tokens of an account, or the global ones')
+    .option('--account <id>', 'account id (omit for tokens not tied to an account)')
+    .action((o: { account?: string }) =>
+      withService(async (svc) =>
+        (await svc.listTokens(cliActor(), o.account ?? null)).map(({ token_hash: _, ...t }) => t),
+      ),
+    );
+  token
+    .command('revoke')
+    .argument('<id>', 'token id')
+    .description('revoke a token (servers stop accepting it within their cache TTL, 5 s)')
+    .action((id: string) =>
+      withService(async (svc) => {
+        const { token_hash: _, ...t } = await svc.revokeToken(cliActor(), id);
+        return t;
+      }),
+    );
+
+  admin
+    .command('cleanup-pending-deletes')
+    .description(
+      'the pending-delete cleanup job: deletes prefixes in state pending_delete (and only those), naming each',
+    )
+    .requiredOption('--max-deletes <n>', 'cap: with more candidates the job stops before deleting anything')
+    .option('--dry-run', 'list the candidates, change nothing')
+    .action((o: { maxDeletes: string; dryRun?: boolean }) =>
+      withService(async (svc) => {
+        const max = Number(o.maxDeletes);
+        if (!Number.isInteger(max) || max < 0)
+          throw new FailsmallError('E_ADDR_INVALID', `--max-deletes ${o.maxDeletes}: not a non-negative integer`);
+        return runPendingDeleteCleanup(svc, {
+          runId: `cleanup-${new Date().toISOString()}`,
+          maxDeletes: max,
+          dryRun: o.dryRun === true,
+        });
+      }),
+    );
+}
