@@ -538,38 +538,12 @@ export class BgpdumpFormatter {
     t.ch(124);
   }
 
+  /** Withdrawal lines: "head" prefix ["|" path id] "\n", one per NLRI in b[p, e). */
   private withdrawLines(head: TextBuf, b: Uint8Array, p: number, e: number, v6: boolean, addPath: boolean): void {
-    const out = this.out;
-    const headView = head.view();
-    while (p < e) {
-      let pathId = 0;
-      if (addPath) {
-        pathId = rd32(b, p, e);
-        p = Math.min(p + 4, e);
-      }
-      const plen = rd8(b, p, e);
-      p = Math.min(p + 1, e);
-      const nb = (plen + 7) >> 3;
-      if (e - p < nb) break;
-      out.appendView(headView);
-      // bgpdump copies the prefix bytes into a 16-byte address: more than 16 overwrite the length byte that
-      // follows it (and past 20 the path id, host byte order). Reproduced so the lines agree.
-      let shown = plen;
-      if (nb > 16) {
-        shown = b[p + 16]!;
-        if (nb > 20) pathId = (b[p + 20]! | (b[p + 21]! << 8) | (b[p + 22]! << 16) | (b[p + 23]! << 24)) >>> 0;
-      }
-      this.prefixText(out, b, p, e, nb, plen, v6, shown);
-      p += nb;
-      if (addPath) {
-        out.ch(124);
-        out.u32(pathId);
-      }
-      out.ch(10);
-      out.lineEnd();
-    }
+    this.nlriLines(head, null, b, p, e, v6, addPath);
   }
 
+  /** Announcement lines: "head" prefix "|" [path id "|"] "tail", one per NLRI in b[p, e). */
   private announceLines(
     head: TextBuf,
     tail: TextBuf,
@@ -579,9 +553,21 @@ export class BgpdumpFormatter {
     v6: boolean,
     addPath: boolean,
   ): void {
+    this.nlriLines(head, tail, b, p, e, v6, addPath);
+  }
+
+  private nlriLines(
+    head: TextBuf,
+    tail: TextBuf | null,
+    b: Uint8Array,
+    p: number,
+    e: number,
+    v6: boolean,
+    addPath: boolean,
+  ): void {
     const out = this.out;
     const headView = head.view();
-    const tailView = tail.view();
+    const tailView = tail?.view();
     while (p < e) {
       let pathId = 0;
       if (addPath) {
@@ -602,12 +588,20 @@ export class BgpdumpFormatter {
       }
       this.prefixText(out, b, p, e, nb, plen, v6, shown);
       p += nb;
-      out.ch(124);
-      if (addPath) {
-        out.u32(pathId);
+      if (tailView === undefined) {
+        if (addPath) {
+          out.ch(124);
+          out.u32(pathId);
+        }
+        out.ch(10);
+      } else {
         out.ch(124);
+        if (addPath) {
+          out.u32(pathId);
+          out.ch(124);
+        }
+        out.appendView(tailView);
       }
-      out.appendView(tailView);
       out.lineEnd();
     }
   }

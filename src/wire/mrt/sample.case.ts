@@ -66,6 +66,18 @@ export function basicAttrs(path: number[], nextHop: string, asSize: 2 | 4 = 4): 
   );
 }
 
+/** The BGP4MP peer fields the samples use: AS64500 at 192.0.2.1, seen from AS65000 at 192.0.2.254. */
+function bgp4mpPeer() {
+  return {
+    peerAs: 64500,
+    localAs: 65000,
+    ifIndex: 0,
+    afi: 1,
+    peerAddress: ip4('192.0.2.1'),
+    localAddress: ip4('192.0.2.254'),
+  };
+}
+
 /** A small dump with one record of each kind the writer writes. */
 export function sampleDump(): Uint8Array {
   const t = { timestamp: 1700000000 };
@@ -85,14 +97,7 @@ export function sampleDump(): Uint8Array {
     basicAttrs([64500, 65550], '192.0.2.9'),
     nlri(['203.0.113.0/24', '10.0.0.0/8']),
   );
-  const common = {
-    peerAs: 64500,
-    localAs: 65000,
-    ifIndex: 0,
-    afi: 1,
-    peerAddress: ip4('192.0.2.1'),
-    localAddress: ip4('192.0.2.254'),
-  };
+  const common = bgp4mpPeer();
   return concatRecords([
     encodePeerIndexTable({ collectorId: ip4('192.0.2.254'), viewName: 'lab', peers }, t),
     encodeRib(
@@ -166,14 +171,7 @@ export function decodeAll(bytes: Uint8Array): { records: MrtRecord[]; damage: Mr
  * with IPv4 NLRI, MP_REACH / MP_UNREACH IPv6, and an IPv6 state change: for comparing with bgpdump.
  */
 export function variantsDump(): Uint8Array {
-  const common = {
-    peerAs: 64500,
-    localAs: 65000,
-    ifIndex: 0,
-    afi: 1,
-    peerAddress: ip4('192.0.2.1'),
-    localAddress: ip4('192.0.2.254'),
-  };
+  const common = bgp4mpPeer();
   const common6 = {
     ...common,
     afi: 2,
@@ -233,14 +231,7 @@ export function asPathSegments(segs: [number, number[]][], asSize: 2 | 4, type =
  * aggregate, LOCAL_PREF over 2^31 on an IPv4 MP_REACH, and a RIB entry with an abbreviated IPv4 next hop.
  */
 export function quirksDump(): Uint8Array {
-  const common = {
-    peerAs: 64500,
-    localAs: 65000,
-    ifIndex: 0,
-    afi: 1,
-    peerAddress: ip4('192.0.2.1'),
-    localAddress: ip4('192.0.2.254'),
-  };
+  const common = bgp4mpPeer();
   const t = { timestamp: 1600000000 };
   const origin = attr(1, [2]);
   const nh = attr(3, ip4('192.0.2.9'));
