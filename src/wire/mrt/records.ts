@@ -16,10 +16,12 @@ import {
   bgp4mpIsAs4,
   bgp4mpIsLocal,
   bgp4mpIsMessage,
+  MRT_BGP,
   MRT_BGP4MP,
   MRT_BGP4MP_ET,
   MRT_TABLE_DUMP,
   MRT_TABLE_DUMP_V2,
+  MRTD_BGP_STATE_CHANGE,
   PEER_INDEX_TABLE,
   RIB_GENERIC,
   RIB_GENERIC_ADDPATH,
@@ -124,7 +126,30 @@ export interface Bgp4mpStateChangeRecord extends Bgp4mpCommon {
   newState: number;
 }
 
-/** A type or subtype this reader does not decode (legacy, OSPF, IS-IS, ...): kept raw. */
+/**
+ * Legacy MRTd BGP records (type 5, RFC 6396 §B.2.1, in RIPE RIS files of 1999-2000): a BGP message body
+ * (without the 19-byte header; 2-byte AS numbers) between two peers.
+ */
+export interface BgpLegacyMessageRecord {
+  kind: 'bgp_legacy_message';
+  /** The BGP message type the subtype stands for: 1 OPEN, 2 UPDATE, 3 NOTIFICATION, 4 KEEPALIVE. */
+  messageType: number;
+  peerAs: number;
+  peerAddress: Uint8Array;
+  localAs: number;
+  localAddress: Uint8Array;
+  body: Uint8Array;
+}
+
+export interface BgpLegacyStateChangeRecord {
+  kind: 'bgp_legacy_state_change';
+  peerAs: number;
+  peerAddress: Uint8Array;
+  oldState: number;
+  newState: number;
+}
+
+/** A type or subtype this reader does not decode (OSPF, IS-IS, deprecated BGP4MP_ENTRY, ...): kept raw. */
 export interface OtherRecord {
   kind: 'other';
   body: Uint8Array;
@@ -137,6 +162,8 @@ export type MrtBody =
   | TableDumpRecord
   | Bgp4mpMessageRecord
   | Bgp4mpStateChangeRecord
+  | BgpLegacyMessageRecord
+  | BgpLegacyStateChangeRecord
   | OtherRecord;
 
 export interface MrtRecord {
@@ -145,6 +172,9 @@ export interface MrtRecord {
 }
 
 export type DecodeRecordResult = { ok: true; record: MrtRecord } | { ok: false; damage: MrtDamage };
+
+/** MRTd BGP subtypes that carry a message: subtype → BGP message type. */
+const LEGACY_MESSAGE_TYPES: Readonly<Record<number, number>> = { 1: 2, 5: 1, 6: 3, 7: 4 };
 
 class Damage extends Error {
   constructor(
@@ -180,7 +210,12 @@ export class MrtDecoder {
     const r = new ByteReader(raw.buf, raw.start, raw.end);
     try {
       const body = this.body(raw, r);
-      if (body.kind !== 'other' && body.kind !== 'bgp4mp_message' && r.remaining > 0) {
+      if (
+        body.kind !== 'other' &&
+        body.kind !== 'bgp4mp_message' &&
+        body.kind !== 'bgp_legacy_message' &&
+        r.remaining > 0
+      ) {
         throw new Damage('E_MRT_TRAILING', `${r.remaining} bytes left over after the record's fields`, r.pos);
       }
       return { ok: true, record: { header, body } };
@@ -216,6 +251,8 @@ export class MrtDecoder {
         return this.bgp4mp(raw.subtype, r);
       case MRT_TABLE_DUMP:
         return this.tableDump(raw.subtype, r);
+      case MRT_BGP:
+        return this.legacyBgp(raw.subtype, r);
       default:
         return { kind: 'other', body: r.bytes(r.remaining) };
     }
@@ -312,6 +349,29 @@ export class MrtDecoder {
       peerAs,
       as4,
       attributes,
+    };
+  }
+
+  private legacyBgp(subtype: number, r: ByteReader): MrtBody {
+    const messageType = LEGACY_MESSAGE_TYPES[subtype];
+    if (subtype === MRTD_BGP_STATE_CHANGE) {
+      const peerAs = r.u16();
+      const peerAddress = r.bytes(4);
+      return { kind: 'bgp_legacy_state_change', peerAs, peerAddress, oldState: r.u16(), newState: r.u16() };
+    }
+    if (messageType === undefined) return { kind: 'other', body: r.bytes(r.remaining) };
+    const peerAs = r.u16();
+    const peerAddress = r.bytes(4);
+    const localAs = r.u16();
+    const localAddress = r.bytes(4);
+    return {
+      kind: 'bgp_legacy_message',
+      messageType,
+      peerAs,
+      peerAddress,
+      localAs,
+      localAddress,
+      body: r.bytes(r.remaining),
     };
   }
 

@@ -21,7 +21,7 @@ describe('MrtStats', () => {
       'TABLE_DUMP_V2/RIB_IPV6_UNICAST_ADDPATH': 1,
     });
     expect(s.peerIndexPeers).toBe(2);
-    expect(s.bgp4mpPeers).toBe(1);
+    expect(s.sessionPeers).toBe(1);
     expect(s.prefixes.ipv4).toEqual({ ribPrefixes: 1, ribEntries: 2, announced: 4, withdrawn: 2 });
     expect(s.prefixes.ipv6).toEqual({ ribPrefixes: 1, ribEntries: 1, announced: 0, withdrawn: 0 });
     expect(s.bgpMessages).toEqual({ UPDATE: 2 });

@@ -3,7 +3,7 @@
 // src/wire/bgp, so the figures also exercise the strict decoders (an UPDATE with an RFC 7606 problem is
 // counted, with its worst action).
 import { formatAddress } from '../../lib/prefix.js';
-import { decodeContext, decodeMessage } from '../bgp/index.js';
+import { decodeContext, decodeMessage, decodeUpdateBody } from '../bgp/index.js';
 import type { DecodeContext, Nlri } from '../bgp/types.js';
 import { mrtSubtypeName, mrtTypeName } from './constants.js';
 import type { MrtDamage, MrtRawRecord } from './reader.js';
@@ -23,9 +23,9 @@ export interface StatsSummary {
   byType: Record<string, number>;
   firstTimestamp: number | null;
   lastTimestamp: number | null;
-  /** Peers of the last PEER_INDEX_TABLE, and distinct BGP4MP peers (address and AS). */
+  /** Peers of the last PEER_INDEX_TABLE, and distinct peers (address and AS) of BGP4MP and MRTd BGP records. */
   peerIndexPeers: number;
-  bgp4mpPeers: number;
+  sessionPeers: number;
   prefixes: { ipv4: FamilyCounts; ipv6: FamilyCounts };
   bgpMessages: Record<string, number>;
   /** UPDATEs and RIB entries whose attributes the BGP codec found problems in, by worst RFC 7606 action. */
@@ -93,18 +93,27 @@ export class MrtStats {
         this.problem(decodeRibAttributes(b, b.attributes).action);
         break;
       }
+      case 'bgp_legacy_state_change':
+        this.peers.add(`${formatAddress(4, b.peerAddress)} AS${b.peerAs}`);
+        break;
+      case 'bgp_legacy_message': {
+        this.peers.add(`${formatAddress(4, b.peerAddress)} AS${b.peerAs}`);
+        const name = MSG_NAMES[b.messageType]!;
+        this.messages.set(name, (this.messages.get(name) ?? 0) + 1);
+        if (b.messageType === 2) {
+          const m = decodeUpdateBody(b.body, 0, b.body.length, this.context(false, false));
+          this.problem(m.action);
+          this.count(m.message.withdrawn, 'withdrawn');
+          this.count(m.message.nlri, 'announced');
+        }
+        break;
+      }
       case 'bgp4mp_state_change':
         this.peers.add(`${formatAddress(b.afi === 1 ? 4 : 6, b.peerAddress)} AS${b.peerAs}`);
         break;
       case 'bgp4mp_message': {
         this.peers.add(`${formatAddress(b.afi === 1 ? 4 : 6, b.peerAddress)} AS${b.peerAs}`);
-        const ctxKey = (b.as4 ? 1 : 0) | (b.addPath ? 2 : 0);
-        let ctx = this.contexts.get(ctxKey);
-        if (!ctx) {
-          ctx = decodeContext({ as4: b.as4, addPath: b.addPath, extendedMessage: true });
-          this.contexts.set(ctxKey, ctx);
-        }
-        const m = decodeMessage(b.message, ctx);
+        const m = decodeMessage(b.message, this.context(b.as4, b.addPath));
         const type = m.message?.type ?? b.message[18] ?? 0;
         const name = MSG_NAMES[type] ?? `TYPE_${type}`;
         this.messages.set(name, (this.messages.get(name) ?? 0) + 1);
@@ -125,6 +134,16 @@ export class MrtStats {
 
   private peerIndexPeers = 0;
 
+  private context(as4: boolean, addPath: boolean): DecodeContext {
+    const key = (as4 ? 1 : 0) | (addPath ? 2 : 0);
+    let ctx = this.contexts.get(key);
+    if (!ctx) {
+      ctx = decodeContext({ as4, addPath, extendedMessage: true });
+      this.contexts.set(key, ctx);
+    }
+    return ctx;
+  }
+
   private problem(action: string): void {
     if (action !== 'none') this.problems.set(action, (this.problems.get(action) ?? 0) + 1);
   }
@@ -140,7 +159,7 @@ export class MrtStats {
       firstTimestamp: this.first,
       lastTimestamp: this.last,
       peerIndexPeers: this.peerIndexPeers,
-      bgp4mpPeers: this.peers.size,
+      sessionPeers: this.peers.size,
       prefixes: { ipv4: { ...this.v4 }, ipv6: { ...this.v6 } },
       bgpMessages: Object.fromEntries(this.messages),
       bgpProblems: Object.fromEntries(this.problems),
@@ -158,7 +177,9 @@ export function formatStats(s: StatsSummary): string {
   lines.push(`time           ${iso(s.firstTimestamp)} .. ${iso(s.lastTimestamp)}`);
   lines.push('by type');
   for (const [k, v] of Object.entries(s.byType)) lines.push(`  ${k.padEnd(40)} ${v}`);
-  lines.push(`peers          ${s.peerIndexPeers} in PEER_INDEX_TABLE, ${s.bgp4mpPeers} BGP4MP peers`);
+  lines.push(
+    `peers          ${s.peerIndexPeers} in PEER_INDEX_TABLE, ${s.sessionPeers} in BGP messages and state changes`,
+  );
   lines.push('prefixes       family  rib-prefixes  rib-entries  announced  withdrawn');
   for (const [name, f] of [
     ['ipv4', s.prefixes.ipv4],
