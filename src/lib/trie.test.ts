@@ -214,6 +214,9 @@ describe('PrefixTrie at scale: automatic relayout and the IPv4 jump table', () =
           t.insert(p, i);
           m.set(prefixKey(p), { prefix: p, value: i });
         }
+        // After every change, lookup4 (jump table) agrees with longestMatch (a walk from the root) inside it.
+        const inside = (addr4ToUint32(p.addr) | (p.len === 32 ? 0 : rand() >>> p.len)) >>> 0;
+        expect(t.lookup4(inside)).toBe(t.longestMatch(prefix4(inside, 32))?.value);
         if (i % 500 === 0) {
           const a = (rand() & 0xc30f0f0f) >>> 0;
           expect(t.lookup4(a)).toBe(lpm(a));
