@@ -7,7 +7,6 @@ import { register as registerMrt } from './cli-mrt.js';
 import { register as registerRollout } from './cli-rollout.js';
 import { register as registerRouting } from './cli-routing.js';
 import { errorsMarkdown } from './error-codes.js';
-import { serve } from './server.js';
 import { VERSION } from './version.js';
 
 export function buildCli(): Command {
@@ -20,7 +19,11 @@ export function buildCli(): Command {
     .description('run the control plane: Addressing API and console (embedded PGlite unless DATABASE_URL is set)')
     .option('-p, --port <port>', 'TCP port', process.env.PORT ?? '8080')
     .option('-H, --host <host>', 'address to listen on', process.env.HOST ?? '127.0.0.1')
-    .action(async (o: { port: string; host: string }) => serve({ port: Number(o.port), host: o.host }));
+    .action(async (o: { port: string; host: string }) => {
+      // Loaded on use: the server pulls in Fastify, the store and PGlite, which `mrt dump` must not pay for.
+      const { serve } = await import('./server.js');
+      await serve({ port: Number(o.port), host: o.host });
+    });
 
   program
     .command('errors')
