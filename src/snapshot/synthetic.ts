@@ -70,7 +70,10 @@ export function syntheticDesired(spec: SyntheticSpec): DesiredState {
       modified_at: at,
     });
     // The first binding covers the whole prefix; further ones cover /25 and /26 parts (the most specific wins).
-    const parts = [cidr, ...[0, 128, 64, 192].map((o, j) => `${cidr.slice(0, cidr.lastIndexOf('.'))}.${o}/${j < 2 ? 25 : 26}`)];
+    const parts = [
+      cidr,
+      ...[0, 128, 64, 192].map((o, j) => `${cidr.slice(0, cidr.lastIndexOf('.'))}.${o}/${j < 2 ? 25 : 26}`),
+    ];
     for (let k = 0; k < Math.min(bpp, parts.length); k++) {
       const svc = SERVICE_LIST[(i + k) % SERVICE_LIST.length] as (typeof SERVICE_LIST)[number];
       bindings.push({
