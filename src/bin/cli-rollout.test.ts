@@ -1,0 +1,79 @@
+// The rollout CLI against a real HTTP server (the rollout routes over a simulated fleet).
+import { Command } from 'commander';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { rolloutRoutes } from '../api/rollout-routes.js';
+import { STRICT_AJV } from '../api/strict.js';
+import { createSimulation, type Simulation } from '../fleet/simulation.js';
+import { simTopology } from '../fleet/topology.js';
+import { engineControl } from '../rollout/control.js';
+import { compile } from '../snapshot/compile.js';
+import { syntheticDesired } from '../snapshot/synthetic.js';
+import { register } from './cli-rollout.js';
+
+let url = '';
+let sim: Simulation;
+const app = Fastify({ ajv: STRICT_AJV });
+
+beforeAll(async () => {
+  const topo = simTopology(6);
+  sim = await createSimulation({ locations: topo, engine: { stages: [{ name: 'all', fraction: 1, bakeMs: 1000 }] } });
+  await sim.engine.propose(compile(syntheticDesired({ accounts: 2, prefixes: 20 }), { locations: topo }), {
+    origin: 'compile',
+    reason: 'initial',
+    actor: 't',
+  });
+  await sim.settle();
+  await app.register(rolloutRoutes, {
+    control: engineControl(sim.engine, { store: sim.store, fleet: sim.fleet, signals: sim.signals, clock: sim.clock }),
+    tokens: 'none',
+  });
+  url = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(() => app.close());
+
+async function run(...args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    const p = new Command('failsmall').exitOverride();
+    register(p);
+    await p.parseAsync(['node', 'failsmall', ...args, '--url', url]);
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+  const code = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { out, err, code };
+}
+
+describe('failsmall rollout / rollback', () => {
+  it('prints status, rolls back and diffs', async () => {
+    const st = await run('rollout', 'status');
+    expect(st.out).toContain('breaker:   closed');
+    expect(st.out).toContain('6 locations, 6 agents: 6 ok');
+    const rb = await run('rollback', '--to', '#1', '--reason', 'drill');
+    expect(JSON.parse(rb.out).snapshot.number).toBe(2);
+    await sim.settle();
+    const d = await run('rollout', 'diff', '1', '2');
+    expect(d.out).toContain('#1 → #2: 0 withdraw');
+  });
+
+  it('reports errors with their stable code and a non-zero exit', async () => {
+    const r = await run('rollout', 'abort', 'r77', '--reason', 'x');
+    expect(r.err).toContain('E_ROLLOUT_NOT_FOUND');
+    expect(r.code).toBe(1);
+    const b = await run('rollout', 'reset-breaker', '--reason', 'x');
+    expect(b.err).toContain('E_GUARD_NOT_TRIPPED');
+  });
+});
