@@ -18,7 +18,7 @@ interface SeedInfo {
 }
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ)
 
 /** CPU seconds (user + system) of a process, from /proc. */

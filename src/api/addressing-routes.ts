@@ -106,6 +106,8 @@ export function addRoute(
 export function registerAddressingRoutes(app: FastifyInstance, svc: AddressingService): void {
   const listCache = new ListCache();
   svc.onChange((c) => {
+    // the cached lists hold prefix rows only: BGP prefix, binding and delegation changes leave them be
+    if (c.object_type !== 'prefix' && c.object_type !== 'unknown' && !c.all) return;
     if (c.all) listCache.clear();
     else for (const a of c.account_ids) listCache.invalidate(a);
   });
