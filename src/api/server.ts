@@ -40,9 +40,13 @@ function envelopeError(code: string, message: string, pointer?: string) {
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
-    // Request ids travel into the audit log; honour an incoming x-request-id.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // Request ids travel into the audit log: honour an incoming x-request-id when it is a sane token
+    // (it is stored), otherwise make one.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const h = req.headers['x-request-id'];
+      return typeof h === 'string' && /^[A-Za-z0-9._:@/-]{1,128}$/.test(h) ? h : crypto.randomUUID();
+    },
     ajv: STRICT_AJV,
     // Query strings: repeated keys become arrays (rejected by strictQuery), nothing else is interpreted.
     routerOptions: { ignoreTrailingSlash: false },

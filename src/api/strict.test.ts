@@ -124,6 +124,26 @@ describe('strict bodies', () => {
   });
 });
 
+describe('request ids', () => {
+  it('an incoming x-request-id reaches the audit log; a malformed one is replaced', async () => {
+    const url = `${base}/prefixes`;
+    const h = { ...auth(f.tokens.writeA), 'x-request-id': 'change-4711' };
+    const r = await f.app.inject({ method: 'POST', url, payload: { cidr: '198.51.100.0/24', asn: 64500 }, headers: h });
+    expect(r.statusCode).toBe(201);
+    const audit = (
+      await f.app.inject({ method: 'GET', url: `${base}/audit?per_page=1`, headers: auth(f.tokens.readA) })
+    ).json();
+    expect(audit.result[0]).toMatchObject({ request_id: 'change-4711', action: 'prefix.create', actor_kind: 'token' });
+    const bad = { ...auth(f.tokens.writeA), 'x-request-id': `x${'y'.repeat(300)}` };
+    const p = r.json().result.id as string;
+    await f.app.inject({ method: 'PATCH', url: `${url}/${p}`, payload: { description: 'z' }, headers: bad });
+    const audit2 = (
+      await f.app.inject({ method: 'GET', url: `${base}/audit?per_page=1`, headers: auth(f.tokens.readA) })
+    ).json();
+    expect(audit2.result[0].request_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
 describe('OpenAPI and docs', () => {
   it('serves OpenAPI 3.1 with every addressing path', async () => {
     const r = await f.app.inject({ method: 'GET', url: '/openapi.json' });
