@@ -77,15 +77,24 @@ describe('PrefixTrie', () => {
     expect(t.covering(P('10.0.0.0/24'))).toHaveLength(1);
   });
 
-  it('grows and reuses freed nodes', () => {
+  it('grows and reuses freed nodes; the jump table appears only for a large IPv4 side', () => {
     const t = new PrefixTrie<number>();
+    expect(t.stats().arrayBytes).toBeLessThan(10_000);
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 5000; i++) t.insert(P(`10.${i >> 8}.${i & 255}.0/24`), i);
       expect(t.size).toBe(5000);
       expect(t.lookup4(addr4ToUint32(Uint8Array.of(10, 19, 135, 1)))).toBe((19 << 8) | 135);
+      expect(t.stats().jumpTable).toBe(false);
       for (let i = 0; i < 5000; i++) expect(t.delete(P(`10.${i >> 8}.${i & 255}.0/24`))).toBe(true);
       expect(t.size).toBe(0);
     }
+    for (let i = 0; i < 12000; i++) t.insert(P(`10.${i >> 8}.${i & 255}.0/24`), i);
+    expect(t.stats().jumpTable).toBe(true);
+    expect(t.lookup4(addr4ToUint32(Uint8Array.of(10, 46, 223, 9)))).toBe((46 << 8) | 223);
+    expect(t.lookup4(addr4ToUint32(Uint8Array.of(10, 47, 0, 9)))).toBeUndefined();
+    t.clear();
+    expect(t.stats().jumpTable).toBe(false);
+    expect(t.lookup4(addr4ToUint32(Uint8Array.of(10, 46, 223, 9)))).toBeUndefined();
   });
 });
 
@@ -136,9 +145,11 @@ const sorted = (list: { prefix: Prefix; value: number }[]) =>
 
 describe('PrefixTrie against a brute-force model (property)', () => {
   it('agrees on size, get, longestMatch, lookup4, covering, covered and entries', () => {
+    // jumpTableFrom 0: lookup4 through the IPv4 jump table from the first insert; default: walking (small trie).
+    const args = [fc.array(arbOp, { maxLength: 120 }), fc.array(arbAny, { maxLength: 30 }), fc.boolean()] as const;
     fc.assert(
-      fc.property(fc.array(arbOp, { maxLength: 120 }), fc.array(arbAny, { maxLength: 30 }), (ops, queries) => {
-        const t = new PrefixTrie<number>();
+      fc.property(...args, (ops, queries, jump) => {
+        const t = new PrefixTrie<number>(jump ? { jumpTableFrom: 0 } : {});
         const deleted: boolean[] = [];
         const m0 = new Map<string, number>();
         for (const o of ops) {
@@ -157,6 +168,7 @@ describe('PrefixTrie against a brute-force model (property)', () => {
         expect(t.size).toBe(m.size);
         // Glue nodes always branch, so a family with k entries uses at most 2k nodes besides the root.
         const st = t.stats();
+        expect(st.jumpTable).toBe(jump && ops.some((o) => o.k === 'insert' && o.p.family === 4));
         const k4 = all.filter((e) => e.prefix.family === 4 && e.prefix.len > 0).length;
         const k6 = all.filter((e) => e.prefix.family === 6 && e.prefix.len > 0).length;
         expect(st.entries4).toBe(all.filter((e) => e.prefix.family === 4).length);
@@ -177,7 +189,7 @@ describe('PrefixTrie against a brute-force model (property)', () => {
           }
         }
       }),
-      { numRuns: 400 },
+      { numRuns: 600 },
     );
   });
 });
@@ -185,7 +197,7 @@ describe('PrefixTrie against a brute-force model (property)', () => {
 describe('PrefixTrie at scale: automatic relayout and the IPv4 jump table', () => {
   it('agrees with a brute-force lookup while thousands of inserts and deletes interleave with lookups', () => {
     const rand = xorshift32(12345);
-    const t = new PrefixTrie<number>();
+    const t = new PrefixTrie<number>({ jumpTableFrom: 0 });
     const m = new Map<string, { prefix: Prefix; value: number }>();
     // Few top bits vary, so short prefixes (<= /16, the jump table's range) nest and collide often.
     const randomPrefix = (): Prefix => {
@@ -229,5 +241,6 @@ describe('PrefixTrie at scale: automatic relayout and the IPv4 jump table', () =
       }
     }
     expect(t.stats().nodes4).toBeLessThanOrEqual(2 * m.size + 1);
+    expect(t.stats().jumpTable).toBe(true);
   });
 });

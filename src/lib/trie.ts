@@ -18,6 +18,7 @@ const MAX_SLOTS = 2 ** 24 - 2;
 const JUMP_BITS = 20;
 const JUMP_SIZE = 1 << JUMP_BITS;
 const JUMP_WORDS = 4;
+const NO_JUMP = new Int32Array(0);
 const NO_REFRESH = -1;
 /** In a jump entry's meta: the candidate's length, and whether the slot field is the candidate's own. */
 const J_LEN = 0x3f;
@@ -194,19 +195,27 @@ export class PrefixTrie<V> {
   /** Scratch list of nodes found by walkCovering (at most one per length). */
   private readonly hits = new Int32Array(129);
   /**
-   * IPv4 entry points by the first JUMP_BITS address bits, two int32s each: [candidate, best]. Every node
-   * shorter than JUMP_BITS is already decided for those bits; `best` is the value slot + 1 of the longest
-   * of them that matches (0: none), and `candidate` the first node at or past JUMP_BITS on the path that
-   * lookup4 must still check (NIL: none). So a lookup reads one jump entry and then only the last levels.
+   * IPv4 entry points by the first JUMP_BITS address bits (layout at setJump). Every node shorter than
+   * JUMP_BITS is already decided for those bits, so a lookup reads one entry and then only the last levels.
+   * It costs 16 MiB, so it exists only once the IPv4 side has `jumpFrom` nodes; until then lookup4 walks.
    */
-  private readonly jump = new Int32Array(JUMP_WORDS * JUMP_SIZE);
+  private jump = NO_JUMP;
+  private readonly jumpFrom: number;
+
+  /**
+   * @param options.jumpTableFrom IPv4 node count from which lookup4 uses the 16 MiB jump table (default
+   *   16384, about 8,000 prefixes); small tries, of which a program may hold many, stay small.
+   */
+  constructor(options: { jumpTableFrom?: number } = {}) {
+    this.jumpFrom = options.jumpTableFrom ?? 16384;
+  }
 
   get size(): number {
     return this.count;
   }
 
   /** Node counts and typed-array bytes, for tests and benchmarks. */
-  stats(): { nodes4: number; nodes6: number; entries4: number; arrayBytes: number } {
+  stats(): { nodes4: number; nodes6: number; entries4: number; arrayBytes: number; jumpTable: boolean } {
     let entries4 = 0;
     for (const _ of this.subtree(this.p4, ROOT)) entries4++;
     return {
@@ -214,6 +223,7 @@ export class PrefixTrie<V> {
       nodes6: this.p6.live,
       entries4,
       arrayBytes: this.p4.nodes.byteLength + this.p6.nodes.byteLength + this.jump.byteLength,
+      jumpTable: this.jump !== NO_JUMP,
     };
   }
 
@@ -280,7 +290,13 @@ export class PrefixTrie<V> {
   insert(p: Prefix, value: V): void {
     const pool = this.load(p);
     const touched = this.insertAt(pool, p.len, value);
-    if (pool === this.p4 && touched !== NO_REFRESH) this.refreshJump(touched);
+    if (pool !== this.p4) return;
+    if (this.jump !== NO_JUMP) {
+      if (touched !== NO_REFRESH) this.refreshJump(touched);
+    } else if (pool.live >= this.jumpFrom) {
+      this.jump = new Int32Array(JUMP_WORDS * JUMP_SIZE);
+      this.fillAllJump();
+    }
   }
 
   /**
@@ -347,7 +363,7 @@ export class PrefixTrie<V> {
     const pool = this.load(p);
     const touched = this.deleteAt(pool, p.len);
     if (touched < 0) return false;
-    if (pool === this.p4) this.refreshJump(touched);
+    if (pool === this.p4 && this.jump !== NO_JUMP) this.refreshJump(touched);
     return true;
   }
 
@@ -488,6 +504,7 @@ export class PrefixTrie<V> {
   }
 
   private fillAllJump(): void {
+    if (this.jump === NO_JUMP) return;
     const nodes = this.p4.nodes;
     this.fillJump(ROOT, nodes[ROOT * 4 + 2]! >>> SLOT_SHIFT, 0, JUMP_SIZE);
   }
@@ -507,7 +524,7 @@ export class PrefixTrie<V> {
   }
 
   clear(): void {
-    this.jump.fill(0);
+    this.jump = NO_JUMP;
     this.p4.clear();
     this.p6.clear();
     this.count = 0;
@@ -607,7 +624,7 @@ export class PrefixTrie<V> {
 
   /**
    * Longest-prefix match of an IPv4 address given as a uint32: the hot path of forwarding-style lookups.
-   * Allocates nothing; one node record per level.
+   * Allocates nothing.
    */
   lookup4(addr: number): V | undefined {
     const pool = this.p4;
@@ -615,6 +632,7 @@ export class PrefixTrie<V> {
     const jump = this.jump;
     const vals = pool.vals;
     const a = addr | 0;
+    if (jump === NO_JUMP) return this.walk4(a);
     const j = (a >>> (32 - JUMP_BITS)) * JUMP_WORDS;
     let best = jump[j + 1]!;
     const cmeta = jump[j + 3]!;
@@ -643,6 +661,26 @@ export class PrefixTrie<V> {
     }
     if (best === hint) return early as V;
     return best === 0 ? undefined : (vals[best - 1] as V);
+  }
+  /** lookup4 without the jump table: a walk from the root, one node record per level. */
+  private walk4(a: number): V | undefined {
+    const pool = this.p4;
+    const nodes = pool.nodes;
+    let best = nodes[ROOT * 4 + 2]! >>> SLOT_SHIFT;
+    let n = ROOT;
+    let nlen = 0;
+    while (true) {
+      const c = nodes[n * 4 + ((a >>> (31 - nlen)) & 1)]!;
+      if (c === NIL) break;
+      const meta = nodes[c * 4 + 2]!;
+      const clen = meta & LEN_MASK;
+      if ((a ^ nodes[c * 4 + 3]!) >>> (32 - clen) !== 0) break;
+      if (meta >>> SLOT_SHIFT !== 0) best = meta >>> SLOT_SHIFT;
+      if (clen === 32) break;
+      n = c;
+      nlen = clen;
+    }
+    return best === 0 ? undefined : (pool.vals[best - 1] as V);
   }
 
   // ---- iteration ----------------------------------------------------------------------------------
