@@ -2,8 +2,9 @@
 // server do not share one event loop. Opens the store named by the environment (DATABASE_URL or
 // embedded PGlite in memory), seeds accounts, prefixes and BGP prefixes through the service, listens
 // on a random port and prints one JSON line with what the load generator needs.
-import { AddressingService } from '../src/addressing/service.js';
+
 import type { Actor } from '../src/addressing/model.js';
+import { AddressingService } from '../src/addressing/service.js';
 import { hashToken, newTokenSecret } from '../src/api/auth.js';
 import { buildServer } from '../src/api/server.js';
 import { openStore, randomIds, systemClock } from '../src/store/harness.js';
@@ -11,7 +12,11 @@ import { openStore, randomIds, systemClock } from '../src/store/harness.js';
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 20);
 const PREFIXES_PER_ACCOUNT = Number(process.env.BENCH_PREFIXES ?? 20);
 
-const opened = await openStore({ databaseUrl: process.env.DATABASE_URL, freshSchema: true, poolSize: Number(process.env.BENCH_POOL ?? 8) });
+const opened = await openStore({
+  databaseUrl: process.env.DATABASE_URL,
+  freshSchema: true,
+  poolSize: Number(process.env.BENCH_POOL ?? 8),
+});
 const service = new AddressingService(opened.store, systemClock, randomIds);
 const cli: Actor = { kind: 'cli', id: 'cli:bench', account_id: null, scopes: ['admin'], request_id: 'bench' };
 
@@ -20,7 +25,12 @@ let n = 0;
 for (let a = 0; a < ACCOUNTS; a++) {
   const id = (await service.createAccount(cli, `bench-${a}`)).id;
   const token = newTokenSecret();
-  await service.createToken(cli, { account_id: id, name: 'bench', scopes: ['addressing:write'], token_hash: hashToken(token) });
+  await service.createToken(cli, {
+    account_id: id,
+    name: 'bench',
+    scopes: ['addressing:write'],
+    token_hash: hashToken(token),
+  });
   const w: Actor = { kind: 'token', id: 'seed', account_id: id, scopes: ['addressing:write'], request_id: 'seed' };
   const acc = { id, token, prefixes: [] as string[], bgp: [] as { prefix: string; id: string }[] };
   for (let i = 0; i < PREFIXES_PER_ACCOUNT; i++, n++) {
@@ -34,7 +44,11 @@ for (let a = 0; a < ACCOUNTS; a++) {
   accounts.push(acc);
 }
 
-const app = await buildServer({ version: 'bench', logger: false, addressing: { service, tokens: (h) => opened.store.tokenByHash(h) } });
+const app = await buildServer({
+  version: 'bench',
+  logger: false,
+  addressing: { service, tokens: (h) => opened.store.tokenByHash(h) },
+});
 await app.listen({ port: 0, host: '127.0.0.1' });
 const addr = app.server.address();
 if (!addr || typeof addr === 'string') throw new Error('no address');
