@@ -24,5 +24,6 @@ export const LIB_ERROR_CODES = {
   E_PREFIX_HOST_BITS: 'The address has bits set past the prefix length; the message names the canonical prefix.',
   E_ADDRESS_SYNTAX: 'Not an IPv4 or IPv6 address.',
   E_ASN_SYNTAX: 'Not an AS number in asplain (65000), asdot (1.10) or AS-prefixed (AS65000) form.',
+  E_TRIE_CAPACITY: 'A prefix trie holds at most 16,777,214 prefixes of one family; the insert was refused.',
   E_ASN_RANGE: 'The AS number is outside 0..4294967295.',
 } as const satisfies ErrorCodeTable;

@@ -8,6 +8,7 @@
 // Node 0 is nil; node 1 is the root (length 0, always present). Every other node without a value has two
 // children (glue), so the trie has at most 2n nodes. Keys are stored masked to the node's length.
 // Values live in one dense JS array indexed by slot; freed slots and nodes are reused.
+import { FailsmallError } from './errors.js';
 import { type Family, type Prefix, prefix4 } from './prefix.js';
 
 const NIL = 0;
@@ -97,7 +98,9 @@ class Pool {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       if (this.vals.length >= MAX_SLOTS)
-        throw new RangeError(`PrefixTrie holds at most ${MAX_SLOTS} prefixes a family`);
+        throw new FailsmallError('E_TRIE_CAPACITY', `PrefixTrie holds at most ${MAX_SLOTS} prefixes a family`, {
+          max: MAX_SLOTS,
+        });
       slot = this.vals.length;
       this.vals.push(value);
     } else {
