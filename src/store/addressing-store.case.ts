@@ -342,6 +342,29 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
     expect((await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count).toBe(before + 12);
   });
 
+  it('a job deletion states its precondition: a prefix taken back from pending_delete stays', async () => {
+    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
+    await svc.editPrefix(writerA, a, p.id, { state: 'pending_delete' });
+    const job = {
+      kind: 'job' as const,
+      id: 'job:test',
+      account_id: null,
+      scopes: ['operator' as const],
+      request_id: 'j',
+    };
+    const seen = await svc.prefixesInState(job, 'pending_delete', '', 1000);
+    expect(seen.map((x) => x.id)).toContain(p.id);
+    // between the job's listing and its delete, the customer takes the prefix back
+    await svc.editPrefix(writerA, a, p.id, { state: 'active' });
+    await rejects(
+      svc.deletePrefix(job, a, p.id, { expectState: 'pending_delete' }),
+      'E_ADDR_PRECONDITION',
+      /active, not pending_delete/,
+    );
+    expect((await svc.getPrefix(readerA, a, p.id)).state).toBe('active');
+    await rejects(svc.prefixesInState(writerA, 'pending_delete', '', 10), 'E_ADDR_FORBIDDEN', /operator/);
+  });
+
   describe('tokens', () => {
     it('stores the hash, finds it, revokes it', async () => {
       const t = await svc.createToken(admin, {
