@@ -2,7 +2,6 @@
 // Rollout and rollback commands talk to a running control plane over HTTP (FAILSMALL_URL, default
 // http://127.0.0.1:8080; FAILSMALL_TOKEN for a bearer token); the replay runs in-process.
 import type { Command } from 'commander';
-import { replayByoip } from './replay-byoip.js';
 
 interface Conn {
   url: string;
@@ -144,6 +143,8 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // Loaded on use: the replay brings up PGlite and a simulated fleet.
+      const { replayByoip } = await import('./replay-byoip.js');
       const r = await replayByoip({
         durationMs: minutes * 60_000,
         jobPaceMs: pace * 1000,
