@@ -6,6 +6,7 @@ import { type ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
 import { ROLLOUT_ERROR_CODES } from '../rollout/errors.js';
 import { ROUTING_ERROR_CODES } from '../routing/errors.js';
 import { SNAPSHOT_ERROR_CODES } from '../snapshot/errors.js';
+import { ROLLOUT_STORE_ERROR_CODES } from '../store/rollout-errors.js';
 import { WIRE_ERROR_CODES } from '../wire/errors.js';
 
 export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] = [
@@ -16,6 +17,7 @@ export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] =
   { layer: 'api', codes: API_ERROR_CODES },
   { layer: 'snapshot', codes: SNAPSHOT_ERROR_CODES },
   { layer: 'rollout', codes: ROLLOUT_ERROR_CODES },
+  { layer: 'store', codes: ROLLOUT_STORE_ERROR_CODES },
 ];
 
 /** docs/ERRORS.md, generated: `failsmall errors --markdown > docs/ERRORS.md`. */

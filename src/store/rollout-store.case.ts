@@ -1,0 +1,235 @@
+// The conformance suite of the RolloutStore port (src/rollout/ports.ts): what the rollout engine relies on.
+// Run by rollout-store.test.ts against the in-memory store, embedded PGlite and PostgreSQL.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { initialGuardState } from '../rollout/guard.js';
+import type { AuditRecord, EngineState, Rollout, RolloutStore } from '../rollout/ports.js';
+import { makeContent, seal } from '../snapshot/compile.js';
+import type { Announcement, Binding, Snapshot, SnapshotContent } from '../snapshot/model.js';
+
+export interface OpenedRolloutStore {
+  store: RolloutStore;
+  close(): Promise<void>;
+}
+
+/** Small but varied content: scoped and global entries, communities, prepends, IPv6, odd text. */
+export function sampleContent(seed: number, size = 20): SnapshotContent {
+  const announcements: Announcement[] = [];
+  const bindings: Binding[] = [];
+  for (let i = 0; i < size; i++) {
+    const account = `acct-${(seed + i) % 3}`;
+    const prefix = i % 4 === 3 ? `2001:db8:${(seed * 64 + i).toString(16)}::/48` : `198.${18 + (seed & 1)}.${i}.0/24`;
+    announcements.push({
+      prefix,
+      account,
+      origin: 64500 + (i % 5),
+      prepends: i % 3,
+      communities: i % 2 ? ['13335:100', `13335:${seed}:${i}`] : [],
+      locations: i % 5 === 0 ? ['ams', 'fra'] : '*',
+    });
+    if (i % 2 === 0)
+      bindings.push({ id: `b-${seed}-${i}`, account, prefix, service: 'cdn', locations: i % 4 === 0 ? ['ams'] : '*' });
+  }
+  return makeContent(announcements, bindings, null);
+}
+
+/** Seals `content` as the snapshot after `prev`. */
+export function next(prev: Snapshot | null, content: SnapshotContent, reason = 'test'): Snapshot {
+  return seal(content, {
+    number: (prev?.number ?? 0) + 1,
+    parent: prev?.id ?? null,
+    createdAt: new Date(Date.UTC(2026, 1, 20, 17, 0, prev?.number ?? 0)).toISOString(),
+    origin: 'compile',
+    reason,
+  });
+}
+
+function rollout(id: string, s: Snapshot, createdAt: number): Rollout {
+  return {
+    id,
+    snapshotId: s.id,
+    snapshotNumber: s.number,
+    kind: 'progressive',
+    status: 'queued',
+    baselineId: null,
+    stages: [{ name: 'canary', locations: ['ams'], bakeMs: 300_000, deployedAt: null, passedAt: null }],
+    stageIndex: 0,
+    pause: null,
+    touched: [],
+    guard: null,
+    approval: null,
+    halt: null,
+    gates: [],
+    events: [{ at: createdAt, event: 'proposed', detail: `snapshot #${s.number}` }],
+    createdAt,
+    createdBy: 'controller',
+    reason: 'desired state changed',
+  };
+}
+
+export function rolloutStoreCases(open: () => Promise<OpenedRolloutStore>): void {
+  let opened: OpenedRolloutStore;
+  let store: RolloutStore;
+  // Snapshots are numbered in one history per store: the tests extend it in order.
+  let last: Snapshot | null = null;
+  const add = async (content: SnapshotContent, reason?: string) => {
+    const s = next(last, content, reason);
+    await store.putSnapshot(s);
+    last = s;
+    return s;
+  };
+
+  beforeAll(async () => {
+    opened = await open();
+    store = opened.store;
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  it('starts empty', async () => {
+    expect(await store.listSnapshots()).toEqual([]);
+    expect(await store.listRollouts()).toEqual([]);
+    expect(await store.listAudit()).toEqual([]);
+    expect(await store.loadState()).toBeUndefined();
+    expect(await store.getSnapshot('0'.repeat(64))).toBeUndefined();
+    expect(await store.getRollout('r-none')).toBeUndefined();
+  });
+
+  it('gives a snapshot back exactly as stored, frozen, and lists summaries newest first', async () => {
+    const a = await add(sampleContent(1), 'first compile');
+    const b = await add(sampleContent(2, 33), 'second: ünïcødé, "quotes", \\ and\nnewline');
+    const back = (await store.getSnapshot(b.id)) as Snapshot;
+    expect(back).toEqual(b);
+    expect(Object.isFrozen(back)).toBe(true);
+    expect(Object.isFrozen(back.announcements[0])).toBe(true);
+    const list = await store.listSnapshots();
+    expect(list.map((s) => s.id)).toEqual([b.id, a.id]);
+    expect(list[0]).toEqual({
+      id: b.id,
+      number: b.number,
+      parent: a.id,
+      digest: b.digest,
+      createdAt: b.createdAt,
+      origin: 'compile',
+      reason: b.reason,
+      announcements: 33,
+      bindings: b.bindings.length,
+    });
+    expect(list[1]?.parent).toBeNull();
+  });
+
+  it('stores a snapshot once: putting it again changes nothing', async () => {
+    const s = await add(sampleContent(3));
+    const before = await store.listSnapshots();
+    await store.putSnapshot(s);
+    expect(await store.listSnapshots()).toEqual(before);
+    expect(await store.getSnapshot(s.id)).toEqual(s);
+  });
+
+  it('keeps the empty snapshot and the withdraw-all mark', async () => {
+    const empty = await add(makeContent([], [], null));
+    const marked = await add({
+      ...makeContent([], [], null),
+      withdrawAll: { approvalId: 'ap-1', approvedBy: 'ops:alice', reason: 'decommission' },
+    });
+    expect(await store.getSnapshot(empty.id)).toEqual(empty);
+    expect(await store.getSnapshot(marked.id)).toEqual(marked);
+    expect((await store.getSnapshot(marked.id))?.withdrawAll?.approvedBy).toBe('ops:alice');
+  });
+
+  it('old content under a new number is a new snapshot with the old digest', async () => {
+    const first = (await store.listSnapshots()).at(-1) as { id: string; digest: string };
+    const again = await add((await store.getSnapshot(first.id)) as Snapshot satisfies SnapshotContent);
+    expect(again.id).not.toBe(first.id);
+    expect(again.digest).toBe(first.digest);
+    const hits = (await store.listSnapshots()).filter((s) => s.digest === first.digest).map((s) => s.id);
+    expect(hits).toEqual([again.id, first.id]);
+  });
+
+  it('rewrites a rollout in place and lists rollouts newest first (by first write)', async () => {
+    const s = last as Snapshot;
+    const r1 = rollout('r-0001', s, 1000);
+    const r2 = rollout('r-0002', s, 2000);
+    await store.putRollout(r1);
+    await store.putRollout(r2);
+    r1.status = 'running';
+    r1.stages[0] = { ...(r1.stages[0] as Rollout['stages'][0]), deployedAt: 1500 };
+    r1.events.push({ at: 1500, event: 'deployed', detail: 'stage canary: 1 locations' });
+    r1.guard = {
+      verdict: 'hold',
+      restoringOnly: false,
+      withdrawals: 46,
+      unbinds: 0,
+      violations: [{ kind: 'withdrawals', scope: 'global', key: '*', count: 46, base: 6500, allowed: 32 }],
+      summary: 'over the network limit',
+    };
+    r1.approval = { id: 'ap-7', by: 'ops:bob', reason: 'planned migration', at: 1400 };
+    await store.putRollout(r1);
+    expect(await store.getRollout('r-0001')).toEqual(r1);
+    expect((await store.listRollouts()).map((r) => [r.id, r.status])).toEqual([
+      ['r-0002', 'queued'],
+      ['r-0001', 'running'],
+    ]);
+  });
+
+  it('hands out copies: changing what was put or read does not change what is stored', async () => {
+    const r = rollout('r-0003', last as Snapshot, 3000);
+    await store.putRollout(r);
+    r.status = 'aborted';
+    const read = (await store.getRollout('r-0003')) as Rollout;
+    expect(read.status).toBe('queued');
+    read.events.push({ at: 1, event: 'x', detail: 'y' });
+    expect((await store.getRollout('r-0003'))?.events).toHaveLength(1);
+  });
+
+  it('appends audit records and lists them oldest first', async () => {
+    const a: AuditRecord = {
+      at: 1_771_606_800_000,
+      actor: 'ops:alice',
+      action: 'breaker.reset',
+      target: 'breaker',
+      reason: 'checked',
+      details: {},
+    };
+    const b: AuditRecord = {
+      at: 1_771_606_801_000,
+      actor: 'guard',
+      action: 'breaker.trip',
+      target: 'r-0002',
+      reason: 'over the network limit',
+      details: { violations: [{ kind: 'withdrawals', scope: 'global', count: 46, limit: 32 }], note: null },
+    };
+    await store.appendAudit(a);
+    await store.appendAudit(b);
+    a.reason = 'changed after the fact';
+    expect(await store.listAudit()).toEqual([{ ...a, reason: 'checked' }, b]);
+  });
+
+  it('saves and loads the engine state, the last save winning', async () => {
+    const s = last as Snapshot;
+    const state: EngineState = {
+      baselineId: s.id,
+      goodIds: [s.id],
+      assigned: { ams: s.id, fra: s.id },
+      guard: initialGuardState(),
+      nextRollout: 4,
+    };
+    await store.saveState(state);
+    expect(await store.loadState()).toEqual(state);
+    state.guard = {
+      breaker: { tripped: true, since: 5000, reason: 'r-0002 held' },
+      admitted: [
+        {
+          at: 4000,
+          rolloutId: 'r-0001',
+          approvalId: null,
+          withdrawn: [...s.announcements.slice(0, 2)],
+          unbound: [...s.bindings.slice(0, 1)],
+        },
+      ],
+    };
+    state.nextRollout = 5;
+    await store.saveState(state);
+    expect(await store.loadState()).toEqual(state);
+  });
+}

@@ -1,0 +1,109 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryRolloutStore } from '../rollout/memory.js';
+import type { Snapshot } from '../snapshot/model.js';
+import { describeIfAvailable } from '../testing/env.js';
+import { type OpenedStore, openStore } from './harness.js';
+import { probePostgres } from './pg-probe.js';
+import { next, rolloutStoreCases, sampleContent } from './rollout-store.case.js';
+import { KyselyRolloutStore } from './rollout-store.js';
+import { encodeContent } from './snapshot-codec.js';
+
+describe('rollout store in memory', () => {
+  rolloutStoreCases(async () => ({ store: new MemoryRolloutStore(), close: async () => {} }));
+});
+
+/** What only a database-backed store promises: it refuses forged, conflicting and rewritten history. */
+function databaseCases(open: () => Promise<OpenedStore>): void {
+  let opened: OpenedStore;
+  let store: KyselyRolloutStore;
+  let s1: Snapshot;
+  let s2: Snapshot;
+  const db = () => opened.database.db;
+
+  beforeAll(async () => {
+    opened = await open();
+    store = new KyselyRolloutStore(opened.database.db);
+    s1 = next(null, sampleContent(1));
+    s2 = next(s1, sampleContent(2));
+    await store.putSnapshot(s1);
+    await store.putSnapshot(s2);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  it('refuses a snapshot whose id does not match its content (E_SNAPSHOT_TAMPERED)', async () => {
+    const forged = { ...next(s2, sampleContent(3)), announcements: s1.announcements };
+    await expect(store.putSnapshot(forged)).rejects.toMatchObject({ code: 'E_SNAPSHOT_TAMPERED' });
+    expect(await store.getSnapshot(forged.id)).toBeUndefined();
+  });
+
+  it('refuses a different snapshot under a number already taken (E_STORE_SNAPSHOT_CONFLICT)', async () => {
+    const fork = next(s1, sampleContent(9));
+    expect(fork.number).toBe(s2.number);
+    await expect(store.putSnapshot(fork)).rejects.toMatchObject({
+      code: 'E_STORE_SNAPSHOT_CONFLICT',
+      message: expect.stringContaining(s2.id),
+    });
+  });
+
+  it('the database refuses to update a snapshot, or to update or delete the audit', async () => {
+    await expect(
+      sql`update rollout_snapshots set reason = 'rewritten' where id = ${s1.id}`.execute(db()),
+    ).rejects.toThrow(/append-only/);
+    await store.appendAudit({
+      at: 1,
+      actor: 'ops',
+      action: 'breaker.reset',
+      target: 'breaker',
+      reason: 'r',
+      details: {},
+    });
+    await expect(sql`update rollout_audit set reason = 'nothing happened'`.execute(db())).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(sql`delete from rollout_audit`.execute(db())).rejects.toThrow(/append-only/);
+    expect((await store.listAudit()).map((a) => a.reason)).toEqual(['r']);
+    expect((await store.getSnapshot(s1.id))?.reason).toBe(s1.reason);
+  });
+
+  it('detects stored content that was changed behind its back', async () => {
+    await sql`alter table rollout_snapshots disable trigger rollout_snapshots_immutable`.execute(db());
+    try {
+      const other = await encodeContent(sampleContent(7));
+      await sql`update rollout_snapshots set content = ${other} where id = ${s2.id}`.execute(db());
+      await expect(store.getSnapshot(s2.id)).rejects.toMatchObject({ code: 'E_SNAPSHOT_TAMPERED' });
+      await sql`update rollout_snapshots set content = ${new Uint8Array([31, 139, 0])} where id = ${s2.id}`.execute(
+        db(),
+      );
+      await expect(store.getSnapshot(s2.id)).rejects.toMatchObject({ code: 'E_STORE_SNAPSHOT_ENCODING' });
+    } finally {
+      await sql`alter table rollout_snapshots enable trigger rollout_snapshots_immutable`.execute(db());
+    }
+    expect(await store.getSnapshot(s1.id)).toEqual(s1);
+  });
+}
+
+describe('rollout store on embedded PGlite (in memory)', () => {
+  const open = () => openStore({});
+  // Sibling blocks: one closes (and drops its schema) before the next opens.
+  describe('conformance', () =>
+    rolloutStoreCases(async () => {
+      const opened = await open();
+      return { store: new KyselyRolloutStore(opened.database.db), close: () => opened.close() };
+    }));
+  describe('database rules', () => databaseCases(open));
+});
+
+const pgProbe = await probePostgres();
+describeIfAvailable('rollout store on PostgreSQL', 'missing' in pgProbe ? pgProbe.missing : null, () => {
+  const open = () => openStore({ databaseUrl: 'url' in pgProbe ? pgProbe.url : '', freshSchema: true });
+  // Sibling blocks: one closes (and drops its schema) before the next opens.
+  describe('conformance', () =>
+    rolloutStoreCases(async () => {
+      const opened = await open();
+      return { store: new KyselyRolloutStore(opened.database.db), close: () => opened.close() };
+    }));
+  describe('database rules', () => databaseCases(open));
+});

@@ -1,0 +1,229 @@
+// The rollout engine's store (src/rollout/ports.ts RolloutStore) on the database of the addressing store:
+// embedded PGlite by default, PostgreSQL with DATABASE_URL. Snapshots are written once and never
+// updated (content gzip'd in bytea, digest re-checked on every read); a rollout is one row rewritten as
+// it moves; the engine state is one row; the audit log only grows (the database refuses the rest).
+import type { Generated, Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { FailsmallError } from '../lib/errors.js';
+import type { AuditRecord, EngineState, Rollout, RolloutStore, SnapshotSummary } from '../rollout/ports.js';
+import { verifySnapshot } from '../snapshot/compile.js';
+import type { Snapshot, SnapshotOrigin } from '../snapshot/model.js';
+import type { Database } from './db.js';
+import { decodeContent, encodeContent, SNAPSHOT_ENCODING } from './snapshot-codec.js';
+
+export interface RolloutSnapshotsTable {
+  id: string;
+  number: number;
+  parent: string | null;
+  digest: string;
+  created_at: string;
+  origin: string;
+  reason: string;
+  announcements: number;
+  bindings: number;
+  encoding: string;
+  content: Uint8Array;
+  stored_at: Generated<string | Date>;
+}
+export interface RolloutRolloutsTable {
+  id: string;
+  seq: Generated<string>;
+  snapshot_id: string;
+  status: string;
+  created_at_ms: number | string;
+  body: unknown;
+  updated_at: Generated<string | Date>;
+}
+export interface RolloutEngineStateTable {
+  singleton: boolean;
+  state: unknown;
+  updated_at: Generated<string | Date>;
+}
+export interface RolloutAuditTable {
+  seq: Generated<string>;
+  at_ms: number | string;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string;
+  details: unknown;
+  stored_at: Generated<string | Date>;
+}
+// A type alias (not an interface): withTables wants an index-compatible record type.
+export type RolloutTables = {
+  rollout_snapshots: RolloutSnapshotsTable;
+  rollout_rollouts: RolloutRolloutsTable;
+  rollout_engine_state: RolloutEngineStateTable;
+  rollout_audit: RolloutAuditTable;
+};
+
+/** json columns come back parsed from both drivers; accept text too (a driver without the json parser). */
+function fromJson<T>(v: unknown): T {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+}
+const json = (v: unknown) => sql<unknown>`${JSON.stringify(v)}::json`;
+
+export class KyselyRolloutStore implements RolloutStore {
+  private readonly db: Kysely<RolloutTables>;
+
+  /** `db`: the addressing store's database (migrated by openDatabase, which includes this store's tables). */
+  constructor(db: Kysely<Database>) {
+    this.db = db.withTables<RolloutTables>() as unknown as Kysely<RolloutTables>;
+  }
+
+  /**
+   * Stores a snapshot once. Putting the same snapshot again does nothing; a different snapshot under a
+   * number already taken is refused (E_STORE_SNAPSHOT_CONFLICT), and so is one whose id does not match
+   * its content (E_SNAPSHOT_TAMPERED): it could never be read back.
+   */
+  async putSnapshot(s: Snapshot): Promise<void> {
+    verifySnapshot(s);
+    const inserted = await this.db
+      .insertInto('rollout_snapshots')
+      .values({
+        id: s.id,
+        number: s.number,
+        parent: s.parent,
+        digest: s.digest,
+        created_at: s.createdAt,
+        origin: s.origin,
+        reason: s.reason,
+        announcements: s.announcements.length,
+        bindings: s.bindings.length,
+        encoding: SNAPSHOT_ENCODING,
+        content: await encodeContent(s),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .execute();
+    if (inserted.length > 0) return;
+    const clash = await this.db
+      .selectFrom('rollout_snapshots')
+      .select(['id', 'number'])
+      .where((eb) => eb.or([eb('id', '=', s.id), eb('number', '=', s.number)]))
+      .execute();
+    if (clash.some((c) => c.id === s.id)) return;
+    throw new FailsmallError(
+      'E_STORE_SNAPSHOT_CONFLICT',
+      `snapshot #${s.number} is already stored as ${clash[0]?.id ?? '?'}, not ${s.id}: another control plane is writing this history`,
+      { number: s.number, id: s.id, stored: clash[0]?.id ?? null },
+    );
+  }
+
+  /** The snapshot, deep-frozen, its content digest and id checked (E_SNAPSHOT_TAMPERED otherwise). */
+  async getSnapshot(id: string): Promise<Snapshot | undefined> {
+    const row = await this.db.selectFrom('rollout_snapshots').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const content = await decodeContent(row.content, row.encoding, row.id);
+    const s: Snapshot = Object.freeze({
+      id: row.id,
+      number: row.number,
+      parent: row.parent,
+      digest: row.digest,
+      createdAt: row.created_at,
+      origin: row.origin as SnapshotOrigin,
+      reason: row.reason,
+      ...content,
+    });
+    verifySnapshot(s);
+    return s;
+  }
+
+  async listSnapshots(): Promise<SnapshotSummary[]> {
+    const rows = await this.db
+      .selectFrom('rollout_snapshots')
+      .select(['id', 'number', 'parent', 'digest', 'created_at', 'origin', 'reason', 'announcements', 'bindings'])
+      .orderBy('number', 'desc')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      number: r.number,
+      parent: r.parent,
+      digest: r.digest,
+      createdAt: r.created_at,
+      origin: r.origin as SnapshotOrigin,
+      reason: r.reason,
+      announcements: r.announcements,
+      bindings: r.bindings,
+    }));
+  }
+
+  /** Inserts or rewrites the rollout's row in one statement; its place in the list is its first write. */
+  async putRollout(r: Rollout): Promise<void> {
+    await this.db
+      .insertInto('rollout_rollouts')
+      .values({
+        id: r.id,
+        snapshot_id: r.snapshotId,
+        status: r.status,
+        created_at_ms: r.createdAt,
+        body: json(r),
+      })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          snapshot_id: eb.ref('excluded.snapshot_id'),
+          status: eb.ref('excluded.status'),
+          created_at_ms: eb.ref('excluded.created_at_ms'),
+          body: eb.ref('excluded.body'),
+          updated_at: sql`now()`,
+        })),
+      )
+      .execute();
+  }
+
+  async getRollout(id: string): Promise<Rollout | undefined> {
+    const row = await this.db.selectFrom('rollout_rollouts').select('body').where('id', '=', id).executeTakeFirst();
+    return row && fromJson<Rollout>(row.body);
+  }
+
+  async listRollouts(): Promise<Rollout[]> {
+    const rows = await this.db.selectFrom('rollout_rollouts').select('body').orderBy('seq', 'desc').execute();
+    return rows.map((r) => fromJson<Rollout>(r.body));
+  }
+
+  async appendAudit(a: AuditRecord): Promise<void> {
+    await this.db
+      .insertInto('rollout_audit')
+      .values({
+        at_ms: a.at,
+        actor: a.actor,
+        action: a.action,
+        target: a.target,
+        reason: a.reason,
+        details: json(a.details),
+      })
+      .execute();
+  }
+
+  /** Oldest first, as appended. */
+  async listAudit(): Promise<AuditRecord[]> {
+    const rows = await this.db
+      .selectFrom('rollout_audit')
+      .select(['at_ms', 'actor', 'action', 'target', 'reason', 'details'])
+      .orderBy('seq', 'asc')
+      .execute();
+    return rows.map((r) => ({
+      at: Number(r.at_ms),
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      reason: r.reason,
+      details: fromJson<Record<string, unknown>>(r.details),
+    }));
+  }
+
+  async loadState(): Promise<EngineState | undefined> {
+    const row = await this.db.selectFrom('rollout_engine_state').select('state').executeTakeFirst();
+    return row && fromJson<EngineState>(row.state);
+  }
+
+  async saveState(s: EngineState): Promise<void> {
+    await this.db
+      .insertInto('rollout_engine_state')
+      .values({ singleton: true, state: json(s) })
+      .onConflict((oc) =>
+        oc.column('singleton').doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), updated_at: sql`now()` })),
+      )
+      .execute();
+  }
+}
