@@ -15,7 +15,8 @@ const PREFIXES_PER_ACCOUNT = Number(process.env.BENCH_PREFIXES ?? 20);
 const opened = await openStore({
   databaseUrl: process.env.DATABASE_URL,
   freshSchema: true,
-  poolSize: Number(process.env.BENCH_POOL ?? 8),
+  // the production default pool (20) unless BENCH_POOL says otherwise
+  ...(process.env.BENCH_POOL ? { poolSize: Number(process.env.BENCH_POOL) } : {}),
 });
 const service = new AddressingService(opened.store, systemClock, randomIds);
 const cli: Actor = { kind: 'cli', id: 'cli:bench', account_id: null, scopes: ['admin'], request_id: 'bench' };
