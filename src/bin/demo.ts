@@ -15,13 +15,15 @@ import { simTopology } from '../fleet/topology.js';
 import { engineControl } from '../rollout/control.js';
 import { DesiredStateController } from '../rollout/controller.js';
 import { RolloutEngine } from '../rollout/engine.js';
-import { MemoryRolloutStore, systemClock, VerdictBoard } from '../rollout/memory.js';
+import { systemClock, VerdictBoard } from '../rollout/memory.js';
+import type { OpenDatabase } from '../store/db.js';
+import { KyselyRolloutStore } from '../store/rollout-store.js';
 
 /** What the demo needs of the control plane built by src/bin/server.ts (kept structural: no import cycle). */
 export interface ControlPlane {
   app: FastifyInstance;
   service: AddressingService;
-  opened: { store: { tokenByHash: TokenLookup } };
+  opened: { store: { tokenByHash: TokenLookup }; database: Pick<OpenDatabase, 'db'> };
 }
 
 const ADMIN: Actor = {
@@ -70,7 +72,8 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
   const locations = simTopology(12, 2);
   const clock = systemClock;
   const fleet = new SimulatedFleet({ locations, clock });
-  const store = new MemoryRolloutStore();
+  // Snapshots, rollouts, engine state and audit live in the API's database: they survive a restart.
+  const store = new KyselyRolloutStore(cp.opened.database.db);
   const signals = new VerdictBoard();
   const bake = Number(env.FAILSMALL_DEMO_BAKE_S ?? 20) * 1000;
   const engine = await RolloutEngine.open(
@@ -85,6 +88,9 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
       gateGraceMs: 10_000,
     },
   );
+  // A real bus (NATS KV) keeps each location's current snapshot while the control plane restarts; the
+  // simulated one starts empty with this process, so hand its agents what the engine last assigned.
+  for (const [loc, id] of Object.entries(engine.assigned())) await fleet.deploy(await engine.snapshot(id), [loc]);
   const controller = new DesiredStateController(
     engine,
     { read: () => cp.service.exportDesiredState() },
