@@ -10,7 +10,6 @@ import { SCOPES } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
 import { FailsmallError } from '../lib/errors.js';
-import { openStore, randomIds, systemClock } from '../store/harness.js';
 
 function cliActor(): Actor {
   let user = 'unknown';
@@ -23,6 +22,8 @@ function cliActor(): Actor {
 }
 
 async function withService<T>(fn: (svc: AddressingService) => Promise<T>): Promise<void> {
+  // Loaded on use: the store pulls in PGlite and pg, which other commands must not pay for at start-up.
+  const { openStore, randomIds, systemClock } = await import('../store/harness.js');
   const opened = await openStore({
     databaseUrl: process.env.DATABASE_URL,
     dataDir: process.env.DATABASE_URL ? undefined : (process.env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
