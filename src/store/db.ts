@@ -153,12 +153,18 @@ export async function openDatabase(opts: OpenOptions): Promise<OpenDatabase> {
     await lite.waitReady;
     db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
   }
-  await migrate(db);
+  await migrate(db, kind === 'postgres' ? opts.schema : undefined);
   return { db, kind, raw, close: () => db.destroy() };
 }
 
-export async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+export async function migrate(db: Kysely<Database>, schema?: string): Promise<void> {
+  // Kysely looks for its migration tables in every schema unless told which one: with several test schemas
+  // in one database, a new schema could see another's tables, skip creating its own and fail.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
