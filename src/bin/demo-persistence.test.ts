@@ -65,6 +65,8 @@ describe('the demo control plane across a restart (PGlite data directory)', () =
         const ids = new Set(fleet.map((a: { appliedSnapshot: string | null }) => a.appliedSnapshot));
         return ids.size === 1 && !ids.has(null);
       });
+      // The controller took up where snapshot #1 left off: unchanged desired state proposes nothing new.
+      expect((await s.get('/v1/snapshots')).map((x: { number: number }) => x.number)).toEqual([1]);
       const res = await s.cp.app.inject({
         method: 'POST',
         url: '/v1/rollback',

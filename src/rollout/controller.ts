@@ -43,6 +43,7 @@ export type SyncResult =
 export class DesiredStateController {
   private lastDigest: string | null = null;
   private lastBindings: readonly Binding[] = [];
+  private resumed = false;
   private readonly removedSince = new Map<string, number>();
   private readonly grace: number;
 
@@ -54,8 +55,25 @@ export class DesiredStateController {
     this.grace = o.bindingGraceMs ?? 15 * 60_000;
   }
 
+  /**
+   * After a restart, take up where the last compiled snapshot left off: an unchanged desired state then
+   * proposes nothing, and bindings it had kept for their grace period stay kept. Rollback snapshots are
+   * skipped on the way back: a rollback must not make the controller re-propose what was rolled back.
+   */
+  private async resume(): Promise<void> {
+    this.resumed = true;
+    let s = this.engine.latestSnapshot();
+    for (let hops = 0; s && s.origin !== 'compile' && s.parent && hops < 10_000; hops++) {
+      s = await this.engine.snapshot(s.parent);
+    }
+    if (s?.origin !== 'compile') return;
+    this.lastDigest = s.digest;
+    this.lastBindings = s.bindings;
+  }
+
   /** Compiles the current desired state; proposes it when it differs from the last proposal. */
   async sync(reason = 'desired state changed'): Promise<SyncResult> {
+    if (!this.resumed) await this.resume();
     let compiled: ReturnType<typeof compile>;
     try {
       compiled = compile(await this.source.read(), this.o.compile);
