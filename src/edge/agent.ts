@@ -4,6 +4,7 @@
 // - fail static: without the control plane it keeps its last applied snapshot, announcing as before;
 // - it never withdraws everything because its input says so, unless the snapshot carries an explicit,
 //   guard-approved withdraw-all mark.
+import type { AgentReport } from '../snapshot/agent-report.js';
 import type { Snapshot } from '../snapshot/model.js';
 import { type LocationView, viewFor } from '../snapshot/view.js';
 
@@ -28,20 +29,8 @@ export interface AgentClock {
   now(): number;
 }
 
-/** Same shape as src/rollout/ports.ts AgentReport (edge may not import rollout). */
-export interface AgentStatus {
-  agentId: string;
-  location: string;
-  node: string;
-  appliedSnapshot: string | null;
-  announceDigest: string | null;
-  announceCount: number;
-  bindingDigest: string | null;
-  bindingCount: number;
-  state: 'ok' | 'fail-static' | 'refused' | 'error';
-  detail: string | null;
-  reportedAt: number;
-}
+/** What the agent reports about itself (the shared AgentReport). */
+export type AgentStatus = AgentReport;
 
 export interface AgentOptions {
   id: string;

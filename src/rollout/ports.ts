@@ -1,5 +1,6 @@
 // The rollout engine's ports: time, storage, the fleet of edge agents and health signals. The engine is a
 // pure state machine over these; src/fleet (simulated fleet), src/store and src/bin supply implementations.
+import type { AgentReport } from '../snapshot/agent-report.js';
 import type { LocationInfo, Snapshot } from '../snapshot/model.js';
 import type { GuardDecision, GuardState } from './guard.js';
 
@@ -8,27 +9,7 @@ export interface Clock {
   now(): number;
 }
 
-/** What one edge agent says about itself. */
-export interface AgentReport {
-  agentId: string;
-  location: string;
-  node: string;
-  /** Id of the snapshot the agent applied last, or null before the first one. */
-  appliedSnapshot: string | null;
-  /** Set digest and size of what its BGP speaker actually announces (read back from the speaker). */
-  announceDigest: string | null;
-  announceCount: number;
-  bindingDigest: string | null;
-  bindingCount: number;
-  /**
-   * ok: applied and in sync; fail-static: lost the control plane, keeps its last snapshot; refused: it
-   * rejected the last snapshot (e.g. withdraw-all without a mark); error: the speaker failed to apply.
-   */
-  state: 'ok' | 'fail-static' | 'refused' | 'error';
-  detail: string | null;
-  /** When the agent produced this report (ms). */
-  reportedAt: number;
-}
+export type { AgentReport };
 
 export interface Fleet {
   locations(): readonly LocationInfo[];
@@ -150,6 +131,21 @@ export interface SnapshotSummary {
   reason: string;
   announcements: number;
   bindings: number;
+}
+
+/** The summary of a snapshot that listings show. */
+export function summarize(s: Snapshot): SnapshotSummary {
+  return {
+    id: s.id,
+    number: s.number,
+    parent: s.parent,
+    digest: s.digest,
+    createdAt: s.createdAt,
+    origin: s.origin,
+    reason: s.reason,
+    announcements: s.announcements.length,
+    bindings: s.bindings.length,
+  };
 }
 
 export interface RolloutStore {
