@@ -14,6 +14,7 @@ import type {
   Signals,
   SnapshotSummary,
 } from './ports.js';
+import { summarize } from './ports.js';
 
 export interface RolloutStatusView {
   breaker: BreakerState;
@@ -52,19 +53,7 @@ export interface RolloutControl {
   steps(): readonly DeployStep[];
 }
 
-export function summarize(s: Snapshot): SnapshotSummary {
-  return {
-    id: s.id,
-    number: s.number,
-    parent: s.parent,
-    digest: s.digest,
-    createdAt: s.createdAt,
-    origin: s.origin,
-    reason: s.reason,
-    announcements: s.announcements.length,
-    bindings: s.bindings.length,
-  };
-}
+export { summarize };
 
 export function engineControl(
   engine: RolloutEngine,

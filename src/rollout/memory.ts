@@ -11,6 +11,7 @@ import type {
   Signals,
   SnapshotSummary,
 } from './ports.js';
+import { summarize } from './ports.js';
 
 export class MemoryRolloutStore implements RolloutStore {
   private snapshots = new Map<string, Snapshot>();
@@ -30,17 +31,7 @@ export class MemoryRolloutStore implements RolloutStore {
     const out: SnapshotSummary[] = [];
     for (let i = this.order.length - 1; i >= 0; i--) {
       const s = this.snapshots.get(this.order[i] as string) as Snapshot;
-      out.push({
-        id: s.id,
-        number: s.number,
-        parent: s.parent,
-        digest: s.digest,
-        createdAt: s.createdAt,
-        origin: s.origin,
-        reason: s.reason,
-        announcements: s.announcements.length,
-        bindings: s.bindings.length,
-      });
+      out.push(summarize(s));
     }
     return out;
   }
