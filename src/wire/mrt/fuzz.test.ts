@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { xorshift32 } from '../../lib/random.js';
 import { corpusPath } from '../../testing/env.js';
 import { BgpdumpFormatter } from './bgpdump-format.js';
 import { type MrtDamage, type MrtRawRecord, MrtStreamReader } from './reader.js';
@@ -26,17 +27,6 @@ afterAll(() => {
     .join(', ');
   console.log(`MRT fuzz: ${total} inputs (FAILSMALL_FUZZ_RUNS=${BUDGET}): ${parts}`);
 });
-
-/** xorshift32. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 // Consumers that keep no per-input state worth resetting are shared by all inputs (they are built once:
 // allocating output buffers per input would dominate the run time).
@@ -133,7 +123,7 @@ describe('MRT fuzzing', () => {
 
   it(`byte mutation: ${Math.round(BUDGET * 0.7)} mutated records read without an exception`, () => {
     const n = Math.round(BUDGET * 0.7);
-    const rand = rng(0x5eed);
+    const rand = xorshift32(0x5eed);
     let total = 0;
     for (let i = 0; i < n; i++) {
       const s = seedList[rand() % seedList.length]!;
@@ -268,7 +258,7 @@ describe('MRT fuzzing', () => {
   const VARIANTS = 10;
   it(`structure-aware: ${Math.round(BUDGET * 0.3)} generated records read without an exception`, () => {
     const n = Math.round((BUDGET * 0.3) / VARIANTS);
-    const rand = rng(0xc0ffee);
+    const rand = xorshift32(0xc0ffee);
     let runs = 0;
     fc.assert(
       fc.property(fc.array(recordArb, { minLength: 1, maxLength: 3 }), (recs) => {
