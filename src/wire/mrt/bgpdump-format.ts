@@ -469,11 +469,7 @@ export class BgpdumpFormatter {
     if (we > ws || flag & bit(ATTR_MP_UNREACH)) {
       const head = this.head;
       head.reset();
-      head.str(label);
-      head.ch(124);
-      head.append(this.time);
-      head.str('|W|');
-      this.peerCols(head, v6peer, peerIp, peerAs);
+      this.bgp4mpHead(head, label, '|W|', v6peer, peerIp, peerAs);
       this.withdrawLines(head, b, ws, we, false, addPath);
       for (let safi = 1; safi <= 3; safi++) {
         const m = attrs.mpWithdraw(1, safi);
@@ -483,11 +479,7 @@ export class BgpdumpFormatter {
       if (!v6peer && printLocal) {
         // table_line_withdraw6 prints a LOCAL IPv4 peer with fmt_ipv6 (a bgpdump quirk kept as is).
         head6 = new TextBuf(128);
-        head6.str(label);
-        head6.ch(124);
-        head6.append(this.time);
-        head6.str('|W|');
-        this.peerCols(head6, true, peerIp, peerAs);
+        this.bgp4mpHead(head6, label, '|W|', true, peerIp, peerAs);
       }
       for (let safi = 1; safi <= 3; safi++) {
         const m = attrs.mpWithdraw(2, safi);
@@ -497,11 +489,7 @@ export class BgpdumpFormatter {
     if (ne > ns || flag & bit(ATTR_MP_REACH)) {
       const head = this.head;
       head.reset();
-      head.str(label);
-      head.ch(124);
-      head.append(this.time);
-      head.str('|A|');
-      this.peerCols(head, v6peer, peerIp, peerAs);
+      this.bgp4mpHead(head, label, '|A|', v6peer, peerIp, peerAs);
       if (ne > ns) {
         const tail = this.tail;
         tail.reset();
@@ -527,6 +515,15 @@ export class BgpdumpFormatter {
         }
       }
     }
+  }
+
+  /** "label|time|W|peer|as|" (or |A|): the start of each line of one BGP4MP message. */
+  private bgp4mpHead(t: TextBuf, label: string, kind: '|W|' | '|A|', v6: boolean, ip: Uint8Array, as: number): void {
+    t.str(label);
+    t.ch(124);
+    t.append(this.time);
+    t.str(kind);
+    this.peerCols(t, v6, ip, as);
   }
 
   /** "peer|as|" as bgpdump prints the BGP4MP peer. */
