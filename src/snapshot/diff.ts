@@ -320,10 +320,10 @@ export function diffSnapshots(
 
   const beforeBind = new Map<string, Binding>();
   for (const b of before?.bindings ?? []) beforeBind.set(b.id, b);
-  const unbind = (b: Binding, e: Eff) => {
+  const bindChange = (kind: 'bind' | 'unbind', b: Binding, e: Eff) => {
     if (u.empty(e)) return;
     bind.push({
-      kind: 'unbind',
+      kind,
       id: b.id,
       account: b.account,
       prefix: b.prefix,
@@ -331,21 +331,10 @@ export function diffSnapshots(
       locations: u.out(e),
       binding: b,
     });
-    tally.add('unbind', b.account, e);
+    tally.add(kind, b.account, e);
   };
-  const bindAt = (b: Binding, e: Eff) => {
-    if (u.empty(e)) return;
-    bind.push({
-      kind: 'bind',
-      id: b.id,
-      account: b.account,
-      prefix: b.prefix,
-      service: b.service,
-      locations: u.out(e),
-      binding: b,
-    });
-    tally.add('bind', b.account, e);
-  };
+  const unbind = (b: Binding, e: Eff) => bindChange('unbind', b, e);
+  const bindAt = (b: Binding, e: Eff) => bindChange('bind', b, e);
   for (const a of after.bindings) {
     const b = beforeBind.get(a.id);
     const ea = u.eff(a.locations);
