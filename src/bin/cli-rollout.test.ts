@@ -58,6 +58,19 @@ async function run(...args: string[]): Promise<{ out: string; err: string; code:
 }
 
 describe('failsmall rollout / rollback', () => {
+  it('names the address and exits 1, without a stack trace, when the control plane does not answer', async () => {
+    const live = url;
+    url = 'http://127.0.0.1:9'; // the discard port: nothing listens there on a test machine
+    try {
+      const r = await run('rollout', 'status');
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^error E_CLI_UNREACHABLE: cannot reach the control plane at http:\/\/127\.0\.0\.1:9 \(/);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    } finally {
+      url = live;
+    }
+  });
+
   it('prints status, rolls back and diffs', async () => {
     const st = await run('rollout', 'status');
     expect(st.out).toContain('breaker:   closed');

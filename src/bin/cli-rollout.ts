@@ -16,14 +16,25 @@ function conn(o: { url?: string }): Conn {
 }
 
 async function call(c: Conn, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${c.url}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(c.token ? { authorization: `Bearer ${c.token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${c.url}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(c.token ? { authorization: `Bearer ${c.token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    // An unreachable control plane is an operator's everyday situation, not a crash: say where we looked.
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    process.stderr.write(
+      `error E_CLI_UNREACHABLE: cannot reach the control plane at ${c.url} (${cause?.code ?? cause?.message ?? (e as Error).message}); set FAILSMALL_URL or --url\n`,
+    );
+    process.exitCode = 1;
+    return undefined;
+  }
   const text = await res.text();
   let json: unknown;
   try {

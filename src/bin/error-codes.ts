@@ -9,6 +9,12 @@ import { SNAPSHOT_ERROR_CODES } from '../snapshot/errors.js';
 import { ROLLOUT_STORE_ERROR_CODES } from '../store/rollout-errors.js';
 import { WIRE_ERROR_CODES } from '../wire/errors.js';
 
+/** Codes the command line itself prints (as `error CODE: message` on stderr, exit status 1). */
+export const CLI_ERROR_CODES = {
+  E_CLI_UNREACHABLE:
+    'The control plane did not answer at FAILSMALL_URL (or --url); the message names the address and why.',
+} as const satisfies ErrorCodeTable;
+
 export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] = [
   { layer: 'lib', codes: LIB_ERROR_CODES },
   { layer: 'wire', codes: WIRE_ERROR_CODES },
@@ -18,6 +24,7 @@ export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] =
   { layer: 'snapshot', codes: SNAPSHOT_ERROR_CODES },
   { layer: 'rollout', codes: ROLLOUT_ERROR_CODES },
   { layer: 'store', codes: ROLLOUT_STORE_ERROR_CODES },
+  { layer: 'cli', codes: CLI_ERROR_CODES },
 ];
 
 /** docs/ERRORS.md, generated: `failsmall errors --markdown > docs/ERRORS.md`. */

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeIfAvailable } from '../testing/env.js';
 import { dropSchema, openDatabase } from './db.js';
 import { probePostgres } from './pg-probe.js';
@@ -29,6 +32,20 @@ describeIfAvailable('migrations on PostgreSQL', 'missing' in pgProbe ? pgProbe.m
       }
     } finally {
       for (const db of [first, ...rest]) await db.close();
+    }
+  });
+});
+
+describe('embedded PGlite data directory', () => {
+  it('is created with its missing parents (a fresh checkout has no .data/)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'failsmall-db-'));
+    const dir = join(root, '.data', 'pglite');
+    try {
+      const db = await openDatabase({ dataDir: dir });
+      await db.close();
+      expect(existsSync(join(dir, 'PG_VERSION'))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

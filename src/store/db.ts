@@ -1,5 +1,6 @@
 // Opens the database behind the addressing store: PostgreSQL when a connection string is given
 // (DATABASE_URL), otherwise embedded PGlite (a data directory, or in memory). Runs the migrations.
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { type Generated, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -149,6 +150,8 @@ export async function openDatabase(opts: OpenOptions): Promise<OpenDatabase> {
   } else {
     kind = 'pglite';
     const dir = opts.dataDir && opts.dataDir !== 'memory://' ? opts.dataDir : undefined;
+    // PGlite creates only the last folder of its path: on a fresh checkout `.data/` does not exist yet.
+    if (dir) mkdirSync(dir, { recursive: true });
     const lite = dir ? new PGlite(dir) : new PGlite();
     await lite.waitReady;
     db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
