@@ -1,7 +1,6 @@
 // The rollout CLI against a real HTTP server (the rollout routes over a simulated fleet).
-import { Command } from 'commander';
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolloutRoutes } from '../api/rollout-routes.js';
 import { STRICT_AJV } from '../api/strict.js';
 import { createSimulation, type Simulation } from '../fleet/simulation.js';
@@ -9,6 +8,7 @@ import { simTopology } from '../fleet/topology.js';
 import { engineControl } from '../rollout/control.js';
 import { compile } from '../snapshot/compile.js';
 import { syntheticDesired } from '../snapshot/synthetic.js';
+import { runCli } from '../testing/cli.js';
 import { register } from './cli-rollout.js';
 
 let url = '';
@@ -32,30 +32,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-async function run(...args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const p = new Command('failsmall').exitOverride();
-    register(p);
-    await p.parseAsync(['node', 'failsmall', ...args, '--url', url]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { out, err, code };
-}
+const run = (...args: string[]) => runCli(register, [...args, '--url', url]);
 
 describe('failsmall rollout / rollback', () => {
   it('names the address and exits 1, without a stack trace, when the control plane does not answer', async () => {
