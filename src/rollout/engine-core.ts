@@ -230,8 +230,7 @@ export class RolloutEngineCore {
   // ---- persistence --------------------------------------------------------------------------------
 
   protected async save(r?: Rollout): Promise<void> {
-    if (r) await this.ports.store.putRollout(r);
-    await this.ports.store.saveState(this.state);
+    await this.ports.store.saveState(this.state, r ? [r] : []);
   }
 
   protected event(r: Rollout, event: string, detail: string): void {

@@ -54,8 +54,12 @@ export class MemoryRolloutStore implements RolloutStore {
   async loadState(): Promise<EngineState | undefined> {
     return this.state && structuredClone(this.state);
   }
-  async saveState(s: EngineState): Promise<void> {
-    this.state = structuredClone(s);
+  async saveState(s: EngineState, changed: readonly Rollout[] = []): Promise<void> {
+    // Copy everything first, so a value that cannot be cloned leaves nothing half-saved.
+    const state = structuredClone(s);
+    const rollouts = changed.map((r) => structuredClone(r));
+    for (const r of rollouts) this.rollouts.set(r.id, r);
+    this.state = state;
   }
 }
 

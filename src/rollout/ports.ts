@@ -160,5 +160,9 @@ export interface RolloutStore {
   appendAudit(a: AuditRecord): Promise<void>;
   listAudit(): Promise<AuditRecord[]>;
   loadState(): Promise<EngineState | undefined>;
-  saveState(s: EngineState): Promise<void>;
+  /**
+   * Saves the engine state together with the rollouts a step changed, in one transaction: after a crash
+   * the store holds either the step's state and rollouts or neither.
+   */
+  saveState(s: EngineState, changed?: readonly Rollout[]): Promise<void>;
 }

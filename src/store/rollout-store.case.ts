@@ -43,7 +43,7 @@ export function next(prev: Snapshot | null, content: SnapshotContent, reason = '
   });
 }
 
-function rollout(id: string, s: Snapshot, createdAt: number): Rollout {
+export function rollout(id: string, s: Snapshot, createdAt: number): Rollout {
   return {
     id,
     snapshotId: s.id,
@@ -203,6 +203,22 @@ export function rolloutStoreCases(open: () => Promise<OpenedRolloutStore>): void
     await store.appendAudit(b);
     a.reason = 'changed after the fact';
     expect(await store.listAudit()).toEqual([{ ...a, reason: 'checked' }, b]);
+  });
+
+  it('saves the engine state and the rollouts a step changed together', async () => {
+    const s = last as Snapshot;
+    const r = rollout('r-0042', s, 4200);
+    r.status = 'running';
+    const state: EngineState = {
+      baselineId: s.id,
+      goodIds: [s.id],
+      assigned: { ams: s.id },
+      guard: initialGuardState(),
+      nextRollout: 43,
+    };
+    await store.saveState(state, [r]);
+    expect(await store.loadState()).toEqual(state);
+    expect(await store.getRollout('r-0042')).toEqual(r);
   });
 
   it('saves and loads the engine state, the last save winning', async () => {

@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initialGuardState } from '../rollout/guard.js';
 import { MemoryRolloutStore } from '../rollout/memory.js';
+import type { EngineState } from '../rollout/ports.js';
 import type { Snapshot } from '../snapshot/model.js';
 import { describeIfAvailable } from '../testing/env.js';
 import { type OpenedStore, openStore } from './harness.js';
 import { probePostgres } from './pg-probe.js';
-import { next, rolloutStoreCases, sampleContent } from './rollout-store.case.js';
+import { next, rollout, rolloutStoreCases, sampleContent } from './rollout-store.case.js';
 import { KyselyRolloutStore } from './rollout-store.js';
 import { encodeContent } from './snapshot-codec.js';
 
@@ -66,6 +68,21 @@ function databaseCases(open: () => Promise<OpenedStore>): void {
     await expect(sql`delete from rollout_audit`.execute(db())).rejects.toThrow(/append-only/);
     expect((await store.listAudit()).map((a) => a.reason)).toEqual(['r']);
     expect((await store.getSnapshot(s1.id))?.reason).toBe(s1.reason);
+  });
+
+  it('a step whose rollout cannot be written leaves the saved state as it was (one transaction)', async () => {
+    const before: EngineState = {
+      baselineId: s1.id,
+      goodIds: [s1.id],
+      assigned: { ams: s1.id },
+      guard: initialGuardState(),
+      nextRollout: 7,
+    };
+    await store.saveState(before);
+    const bad = { ...rollout('r-bad', s2, 1), createdAt: Number.NaN }; // not a bigint: the insert fails
+    await expect(store.saveState({ ...before, baselineId: s2.id, nextRollout: 8 }, [bad])).rejects.toThrow();
+    expect(await store.loadState()).toEqual(before);
+    expect(await store.getRollout(bad.id)).toBeUndefined();
   });
 
   it('detects stored content that was changed behind its back', async () => {

@@ -150,25 +150,7 @@ export class KyselyRolloutStore implements RolloutStore {
 
   /** Inserts or rewrites the rollout's row in one statement; its place in the list is its first write. */
   async putRollout(r: Rollout): Promise<void> {
-    await this.db
-      .insertInto('rollout_rollouts')
-      .values({
-        id: r.id,
-        snapshot_id: r.snapshotId,
-        status: r.status,
-        created_at_ms: r.createdAt,
-        body: json(r),
-      })
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          snapshot_id: eb.ref('excluded.snapshot_id'),
-          status: eb.ref('excluded.status'),
-          created_at_ms: eb.ref('excluded.created_at_ms'),
-          body: eb.ref('excluded.body'),
-          updated_at: sql`now()`,
-        })),
-      )
-      .execute();
+    await writeRollout(this.db, r);
   }
 
   async getRollout(id: string): Promise<Rollout | undefined> {
@@ -217,13 +199,44 @@ export class KyselyRolloutStore implements RolloutStore {
     return row && fromJson<EngineState>(row.state);
   }
 
-  async saveState(s: EngineState): Promise<void> {
-    await this.db
-      .insertInto('rollout_engine_state')
-      .values({ singleton: true, state: json(s) })
-      .onConflict((oc) =>
-        oc.column('singleton').doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), updated_at: sql`now()` })),
-      )
-      .execute();
+  /** The state and the rollouts a step changed, in one transaction. */
+  async saveState(s: EngineState, changed: readonly Rollout[] = []): Promise<void> {
+    if (changed.length === 0) return writeState(this.db, s);
+    await this.db.transaction().execute(async (trx) => {
+      for (const r of changed) await writeRollout(trx, r);
+      await writeState(trx, s);
+    });
   }
+}
+
+async function writeRollout(db: Kysely<RolloutTables>, r: Rollout): Promise<void> {
+  await db
+    .insertInto('rollout_rollouts')
+    .values({
+      id: r.id,
+      snapshot_id: r.snapshotId,
+      status: r.status,
+      created_at_ms: r.createdAt,
+      body: json(r),
+    })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({
+        snapshot_id: eb.ref('excluded.snapshot_id'),
+        status: eb.ref('excluded.status'),
+        created_at_ms: eb.ref('excluded.created_at_ms'),
+        body: eb.ref('excluded.body'),
+        updated_at: sql`now()`,
+      })),
+    )
+    .execute();
+}
+
+async function writeState(db: Kysely<RolloutTables>, s: EngineState): Promise<void> {
+  await db
+    .insertInto('rollout_engine_state')
+    .values({ singleton: true, state: json(s) })
+    .onConflict((oc) =>
+      oc.column('singleton').doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), updated_at: sql`now()` })),
+    )
+    .execute();
 }
