@@ -1,0 +1,42 @@
+// One audit vocabulary for every change failsmall makes: Addressing API writes, rollout commands (approve,
+// reset, rollback, ...), jobs and the engine's own automatic actions. One Actor, one entry shape, one log
+// (the store implements it); a change and its entry are written in the same transaction.
+
+/**
+ * Who acts. `token`: an API token (its id); `person`: a token issued to a named human (approvals need one);
+ * `job`: an automated task with its own identity (`job:pending-delete-cleanup`); `agent`: an edge agent;
+ * `cli`: the admin command line on the server's host; `system`: the control loop itself (breaker trips,
+ * automatic rollbacks).
+ */
+export type ActorKind = 'token' | 'person' | 'job' | 'agent' | 'cli' | 'system';
+
+export interface Actor {
+  readonly kind: ActorKind;
+  /** Token id, job name, agent id, `cli:<user>` or `system:<component>`. */
+  readonly id: string;
+  /** The account the actor belongs to, or null for global (operator, admin, system) actors. */
+  readonly account_id: string | null;
+  readonly scopes: readonly string[];
+  /** Correlates the audit entry with the request log. */
+  readonly request_id: string;
+}
+
+/** One audited change. `before`/`after` are the object's states (null when created or deleted). */
+export interface AuditEvent {
+  readonly id: string;
+  /** ISO-8601. */
+  readonly at: string;
+  /** The account whose data changed, or null for global objects (snapshots, rollouts, the breaker). */
+  readonly account_id: string | null;
+  readonly actor_kind: ActorKind;
+  readonly actor_id: string;
+  readonly request_id: string;
+  /** Dotted verb: `bgp_prefix.advertise`, `rollout.approve`, `breaker.reset`, ... */
+  readonly action: string;
+  readonly object_type: string;
+  readonly object_id: string;
+  readonly before: unknown;
+  readonly after: unknown;
+  /** The reason an operator gave, or the rule that acted; null when none applies. */
+  readonly reason: string | null;
+}
