@@ -11,8 +11,11 @@ const layers = {
   edge: ['lib', 'addressing', 'routing', 'snapshot'],
   monitor: ['lib', 'wire', 'routing'],
   testing: ['lib'],
+  // Simulation (simulated fleet, memory speaker, synthetic data, the incident tracker): over the pure
+  // layers, and itself imported only by composition roots, benchmarks and tests (rule below).
+  sim: ['lib', 'addressing', 'routing', 'snapshot', 'rollout', 'edge'],
 };
-const pure = Object.keys(layers).filter((l) => l !== 'testing');
+const pure = Object.keys(layers).filter((l) => l !== 'testing' && l !== 'sim');
 const adapters = ['store', 'api', 'agent', 'fleet'];
 
 const forbidden = [];
@@ -35,6 +38,13 @@ for (const adapter of adapters) {
     to: { path: '^src/', pathNot: `^src/(${[adapter, ...pure].join('|')})/` },
   });
 }
+forbidden.push({
+  name: 'sim-only-from-roots-and-tests',
+  comment: 'src/sim is simulation: only src/bin, bench and tests may import it, never product code',
+  severity: 'error',
+  from: { path: '^src/', pathNot: ['\\.(test|case)\\.ts$', '^src/(bin|sim|testing)/'] },
+  to: { path: '^src/sim/' },
+});
 forbidden.push({
   name: 'testing-only-in-tests',
   comment: 'src/testing is for tests and benchmarks only',

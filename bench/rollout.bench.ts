@@ -1,11 +1,11 @@
 // Snapshots and rollouts at scale: compile + diff of 100,000 announcements; a staged rollout of a
 // 100,000-announcement snapshot to 1,000 simulated agents (overhead = wall time beyond the configured
 // bake times, which pass on a virtual clock); a global rollback to 1,000 agents on the fast path.
-import { createSimulation } from '../src/fleet/simulation.js';
-import { simTopology } from '../src/fleet/topology.js';
+import { createSimulation } from '../src/sim/simulation.js';
+import { syntheticDesired } from '../src/sim/synthetic.js';
+import { simTopology } from '../src/sim/topology.js';
 import { compile, seal } from '../src/snapshot/compile.js';
 import { diffSnapshots } from '../src/snapshot/diff.js';
-import { syntheticDesired } from '../src/snapshot/synthetic.js';
 import { type Bench, bestOf } from './harness.js';
 
 const bench: Bench = async (ctx) => {

@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simTopology } from '../src/fleet/topology.js';
+import { syntheticDesired } from '../src/sim/synthetic.js';
+import { simTopology } from '../src/sim/topology.js';
 import { compile, seal } from '../src/snapshot/compile.js';
 import type { Snapshot } from '../src/snapshot/model.js';
-import { syntheticDesired } from '../src/snapshot/synthetic.js';
 import { dropSchema, openDatabase } from '../src/store/db.js';
 import { probePostgres } from '../src/store/pg-probe.js';
 import { KyselyRolloutStore } from '../src/store/rollout-store.js';

@@ -2,11 +2,11 @@
 // halts the rollout (safety rule 6, the 2016 GCE lesson); operator routes are strict and audited.
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { createSimulation } from '../fleet/simulation.js';
-import { simTopology } from '../fleet/topology.js';
 import { engineControl } from '../rollout/control.js';
+import { createSimulation } from '../sim/simulation.js';
+import { syntheticDesired } from '../sim/synthetic.js';
+import { simTopology } from '../sim/topology.js';
 import { compile } from '../snapshot/compile.js';
-import { syntheticDesired } from '../snapshot/synthetic.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import { STRICT_AJV } from './strict.js';
 

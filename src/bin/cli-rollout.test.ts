@@ -3,11 +3,11 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolloutRoutes } from '../api/rollout-routes.js';
 import { STRICT_AJV } from '../api/strict.js';
-import { createSimulation, type Simulation } from '../fleet/simulation.js';
-import { simTopology } from '../fleet/topology.js';
 import { engineControl } from '../rollout/control.js';
+import { createSimulation, type Simulation } from '../sim/simulation.js';
+import { syntheticDesired } from '../sim/synthetic.js';
+import { simTopology } from '../sim/topology.js';
 import { compile } from '../snapshot/compile.js';
-import { syntheticDesired } from '../snapshot/synthetic.js';
 import { runCli } from '../testing/cli.js';
 import { register } from './cli-rollout.js';
 

@@ -17,7 +17,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function start() {
   const cp = await buildControlPlane(env, 'silent');
-  const demo = await attachDemo(cp, env);
+  await attachDemo(cp, env);
+  await cp.loop.start();
   const get = async (url: string) => {
     const res = await cp.app.inject({ method: 'GET', url, headers: auth });
     expect(res.statusCode, res.body).toBe(200);
@@ -30,11 +31,7 @@ async function start() {
     }
     throw new Error(`timed out waiting for ${what}`);
   };
-  const stop = async () => {
-    demo.stop();
-    await new Promise((r) => setTimeout(r, 300)); // let a tick in flight finish before the database closes
-    await cp.close();
-  };
+  const stop = () => cp.close(); // stops the loop (waiting for its round in flight) before the database
   return { cp, get, until, stop };
 }
 

@@ -1,7 +1,8 @@
-// The demo the control plane runs by default (`npm start`; FAILSMALL_DEMO=0 turns it off): the rollout
-// engine driving a simulated fleet of 12 locations (2 edge agents each) on the real clock, fed by the
-// Addressing API's desired state, plus a few seeded accounts when the database is empty. Until the
-// BIRD agents of a later issue exist, the simulated fleet is the only fleet there is.
+// The demo the control plane runs by default (`npm start`; FAILSMALL_DEMO=0 turns it off). It adds only
+// what a demo needs to the control plane serve() always builds: a simulated fleet of 12 locations (2 edge
+// agents each) for the control loop to drive on the real clock, short bake times, a few seeded accounts
+// when the database is empty, and an operator token. Until the agents over HTTP exist, the simulated
+// fleet is the only fleet with locations.
 
 import type { FastifyInstance } from 'fastify';
 import type { Actor } from '../addressing/model.js';
@@ -9,21 +10,18 @@ import { SERVICES } from '../addressing/model.js';
 import type { AddressingService } from '../addressing/service.js';
 import type { TokenLookup } from '../api/auth.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
-import { rolloutRoutes } from '../api/rollout-routes.js';
-import { SimulatedFleet } from '../fleet/simulated.js';
-import { simTopology } from '../fleet/topology.js';
-import { engineControl } from '../rollout/control.js';
-import { DesiredStateController } from '../rollout/controller.js';
-import { RolloutEngine } from '../rollout/engine.js';
-import { systemClock, VerdictBoard } from '../rollout/memory.js';
-import type { OpenDatabase } from '../store/db.js';
-import { KyselyRolloutStore } from '../store/rollout-store.js';
+import { systemClock } from '../lib/clock.js';
+import type { ControlLoopConfig } from '../rollout/control-loop.js';
+import type { Fleet } from '../rollout/ports.js';
+import { SimulatedFleet } from '../sim/simulated-fleet.js';
+import { simTopology } from '../sim/topology.js';
 
 /** What the demo needs of the control plane built by src/bin/server.ts (kept structural: no import cycle). */
 export interface ControlPlane {
   app: FastifyInstance;
   service: AddressingService;
-  opened: { store: { tokenByHash: TokenLookup }; database: Pick<OpenDatabase, 'db'> };
+  opened: { store: { tokenByHash: TokenLookup } };
+  fleet: { fleet: Fleet };
 }
 
 const ADMIN: Actor = {
@@ -62,44 +60,28 @@ async function seed(cp: ControlPlane): Promise<number> {
   return n;
 }
 
-export interface Demo {
-  stop(): void;
+/** The demo's fleet and the loop configuration that goes with it (bake FAILSMALL_DEMO_BAKE_S, default 20 s). */
+export function demoFleet(env: NodeJS.ProcessEnv = process.env): { fleet: SimulatedFleet; loop: ControlLoopConfig } {
+  const bake = Number(env.FAILSMALL_DEMO_BAKE_S ?? 20) * 1000;
+  return {
+    fleet: new SimulatedFleet({ locations: simTopology(12, 2), clock: systemClock }),
+    loop: {
+      engine: {
+        stages: [
+          { name: 'canary', count: 1, bakeMs: bake },
+          { name: '5%', fraction: 0.05, bakeMs: bake },
+          { name: '25%', fraction: 0.25, bakeMs: bake },
+          { name: '100%', fraction: 1, bakeMs: bake },
+        ],
+        gateGraceMs: 10_000,
+      },
+    },
+  };
 }
 
-export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = process.env): Promise<Demo> {
-  const log = cp.app.log;
+/** Seeds the demo accounts (empty database only) and makes sure the demo operator token exists. */
+export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const seeded = await seed(cp);
-  const locations = simTopology(12, 2);
-  const clock = systemClock;
-  const fleet = new SimulatedFleet({ locations, clock });
-  // Snapshots, rollouts, engine state and audit live in the API's database: they survive a restart.
-  const store = new KyselyRolloutStore(cp.opened.database.db);
-  const signals = new VerdictBoard();
-  const bake = Number(env.FAILSMALL_DEMO_BAKE_S ?? 20) * 1000;
-  const engine = await RolloutEngine.open(
-    { clock, store, fleet, signals },
-    {
-      stages: [
-        { name: 'canary', count: 1, bakeMs: bake },
-        { name: '5%', fraction: 0.05, bakeMs: bake },
-        { name: '25%', fraction: 0.25, bakeMs: bake },
-        { name: '100%', fraction: 1, bakeMs: bake },
-      ],
-      gateGraceMs: 10_000,
-    },
-  );
-  // A real bus (NATS KV) keeps each location's current snapshot while the control plane restarts; the
-  // simulated one starts empty with this process, so hand its agents what the engine last assigned.
-  for (const [loc, id] of Object.entries(engine.assigned())) await fleet.deploy(await engine.snapshot(id), [loc]);
-  const controller = new DesiredStateController(
-    engine,
-    { read: () => cp.service.exportDesiredState() },
-    { compile: { locations }, clock },
-  );
-  await cp.app.register(rolloutRoutes, {
-    control: engineControl(engine, { store, fleet, signals, clock }),
-    tokens: (h) => cp.opened.store.tokenByHash(h),
-  });
   const secret = env.FAILSMALL_DEMO_TOKEN ?? newTokenSecret();
   if (secret.length < 32) throw new Error('FAILSMALL_DEMO_TOKEN must be at least 32 characters');
   if (!(await cp.opened.store.tokenByHash(hashToken(secret)))) {
@@ -110,56 +92,14 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
       token_hash: hashToken(secret),
     });
   }
-  let syncing = false;
-  let dirty = true;
-  const sync = async () => {
-    if (syncing || !dirty) return;
-    syncing = true;
-    dirty = false;
-    try {
-      const r = await controller.sync();
-      if (r.outcome === 'proposed')
-        log.info({ snapshot: r.snapshot.number, rollout: r.rollout.id, status: r.rollout.status }, 'snapshot proposed');
-      if (r.outcome === 'error') log.warn({ code: r.error.code }, r.error.message);
-    } catch (e) {
-      log.error({ err: e }, 'desired-state sync failed');
-    } finally {
-      syncing = false;
-    }
-  };
-  cp.service.onChange(() => {
-    dirty = true;
-  });
-  let ticking = false;
-  const tick = async () => {
-    if (ticking) return;
-    ticking = true;
-    try {
-      fleet.heartbeat();
-      await sync();
-      await engine.tick();
-    } catch (e) {
-      log.error({ err: e }, 'rollout tick failed');
-    } finally {
-      ticking = false;
-    }
-  };
-  await tick();
-  const timer = setInterval(() => void tick(), 1000);
-  timer.unref();
-  // Retained bindings expire on time even without a change: re-compile now and then.
-  const resync = setInterval(() => {
-    dirty = true;
-  }, 60_000);
-  resync.unref();
-  log.info(
-    { locations: locations.length, agents: fleet.all().length, seeded_prefixes: seeded, bake_s: bake / 1000 },
+  const fleet = cp.fleet.fleet;
+  cp.app.log.info(
+    {
+      locations: fleet.locations().length,
+      agents: fleet instanceof SimulatedFleet ? fleet.all().length : null,
+      seeded_prefixes: seeded,
+      bake_s: Number(env.FAILSMALL_DEMO_BAKE_S ?? 20),
+    },
     `demo fleet running; operator token for /v1/rollouts and \`failsmall rollout\`: FAILSMALL_TOKEN=${secret}`,
   );
-  return {
-    stop: () => {
-      clearInterval(timer);
-      clearInterval(resync);
-    },
-  };
 }

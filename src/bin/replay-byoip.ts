@@ -1,20 +1,20 @@
 // `failsmall replay byoip-2026-02-20`: the 20 February 2026 BYOIP incident, replayed against failsmall.
 // Real parts: the Addressing API and service over an embedded PGlite store (the job's calls go through
-// the same service path as any API client), the snapshot compiler, guard and rollout engine, the edge
-// agent logic. Simulated parts: the fleet (in-process agents with in-memory BGP speakers) and time (a
+// the same service path as any API client), and the control loop `serve` runs (src/rollout/control-loop.ts:
+// compiler, guard, rollout engine on the same schedule) with the edge agent logic. Simulated parts: the fleet (in-process agents with in-memory BGP speakers) and time (a
 // virtual clock, so 15 simulated minutes take seconds; every time printed is simulated).
 import { createHash } from 'node:crypto';
 import type { Actor, BgpPrefix, Prefix } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
-import { createSimulation } from '../fleet/simulation.js';
-import { simTopology } from '../fleet/topology.js';
-import { DesiredStateController, mergeDesired } from '../rollout/controller.js';
+import { type DesiredInput, mergeDesired } from '../rollout/controller.js';
 import { DEFAULT_GUARD } from '../rollout/guard.js';
-import { type AppliedAt, EdgeDamageTracker, type TimelineEntry, timelineText } from '../rollout/incident.js';
+import { type AppliedAt, EdgeDamageTracker, type TimelineEntry, timelineText } from '../sim/incident.js';
+import { createSimulation } from '../sim/simulation.js';
+import { syntheticDesired } from '../sim/synthetic.js';
+import { simTopology } from '../sim/topology.js';
 import type { Snapshot } from '../snapshot/model.js';
-import { syntheticDesired } from '../snapshot/synthetic.js';
 import { openStore } from '../store/harness.js';
 
 export interface ReplayOptions {
@@ -73,11 +73,16 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
   const compileEvery = o.compileEveryMs ?? 30_000;
   const duration = o.durationMs ?? 15 * 60_000;
   const topo = simTopology(nLoc, o.nodesPerLocation ?? 2);
+  const desired: { read(): Promise<DesiredInput> } = {
+    read: async () => ({ prefixes: [], bgp_prefixes: [], bindings: [] }),
+  };
   // The network is up and converged before the job starts: its initial rollout ran before T0.
   const sim = await createSimulation({
     locations: topo,
     clock: T0 - 3 * 3600_000,
     applyDelayMs: o.applyDelayMs ?? 1500,
+    desired: { read: () => desired.read() },
+    loop: { compile: { communities: ['13335:10000'] }, compileEveryMs: compileEvery },
   });
   const clock = sim.virtual as NonNullable<typeof sim.virtual>;
   const at = () => new Date(clock.now()).toISOString();
@@ -112,16 +117,14 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
       at: at(),
     });
     const byoipAccounts = new Set(byoip.accounts.map((a) => a.id));
-    const controller = new DesiredStateController(
-      sim.engine,
-      { read: async () => mergeDesired([await service.exportDesiredState(), own]) },
-      { compile: { locations: topo, communities: ['13335:10000'] }, clock },
-    );
+    desired.read = async () => mergeDesired([await service.exportDesiredState(), own]);
+    service.onChange(() => sim.loop.markDirty());
     log('compiling and rolling out the initial snapshot');
-    await controller.sync('initial state');
+    await sim.loop.sync('initial state');
     await sim.settle();
     const initial = (await sim.engine.baseline()) as Snapshot;
     clock.set(T0);
+    await sim.loop.start(); // compiles on its schedule from here: T0 + compileEvery, + 2 compileEvery, ...
     const tracker = new EdgeDamageTracker(initial, (_p, acct) => byoipAccounts.has(acct));
     const rolloutsBefore = new Set(sim.engine.listRollouts().map((r) => r.id));
     timeline.push({
@@ -221,8 +224,8 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
     log(`running the job for ${duration / 60_000} simulated minutes`);
     const end = T0 + duration;
     let nextJob = T0;
-    let nextCompile = T0 + compileEvery;
     let firstEdgeLoss: number | null = null;
+    let lastSnapshot = sim.engine.latestSnapshot()?.number ?? 0;
     while (clock.now() < end) {
       const now = clock.now();
       while (nextJob <= now && next < list.length) {
@@ -235,15 +238,13 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
         next++;
         nextJob += paceMs;
       }
-      if (now >= nextCompile) {
-        const r = await controller.sync('compile interval');
-        if (r.outcome === 'proposed')
-          log(`  ${new Date(now).toISOString().slice(11, 19)} snapshot #${r.snapshot.number}: ${r.rollout.status}`);
-        nextCompile += compileEvery;
+      await sim.loop.tick();
+      const latest = sim.engine.latestSnapshot();
+      if (latest && latest.number !== lastSnapshot) {
+        lastSnapshot = latest.number;
+        const r = sim.engine.listRollouts().find((x) => x.snapshotId === latest.id);
+        log(`  ${new Date(now).toISOString().slice(11, 19)} snapshot #${latest.number}: ${r?.status ?? '-'}`);
       }
-      await sim.fleet.pump();
-      sim.fleet.heartbeat();
-      await sim.engine.tick();
       tracker.observe(clock.now(), await applied());
       const d = tracker.result();
       if (firstEdgeLoss === null && d.firstDamageAt !== null) {
@@ -270,28 +271,31 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
 
     // Engine and guard events since T0.
     const audit = await sim.store.listAudit();
+    const atMs = (a: (typeof audit)[number]) => Date.parse(a.at);
     for (const a of audit)
-      if (a.at >= T0) timeline.push({ at: a.at, what: `${a.actor}: ${a.action} ${a.target}: ${a.reason}` });
+      if (atMs(a) >= T0)
+        timeline.push({ at: atMs(a), what: `${a.actor_id}: ${a.action} ${a.object_id}: ${a.reason ?? ''}` });
     const rollouts = sim.engine.listRollouts().filter((r) => !rolloutsBefore.has(r.id));
-    const trip = audit.find((a) => a.at >= T0 && a.action === 'breaker.trip');
+    const trip = audit.find((a) => atMs(a) >= T0 && a.action === 'breaker.trip');
     for (const r of rollouts) {
       // Held snapshots superseded by newer ones while the breaker stays tripped are counted, not listed.
-      if (r.status === 'superseded' && r.id !== trip?.target && !r.events.some((e) => e.event === 'started')) continue;
+      if (r.status === 'superseded' && r.id !== trip?.object_id && !r.events.some((e) => e.event === 'started'))
+        continue;
       for (const e of r.events) {
         if (e.event === 'superseded') continue;
         timeline.push({ at: e.at, what: `${r.id} (#${r.snapshotNumber}) ${e.event}: ${e.detail}` });
       }
     }
-    const superseded = rollouts.filter((r) => r.status === 'superseded' && r.id !== trip?.target).length;
+    const superseded = rollouts.filter((r) => r.status === 'superseded' && r.id !== trip?.object_id).length;
     if (superseded)
       timeline.push({
         at: clock.now(),
         what: `(${superseded} compiled snapshots were superseded by newer ones; after the trip each was held: the breaker blocks destructive changes until an operator resets it)`,
       });
 
-    const haltAt = trip?.at ?? null;
+    const haltAt = trip ? atMs(trip) : null;
     const restoredAt = damage.firstDamageAt === null ? haltAt : damage.restoredAt;
-    const held = rollouts.find((r) => r.id === trip?.target);
+    const held = rollouts.find((r) => r.id === trip?.object_id);
     const limit = Math.floor(byoipCount / 100);
     const afterHalt = haltAt !== null && restoredAt !== null ? (restoredAt - haltAt) / 1000 : null;
     const summary: ReplaySummary = {

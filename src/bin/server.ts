@@ -1,13 +1,39 @@
 // Composition root of the control plane: `npm start` runs this. Reads its settings from the
 // environment (see README: PORT, HOST, DATABASE_URL, FAILSMALL_DATA_DIR, LOG_LEVEL,
-// FAILSMALL_BOOTSTRAP_TOKEN).
+// FAILSMALL_BOOTSTRAP_TOKEN, FAILSMALL_DEMO). It always runs the control loop (desired state → snapshot
+// → guard → staged rollout → fleet → gates) and the /v1 rollout API, with or without the demo.
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken } from '../api/auth.js';
+import { metricsPlugin } from '../api/metrics.js';
+import { rolloutRoutes } from '../api/rollout-routes.js';
 import { buildServer } from '../api/server.js';
-import { type OpenedStore, openStore, randomIds, systemClock } from '../store/harness.js';
+import { systemClock } from '../lib/clock.js';
+import { ControlLoop, type ControlLoopConfig } from '../rollout/control-loop.js';
+import { VerdictBoard } from '../rollout/memory.js';
+import { EMPTY_FLEET, type Fleet } from '../rollout/ports.js';
+import { systemClock as dateClock, type OpenedStore, openStore, randomIds } from '../store/harness.js';
+import { KyselyRolloutStore } from '../store/rollout-store.js';
 import { VERSION } from './version.js';
+
+/** The fleet the control loop drives, and the loop's configuration that goes with it. */
+export interface FleetChoice {
+  fleet: Fleet;
+  loop: ControlLoopConfig;
+  /** The demo's simulated fleet: serve also seeds demo data (src/bin/demo.ts). */
+  demo: boolean;
+}
+
+/**
+ * The one place that chooses the Fleet. The demo (default; FAILSMALL_DEMO=0 turns it off) brings a
+ * simulated fleet; otherwise the fleet of registered agents, empty until one registers (rollouts wait
+ * queued). The agents' HTTP fleet (src/fleet/http-*.ts) is handed to the loop here.
+ */
+export async function configuredFleet(env: NodeJS.ProcessEnv = process.env): Promise<FleetChoice> {
+  if (env.FAILSMALL_DEMO !== '0') return { ...(await import('./demo.js')).demoFleet(env), demo: true };
+  return { fleet: EMPTY_FLEET, loop: {}, demo: false };
+}
 
 export interface ServeOptions {
   port: number;
@@ -18,6 +44,9 @@ export interface ControlPlane {
   app: FastifyInstance;
   service: AddressingService;
   opened: OpenedStore;
+  /** The control loop; serve() starts it, close() stops it before the database closes. */
+  loop: ControlLoop;
+  fleet: FleetChoice;
   close(): Promise<void>;
 }
 
@@ -33,19 +62,39 @@ export async function buildControlPlane(
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATABASE_URL ? undefined : (env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
   });
-  const service = new AddressingService(opened.store, systemClock, randomIds);
+  const service = new AddressingService(opened.store, dateClock, randomIds);
   await bootstrapAdmin(service, opened, env.FAILSMALL_BOOTSTRAP_TOKEN);
   const level = logLevel ?? env.LOG_LEVEL ?? 'info';
+  const tokens = (h: string) => opened.store.tokenByHash(h);
   const app = await buildServer({
     version: VERSION,
     logger: level === 'silent' ? false : { level },
-    addressing: { service, tokens: (h) => opened.store.tokenByHash(h) },
+    addressing: { service, tokens },
   });
+  const fleet = await configuredFleet(env);
+  // Snapshots, rollouts, engine state and audit live in the API's database: they survive a restart.
+  const loop = await ControlLoop.open(
+    {
+      clock: systemClock,
+      store: new KyselyRolloutStore(opened.database.db),
+      fleet: fleet.fleet,
+      signals: new VerdictBoard(),
+      desired: { read: () => service.exportDesiredState() },
+      log: app.log,
+    },
+    fleet.loop,
+  );
+  service.onChange(() => loop.markDirty());
+  await app.register(rolloutRoutes, { control: loop.control, tokens });
+  await app.register(metricsPlugin, { source: loop });
   return {
     app,
     service,
     opened,
+    loop,
+    fleet,
     close: async () => {
+      await loop.stop();
       await app.close();
       await opened.close();
     },
@@ -78,7 +127,12 @@ async function bootstrapAdmin(
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const cp = await buildControlPlane();
-  if (process.env.FAILSMALL_DEMO !== '0') await (await import('./demo.js')).attachDemo(cp); // simulated fleet + rollout API
+  if (cp.fleet.demo) await (await import('./demo.js')).attachDemo(cp); // seed data and the demo token
+  await cp.loop.start();
+  cp.app.log.info(
+    { locations: cp.fleet.fleet.locations().length, demo: cp.fleet.demo },
+    'control loop running (engine and /v1 rollout API)',
+  );
   const close = async () => {
     await cp.close();
     process.exit(0);

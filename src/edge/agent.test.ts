@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryBindingTable, MemorySpeaker } from '../sim/memory-speaker.js';
+import { syntheticDesired } from '../sim/synthetic.js';
 import { compile, makeContent, seal } from '../snapshot/compile.js';
 import { withWithdrawAllMark } from '../snapshot/compose.js';
 import type { LocationInfo, SnapshotContent } from '../snapshot/model.js';
-import { syntheticDesired } from '../snapshot/synthetic.js';
 import { viewFor } from '../snapshot/view.js';
 import { EdgeAgent } from './agent.js';
-import { MemoryBindingTable, MemorySpeaker } from './memory-speaker.js';
 
 const topo: LocationInfo[] = [{ id: 'ams', region: 'eu', tier: 1 }];
 let n = 0;

@@ -6,7 +6,7 @@ import type { DeployStep, RolloutEngine } from './engine.js';
 import type { BreakerState, GuardConfig } from './guard.js';
 import type {
   AgentReport,
-  AuditRecord,
+  AuditEvent,
   ExternalVerdict,
   Fleet,
   Rollout,
@@ -49,7 +49,7 @@ export interface RolloutControl {
   diff(from: string, to: string): Promise<{ from: Snapshot; to: Snapshot; diff: SnapshotDiff }>;
   publishVerdict(v: Omit<ExternalVerdict, 'at'>): ExternalVerdict;
   agents(): Promise<readonly AgentReport[]>;
-  audit(): Promise<AuditRecord[]>;
+  audit(): Promise<AuditEvent[]>;
   steps(): readonly DeployStep[];
 }
 

@@ -8,7 +8,7 @@ import type { DesiredState } from '../addressing/model.js';
 import type { FailsmallError } from '../lib/errors.js';
 import { type CompileOptions, compile, makeContent } from '../snapshot/compile.js';
 import { contentDigest } from '../snapshot/digest.js';
-import type { Binding, Snapshot } from '../snapshot/model.js';
+import type { Binding, LocationInfo, Snapshot } from '../snapshot/model.js';
 import type { RolloutEngine } from './engine.js';
 import type { Clock, Rollout } from './ports.js';
 
@@ -29,6 +29,8 @@ export function mergeDesired(parts: readonly DesiredInput[]): DesiredInput {
 
 export interface ControllerOptions {
   compile: CompileOptions;
+  /** The fleet's current locations, read at each compile (agents register over time); default compile.locations. */
+  locations?: () => readonly LocationInfo[];
   clock: Clock;
   /** How long a binding removed from desired state stays at the edge. Default 15 minutes; 0 disables. */
   bindingGraceMs?: number;
@@ -76,7 +78,8 @@ export class DesiredStateController {
     if (!this.resumed) await this.resume();
     let compiled: ReturnType<typeof compile>;
     try {
-      compiled = compile(await this.source.read(), this.o.compile);
+      const locations = this.o.locations?.() ?? this.o.compile.locations;
+      compiled = compile(await this.source.read(), { ...this.o.compile, locations });
     } catch (e) {
       if ((e as FailsmallError).code?.startsWith('E_SNAPSHOT_'))
         return { outcome: 'error', error: e as FailsmallError };

@@ -1,156 +1,543 @@
-// The rollout engine: a state machine over ports (Clock, Store, Fleet, Signals). Snapshots are proposed,
-// checked by the guard, and rolled out in stages with bake times and health gates. A failed gate halts
-// the rollout and rolls the touched locations back to the last good snapshot; "no data" and
-// "inconclusive" pause it and never pass. Operators pause, resume, promote, abort, approve, reset the
-// breaker and roll back. Everything happens in tick(): the driver (a timer, or a virtual clock) calls it.
+// The rollout engine: snapshots are proposed, judged by the guard and rolled out in stages with bake
+// times and health gates; a failed gate halts the rollout and rolls the touched locations back to the
+// last good snapshot; "no data" and "inconclusive" pause it and never pass. Operators pause, resume,
+// promote, abort, approve, reset the breaker and roll back.
 //
-// The machinery lives in engine-core.ts; this file adds the operator commands.
-import { makeContent } from '../snapshot/compile.js';
+// Every decision is machine.ts's pure transition function. This class is its shell: it reads what an
+// input needs (snapshots, diffs, the fleet's reports for the gates), runs the effects (deploys, audit
+// entries, restore proposals) and commits the new model, saving the state and the rollouts a step
+// changed in one transaction. Operations are serialised: ticks and operator commands never interleave.
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../lib/audit.js';
+import type { Clock } from '../lib/clock.js';
+import { makeContent, seal } from '../snapshot/compile.js';
 import { withAccountFrom, withoutMark, withRestored } from '../snapshot/compose.js';
-import { diffSnapshots } from '../snapshot/diff.js';
-import type { Snapshot, SnapshotOrigin } from '../snapshot/model.js';
-import { type EngineConfig, type EnginePorts, RolloutEngineCore } from './engine-core.js';
+import { diffSnapshots, type SnapshotDiff } from '../snapshot/diff.js';
+import { snapshotError } from '../snapshot/errors.js';
+import type { LocationInfo, Snapshot, SnapshotContent, SnapshotOrigin } from '../snapshot/model.js';
+import { type LocationView, viewFor } from '../snapshot/view.js';
 import { rolloutError } from './errors.js';
-import { combine } from './gates.js';
-import { reset } from './guard.js';
-import type { Rollout, Stage } from './ports.js';
+import {
+  AppliedExactlyGate,
+  ExternalVerdictGate,
+  type GateContext,
+  type HealthGate,
+  PrefixCountGate,
+} from './gates.js';
+import { DEFAULT_GUARD, type GuardConfig, validateGuardConfig, windowLosses } from './guard.js';
+import {
+  type ActorRef,
+  assertMove,
+  type DeployKind,
+  type EngineEffect,
+  type EngineInput,
+  type EngineModel,
+  type GateOutcome,
+  initialModel,
+  type MachineContext,
+  needReason,
+  nextAction,
+  TERMINAL,
+  transition,
+} from './machine.js';
+import type { AuditLog, EngineState, Fleet, Rollout, RolloutStore, Signals } from './ports.js';
+import { DEFAULT_STAGES, type StageSpec, validateStages } from './stages.js';
 
-export type { DeployStep, EngineConfig, EnginePorts, ProposeOptions } from './engine-core.js';
+export interface EnginePorts {
+  clock: Clock;
+  store: RolloutStore;
+  fleet: Fleet;
+  signals: Signals;
+  /** Where audited actions are written; default the store (which implements the one audit log). */
+  audit?: AuditLog;
+}
 
-const TERMINAL = new Set(['completed', 'rolled-back', 'aborted', 'superseded']);
+export interface EngineConfig {
+  stages?: readonly StageSpec[];
+  guard?: GuardConfig;
+  /** Default: applied-exactly, prefix-count and external verdicts. */
+  gates?: readonly HealthGate[];
+  /**
+   * How long after a deploy gates may stay "no data"/"inconclusive" (agents still applying) before the
+   * rollout pauses; a stage never passes before its gates pass. Default 60 s.
+   */
+  gateGraceMs?: number;
+}
 
-export class RolloutEngine extends RolloutEngineCore {
+/** One hand-over of a snapshot to locations, as the fleet saw it: what operators and tests read. */
+export interface DeployStep {
+  at: number;
+  rolloutId: string;
+  snapshotId: string;
+  locations: string[];
+  /** progressive/fast: a rollout stage; rollback: touched locations sent back to the last good snapshot. */
+  kind: DeployKind;
+  withdrawals: number;
+  unbinds: number;
+  approvalId: string | null;
+}
+
+export interface ProposeOptions {
+  origin: SnapshotOrigin;
+  reason: string;
+  actor: string | Actor;
+}
+
+const MAX_STEPS_PER_TICK = 64;
+/** Deploy steps kept in memory for operators (the newest); older ones are in the rollouts' events. */
+export const MAX_DEPLOY_STEPS = 10_000;
+/** Finished rollouts kept in memory (the newest); the store keeps every one. */
+export const MAX_FINISHED_ROLLOUTS = 500;
+/** Snapshots and per-location views cached in memory. */
+const MAX_CACHED_SNAPSHOTS = 64;
+const MAX_CACHED_VIEWS = 50_000;
+
+/** An engine-internal actor name ("guard", "controller") or an API actor, as the audit log names it. */
+export function actorRef(a: string | Actor): ActorRef {
+  if (typeof a !== 'string') return { kind: a.kind, id: a.id, request_id: a.request_id };
+  const system = ['guard', 'engine', 'controller'].includes(a) || a.startsWith('system:');
+  return {
+    kind: system ? 'system' : 'token',
+    id: system && !a.startsWith('system:') ? `system:${a}` : a,
+    request_id: '-',
+  };
+}
+
+export class RolloutEngine {
+  private model: EngineModel = initialModel();
+  private readonly snapshots = new Map<string, Snapshot>();
+  private latest: Snapshot | null = null;
+  private readonly stages: readonly StageSpec[];
+  private readonly guardCfg: GuardConfig;
+  private readonly gates: readonly HealthGate[];
+  private readonly gateGraceMs: number;
+  private readonly steps: DeployStep[] = [];
+  private readonly views = new Map<string, LocationView>();
+  /** The last full diff computed (baseline → snapshot), reused by activation and step accounting. */
+  private lastDiff: { from: string | null; to: string; diff: SnapshotDiff } | null = null;
+  private signalsSeen = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly audit: AuditLog;
+
+  private constructor(
+    private readonly ports: EnginePorts,
+    config: EngineConfig,
+  ) {
+    this.stages = config.stages ?? DEFAULT_STAGES;
+    validateStages(this.stages);
+    this.guardCfg = config.guard ?? DEFAULT_GUARD;
+    validateGuardConfig(this.guardCfg);
+    this.gateGraceMs = config.gateGraceMs ?? 60_000;
+    this.gates = config.gates ?? [
+      new AppliedExactlyGate(),
+      new PrefixCountGate(),
+      new ExternalVerdictGate(ports.signals),
+    ];
+    this.audit = ports.audit ?? ports.store;
+  }
+
+  /** Loads the persisted state, the rollouts and the latest snapshot. */
   static async open(ports: EnginePorts, config: EngineConfig = {}): Promise<RolloutEngine> {
     const e = new RolloutEngine(ports, config);
-    await e.load();
+    const rollouts = (await ports.store.listRollouts()).reverse(); // oldest first
+    const live = rollouts.filter((r) => !TERMINAL.has(r.status));
+    const finished = rollouts.filter((r) => TERMINAL.has(r.status)).slice(-MAX_FINISHED_ROLLOUTS);
+    const ordered = [...finished, ...live].sort((a, b) => a.createdAt - b.createdAt);
+    e.model = initialModel(await ports.store.loadState(), ordered);
+    const list = await ports.store.listSnapshots();
+    if (list[0]) e.latest = (await ports.store.getSnapshot(list[0].id)) ?? null;
+    for (const r of ordered) if (!TERMINAL.has(r.status)) await e.snapshot(r.snapshotId);
     return e;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private now(): number {
+    return this.ports.clock.now();
+  }
+
+  private topology(): readonly LocationInfo[] {
+    return this.ports.fleet.locations();
+  }
+
+  private view(s: Snapshot, location: string): LocationView {
+    const key = `${s.id}@${location}`;
+    let v = this.views.get(key);
+    if (!v) {
+      if (this.views.size >= MAX_CACHED_VIEWS) this.views.clear();
+      v = viewFor(s, location);
+      this.views.set(key, v);
+    }
+    return v;
+  }
+
+  /** Diff of the whole network from `before` to `after`, cached for the latest pair. */
+  private fullDiff(before: Snapshot | null, after: SnapshotContent & { id?: string }): SnapshotDiff {
+    const from = before?.id ?? null;
+    const to = after.id;
+    if (to && this.lastDiff && this.lastDiff.from === from && this.lastDiff.to === to) return this.lastDiff.diff;
+    const diff = diffSnapshots(before, after, this.topology());
+    if (to) this.lastDiff = { from, to, diff };
+    return diff;
+  }
+
+  private context(): MachineContext {
+    return {
+      now: this.now(),
+      guard: this.guardCfg,
+      stages: this.stages,
+      gateGraceMs: this.gateGraceMs,
+      topology: this.topology(),
+      originOf: (id) => this.snapshots.get(id)?.origin,
+    };
+  }
+
+  // ---- reading ------------------------------------------------------------------------------------
+
+  async snapshot(id: string): Promise<Snapshot> {
+    const hit = this.snapshots.get(id);
+    if (hit) return hit;
+    const s = await this.ports.store.getSnapshot(id);
+    if (!s) throw snapshotError('E_SNAPSHOT_NOT_FOUND', `no snapshot ${id}`, { ref: id });
+    this.remember(s);
+    return s;
+  }
+
+  /** Caches a snapshot; evicts the oldest that no live rollout, baseline or location needs. */
+  private remember(s: Snapshot): void {
+    this.snapshots.set(s.id, s);
+    if (this.snapshots.size <= MAX_CACHED_SNAPSHOTS) return;
+    const needed = new Set<string>([...Object.values(this.model.state.assigned), this.latest?.id ?? '', s.id]);
+    if (this.model.state.baselineId) needed.add(this.model.state.baselineId);
+    for (const r of this.model.rollouts.values())
+      if (!TERMINAL.has(r.status)) needed.add(r.snapshotId).add(r.baselineId ?? '');
+    for (const id of this.snapshots.keys()) {
+      if (this.snapshots.size <= MAX_CACHED_SNAPSHOTS) break;
+      if (!needed.has(id)) this.snapshots.delete(id);
+    }
+  }
+
+  /** A snapshot by number ("12" or "#12"), full id or unique id prefix (at least 6 hex characters). */
+  async resolveSnapshot(ref: string): Promise<Snapshot> {
+    const list = await this.ports.store.listSnapshots();
+    const m = /^#?(\d{1,9})$/.exec(ref.trim());
+    if (m) {
+      const hit = list.find((s) => s.number === Number(m[1]));
+      if (hit) return this.snapshot(hit.id);
+    } else if (/^[0-9a-f]{6,64}$/.test(ref)) {
+      const hits = list.filter((s) => s.id.startsWith(ref) || s.digest.startsWith(ref));
+      if (hits.length > 1 && !hits.every((h) => h.id === hits[0]?.id)) {
+        throw snapshotError('E_SNAPSHOT_AMBIGUOUS', `${ref} matches ${hits.length} snapshots`, { ref });
+      }
+      if (hits[0]) return this.snapshot(hits[0].id);
+    }
+    throw snapshotError(
+      'E_SNAPSHOT_NOT_FOUND',
+      `no snapshot matches ${JSON.stringify(ref)} (give a number, #number or id prefix)`,
+      { ref },
+    );
+  }
+
+  async baseline(): Promise<Snapshot | null> {
+    const id = this.model.state.baselineId;
+    return id ? this.snapshot(id) : null;
+  }
+
+  latestSnapshot(): Snapshot | null {
+    return this.latest;
+  }
+
+  /** A snapshot already in memory (the latest, the baseline, those of live rollouts), without I/O. */
+  cachedSnapshot(id: string): Snapshot | undefined {
+    return this.snapshots.get(id);
+  }
+
+  rollout(id: string): Rollout {
+    const r = this.model.rollouts.get(id);
+    if (!r) throw rolloutError('E_ROLLOUT_NOT_FOUND', `no rollout ${id}`, { id });
+    return r;
+  }
+
+  listRollouts(): Rollout[] {
+    return [...this.model.rollouts.values()].sort((a, b) => b.createdAt - a.createdAt || (b.id > a.id ? 1 : -1));
+  }
+
+  engineState(): Readonly<EngineState> {
+    return this.model.state;
+  }
+
+  deploySteps(): readonly DeployStep[] {
+    return this.steps;
+  }
+
+  guardConfig(): GuardConfig {
+    return this.guardCfg;
+  }
+
+  /** The snapshot each location was last handed. */
+  assigned(): Readonly<Record<string, string>> {
+    return this.model.state.assigned;
+  }
+
+  // ---- running inputs -----------------------------------------------------------------------------
+
+  /** Applies one input: the pure transition, then its effects, then the commit and the save. */
+  private async apply(input: EngineInput): Promise<ReturnType<typeof transition>> {
+    const t = transition(this.model, input, this.context());
+    const audits: EngineEffect[] = [];
+    for (const fx of t.effects) {
+      if (fx.type === 'deploy') await this.runDeploy(fx);
+      else if (fx.type === 'audit') audits.push(fx);
+    }
+    this.commit(t.model);
+    if (t.save) await this.ports.store.saveState(this.model.state, t.changed);
+    for (const fx of audits) if (fx.type === 'audit') await this.audit.appendAudit({ id: randomUUID(), ...fx.event });
+    for (const fx of t.effects) if (fx.type === 'restore-window') await this.restoreWindow(fx.cause);
+    return t;
+  }
+
+  /** Takes the new model, dropping the oldest finished rollouts beyond the bound. */
+  private commit(m: EngineModel): void {
+    let finished = 0;
+    for (const r of m.rollouts.values()) if (TERMINAL.has(r.status)) finished++;
+    if (finished > MAX_FINISHED_ROLLOUTS) {
+      const rollouts = new Map(m.rollouts);
+      for (const [id, r] of rollouts) {
+        if (finished <= MAX_FINISHED_ROLLOUTS) break;
+        if (TERMINAL.has(r.status)) {
+          rollouts.delete(id);
+          finished--;
+        }
+      }
+      m = { state: m.state, rollouts };
+    }
+    this.model = m;
+  }
+
+  private async runDeploy(fx: Extract<EngineEffect, { type: 'deploy' }>): Promise<void> {
+    const snapshot = await this.snapshot(fx.snapshotId);
+    const { withdrawals, unbinds } = await this.countStep(snapshot, fx.locations);
+    this.steps.push({
+      at: this.now(),
+      rolloutId: fx.rolloutId,
+      snapshotId: snapshot.id,
+      locations: [...fx.locations],
+      kind: fx.kind,
+      withdrawals,
+      unbinds,
+      approvalId: fx.approvalId,
+    });
+    if (this.steps.length > MAX_DEPLOY_STEPS) this.steps.splice(0, this.steps.length - MAX_DEPLOY_STEPS);
+    await this.ports.fleet.deploy(snapshot, fx.locations);
+  }
+
+  /** What a step changes at its locations, for the step log (grouped by what each location runs). */
+  private async countStep(snapshot: Snapshot, locations: readonly string[]) {
+    const groups = new Map<string, string[]>();
+    for (const l of locations) {
+      const cur = this.model.state.assigned[l] ?? '';
+      groups.set(cur, [...(groups.get(cur) ?? []), l]);
+    }
+    let withdrawals = 0;
+    let unbinds = 0;
+    for (const [from, locs] of groups) {
+      if (from === snapshot.id) continue;
+      const cached = this.lastDiff;
+      if (cached && cached.to === snapshot.id && (cached.from ?? '') === from) {
+        const at = new Set(locs);
+        const reaches = (scope: readonly string[] | '*') => scope === '*' || scope.some((l) => at.has(l));
+        for (const c of cached.diff.announcements) if (c.kind === 'withdraw' && reaches(c.locations)) withdrawals++;
+        for (const c of cached.diff.bindings) if (c.kind === 'unbind' && reaches(c.locations)) unbinds++;
+        continue;
+      }
+      const d = diffSnapshots(from ? await this.snapshot(from) : null, snapshot, this.topology(), new Set(locs));
+      withdrawals += d.totals.withdraw;
+      unbinds += d.totals.unbind;
+    }
+    return { withdrawals, unbinds };
+  }
+
+  private async sealNew(content: SnapshotContent, origin: SnapshotOrigin, reason: string): Promise<Snapshot> {
+    const s = seal(content, {
+      number: (this.latest?.number ?? 0) + 1,
+      parent: this.latest?.id ?? null,
+      createdAt: new Date(this.now()).toISOString(),
+      origin,
+      reason,
+    });
+    await this.ports.store.putSnapshot(s);
+    this.latest = s;
+    this.remember(s);
+    return s;
+  }
+
+  private async proposeNow(
+    content: SnapshotContent,
+    o: ProposeOptions,
+  ): Promise<{ snapshot: Snapshot; rollout: Rollout }> {
+    const snapshot = await this.sealNew(content, o.origin, o.reason);
+    const diff = this.fullDiff(await this.baseline(), snapshot);
+    const t = await this.apply({
+      type: 'propose',
+      snapshot: { id: snapshot.id, number: snapshot.number, origin: o.origin, marked: snapshot.withdrawAll !== null },
+      diff,
+      actor: actorRef(o.actor),
+      reason: o.reason,
+    });
+    return { snapshot, rollout: t.created as Rollout };
+  }
+
+  /** Puts back what the guard's window took (onTrip 'restore-window'): a fast, restoring rollout. */
+  private async restoreWindow(cause: string): Promise<void> {
+    const base = await this.baseline();
+    if (!base) return;
+    const lost = windowLosses(this.model.state.guard, this.guardCfg, this.now());
+    const content = withRestored(base, lost.announcements, lost.bindings);
+    const restore = {
+      announcements: content.announcements.length - base.announcements.length,
+      bindings: content.bindings.length - base.bindings.length,
+    };
+    if (restore.announcements === 0 && restore.bindings === 0) return;
+    const s = await this.sealNew(content, 'restore', `breaker tripped (${cause}): put back what the window withdrew`);
+    await this.apply({
+      type: 'propose',
+      snapshot: { id: s.id, number: s.number, origin: 'restore', marked: false },
+      diff: this.fullDiff(base, s),
+      actor: actorRef('guard'),
+      reason: s.reason,
+      restore,
+    });
+  }
+
+  // ---- the loop -----------------------------------------------------------------------------------
+
+  /**
+   * Seals `content` as the next snapshot and queues a rollout of it. The guard judges the whole change
+   * against the last good snapshot at once: over a limit, the rollout is held and the breaker trips.
+   */
+  propose(content: SnapshotContent, opts: ProposeOptions): Promise<{ snapshot: Snapshot; rollout: Rollout }> {
+    return this.serial(() => this.proposeNow(content, opts));
+  }
+
+  /** Advances every rollout as far as the clock and the gates allow. */
+  tick(): Promise<void> {
+    return this.serial(async () => {
+      const since = this.signalsSeen;
+      this.signalsSeen = this.now();
+      const verdicts = this.ports.signals.verdicts(since);
+      if (verdicts.length) await this.apply({ type: 'signals', verdicts });
+      for (let i = 0; i < MAX_STEPS_PER_TICK; i++) {
+        const next = nextAction(this.model, this.topology().length);
+        if (!next) break;
+        const t = await this.apply(await this.inputFor(next));
+        if (!t.progressed) break;
+      }
+    });
+  }
+
+  private async inputFor(a: NonNullable<ReturnType<typeof nextAction>>): Promise<EngineInput> {
+    if (a.type === 'activate') {
+      const s = await this.snapshot(this.rollout(a.id).snapshotId);
+      return {
+        type: 'activate',
+        id: a.id,
+        diff: this.fullDiff(await this.baseline(), s),
+        marked: s.withdrawAll !== null,
+      };
+    }
+    if (a.type === 'judge') return { type: 'judge', id: a.id, results: await this.evaluate(this.rollout(a.id)) };
+    return a;
+  }
+
+  private async evaluate(r: Rollout): Promise<GateOutcome[]> {
+    const stage = r.stages[r.stageIndex];
+    if (!stage || stage.deployedAt === null)
+      throw rolloutError('E_ROLLOUT_STATE', `stage ${stage?.name ?? r.stageIndex} of ${r.id} is not deployed yet`);
+    const snapshot = await this.snapshot(r.snapshotId);
+    const baseline = r.baselineId ? await this.snapshot(r.baselineId) : null;
+    const ctx: GateContext = {
+      rollout: r,
+      snapshot,
+      baseline,
+      touched: r.touched,
+      stageDeployedAt: stage.deployedAt,
+      reports: await this.ports.fleet.reports(r.touched),
+      expected: (loc) => this.view(snapshot, loc),
+      previous: (loc) => (baseline ? this.view(baseline, loc) : null),
+      now: this.now(),
+    };
+    const out: GateOutcome[] = [];
+    for (const g of this.gates) out.push(await g.evaluate(ctx));
+    return out;
   }
 
   // ---- operators ----------------------------------------------------------------------------------
 
-  private need(reason: string, what: string): void {
-    if (reason.trim() === '')
-      throw rolloutError('E_ROLLOUT_REASON_REQUIRED', `${what} needs a reason for the audit log`);
-  }
-
-  private expect(r: Rollout, ok: readonly Rollout['status'][], op: string): void {
-    if (!ok.includes(r.status))
-      throw rolloutError('E_ROLLOUT_STATE', `cannot ${op} rollout ${r.id}: it is ${r.status}`, {
-        id: r.id,
-        status: r.status,
-      });
-  }
-
-  pause(id: string, actor: string, reason = ''): Promise<Rollout> {
+  private command(input: EngineInput): Promise<Rollout> {
     return this.serial(async () => {
-      const r = this.rollout(id);
-      this.expect(r, ['running', 'queued'], 'pause');
-      if (r.status === 'queued')
-        throw rolloutError('E_ROLLOUT_STATE', `rollout ${id} has not started; abort it instead`);
-      r.status = 'paused';
-      r.pause = { by: 'operator', reason: reason || 'paused by operator', at: this.now() };
-      this.event(r, 'paused', `${actor}: ${r.pause.reason}`);
-      await this.audit(actor, 'rollout.pause', id, reason);
-      await this.save(r);
-      return r;
+      await this.apply(input);
+      return this.rollout((input as { id: string }).id);
     });
   }
 
-  resume(id: string, actor: string, reason = ''): Promise<Rollout> {
-    return this.serial(async () => {
-      const r = this.rollout(id);
-      this.expect(r, ['paused'], 'resume');
-      r.status = 'running';
-      r.pause = null;
-      this.event(r, 'resumed', `${actor}${reason ? `: ${reason}` : ''}`);
-      await this.audit(actor, 'rollout.resume', id, reason);
-      await this.save(r);
-      return r;
-    });
+  pause(id: string, actor: string | Actor, reason = ''): Promise<Rollout> {
+    return this.command({ type: 'pause', id, actor: actorRef(actor), reason });
+  }
+
+  resume(id: string, actor: string | Actor, reason = ''): Promise<Rollout> {
+    return this.command({ type: 'resume', id, actor: actorRef(actor), reason });
+  }
+
+  abort(id: string, actor: string | Actor, reason: string): Promise<Rollout> {
+    return this.command({ type: 'abort', id, actor: actorRef(actor), reason });
   }
 
   /** Ends the current stage's bake now (the gates must not be failing); the next tick deploys the next stage. */
-  promote(id: string, actor: string, reason: string): Promise<Rollout> {
+  promote(id: string, actor: string | Actor, reason: string): Promise<Rollout> {
     return this.serial(async () => {
-      this.need(reason, 'promote');
+      needReason(reason, 'promote');
       const r = this.rollout(id);
-      this.expect(r, ['running', 'paused'], 'promote');
-      const stage = r.stages[r.stageIndex] as Stage;
-      if (stage.deployedAt === null)
-        throw rolloutError('E_ROLLOUT_STATE', `stage ${stage.name} of ${id} is not deployed yet`);
-      const results = await this.evaluate(r, stage.deployedAt);
-      if (combine(results) === 'fail')
-        throw rolloutError('E_ROLLOUT_STATE', `cannot promote ${id}: a health gate fails`, { gates: results });
-      r.status = 'running';
-      r.pause = null;
-      await this.audit(actor, 'rollout.promote', id, reason, { stage: stage.name, gates: results });
-      await this.passStage(r, stage, `promoted by ${actor}: ${reason}`);
-      return r;
-    });
-  }
-
-  /** Stops a rollout; touched locations go back to the last good snapshot. */
-  abort(id: string, actor: string, reason: string): Promise<Rollout> {
-    return this.serial(async () => {
-      this.need(reason, 'abort');
-      const r = this.rollout(id);
-      if (TERMINAL.has(r.status)) throw rolloutError('E_ROLLOUT_STATE', `rollout ${id} is already ${r.status}`);
-      await this.audit(actor, 'rollout.abort', id, reason);
-      if (r.touched.length) {
-        await this.haltAndRollback(r, `aborted by ${actor}: ${reason}`);
-        r.status = 'aborted';
-      } else {
-        r.status = 'aborted';
-        this.event(r, 'aborted', `${actor}: ${reason}`);
-      }
-      await this.save(r);
-      return r;
+      if (r.status !== 'paused') assertMove(r, 'pause', 'promote');
+      await this.apply({ type: 'promote', id, actor: actorRef(actor), reason, results: await this.evaluate(r) });
+      return this.rollout(id);
     });
   }
 
   /** Lets a held rollout deploy despite the limits it exceeds (and a tripped breaker). Audited. */
-  approve(id: string, actor: string, reason: string): Promise<Rollout> {
+  approve(id: string, actor: string | Actor, reason: string): Promise<Rollout> {
     return this.serial(async () => {
-      this.need(reason, 'approve');
+      needReason(reason, 'approve');
       const r = this.rollout(id);
-      this.expect(r, ['held'], 'approve');
-      const approval = { id: `a-${id}-${this.now()}`, by: actor, reason, at: this.now() };
+      assertMove(r, 'approve');
+      const ref = actorRef(actor);
+      const approvalId = `a-${id}-${this.now()}`;
       const s = await this.snapshot(r.snapshotId);
-      const baseline = await this.baseline();
-      const d = diffSnapshots(baseline, s, this.topology());
-      if (d.emptiedLocations.length > 0 && s.withdrawAll === null) {
+      let marked: { id: string; number: number } | null = null;
+      if (s.withdrawAll === null && diffSnapshots(await this.baseline(), s, this.topology()).emptiedLocations.length) {
         // The agents refuse an unmarked withdraw-all: the approval produces a marked copy of the snapshot.
-        const marked = await this.sealNew(
+        const m = await this.sealNew(
           {
             announcements: s.announcements,
             bindings: s.bindings,
-            withdrawAll: { approvalId: approval.id, approvedBy: actor, reason },
+            withdrawAll: { approvalId, approvedBy: ref.id, reason },
           },
           'approval',
-          `withdraw-all approved by ${actor}: ${reason}`,
+          `withdraw-all approved by ${ref.id}: ${reason}`,
         );
-        r.snapshotId = marked.id;
-        r.snapshotNumber = marked.number;
+        marked = { id: m.id, number: m.number };
       }
-      r.approval = approval;
-      r.status = 'queued';
-      this.event(r, 'approved', `${actor}: ${reason}`);
-      await this.audit(actor, 'rollout.approve', id, reason, { violations: r.guard?.violations ?? [] });
-      await this.save(r);
-      return r;
+      await this.apply({ type: 'approve', id, actor: ref, reason, approvalId, marked });
+      return this.rollout(id);
     });
   }
 
-  resetBreaker(actor: string, reason: string): Promise<void> {
+  resetBreaker(actor: string | Actor, reason: string): Promise<void> {
     return this.serial(async () => {
-      this.need(reason, 'reset-breaker');
-      const was = this.state.guard.breaker;
-      this.state.guard = reset(this.state.guard);
-      await this.audit(actor, 'breaker.reset', 'breaker', reason, {
-        tripped_since: was.since,
-        tripped_reason: was.reason,
-      });
-      await this.save();
+      await this.apply({ type: 'reset-breaker', actor: actorRef(actor), reason });
     });
   }
 
@@ -159,46 +546,49 @@ export class RolloutEngine extends RolloutEngineCore {
    * snapshot with the account's slice taken from `to`). Restoring changes go out at once on the fast
    * path; anything destructive in it follows as a progressive rollout through the guard.
    */
-  rollback(opts: {
+  rollback(o: {
     to: string;
     account?: string;
-    actor: string;
+    actor: string | Actor;
     reason: string;
   }): Promise<{ snapshot: Snapshot; rollouts: Rollout[] }> {
     return this.serial(async () => {
-      this.need(opts.reason, 'rollback');
-      const target = await this.resolveSnapshot(opts.to);
+      needReason(o.reason, 'rollback');
+      const target = await this.resolveSnapshot(o.to);
       const base = await this.baseline();
       if (!base) throw rolloutError('E_ROLLOUT_NO_BASELINE', 'nothing has been deployed yet');
-      const content = opts.account
-        ? withAccountFrom(base, target, opts.account)
+      const content = o.account
+        ? withAccountFrom(base, target, o.account)
         : withoutMark(makeContent(target.announcements, target.bindings, null));
-      const what = opts.account ? `account ${opts.account} to #${target.number}` : `network to #${target.number}`;
-      await this.audit(opts.actor, opts.account ? 'rollback.account' : 'rollback.global', target.id, opts.reason, {
-        account: opts.account ?? null,
+      const what = o.account ? `account ${o.account} to #${target.number}` : `network to #${target.number}`;
+      const ref = actorRef(o.actor);
+      await this.audit.appendAudit({
+        id: randomUUID(),
+        at: new Date(this.now()).toISOString(),
+        account_id: o.account ?? null,
+        actor_kind: ref.kind,
+        actor_id: ref.id,
+        request_id: ref.request_id,
+        action: o.account ? 'rollback.account' : 'rollback.global',
+        object_type: 'snapshot',
+        object_id: target.id,
+        before: { baseline: base.id },
+        after: { target: target.id, account: o.account ?? null },
+        reason: o.reason,
       });
-      const origin: SnapshotOrigin = opts.account ? 'account-rollback' : 'rollback';
-      const diff = diffSnapshots(base, content, this.topology());
+      const origin: SnapshotOrigin = o.account ? 'account-rollback' : 'rollback';
       const rollouts: Rollout[] = [];
-      if (!diff.restoringOnly) {
+      if (!diffSnapshots(base, content, this.topology()).restoringOnly) {
         const restoring = withRestored(base, content.announcements, content.bindings);
         if (
           restoring.announcements.length !== base.announcements.length ||
           restoring.bindings.length !== base.bindings.length
         ) {
-          const first = await this.proposeNow(restoring, {
-            origin,
-            reason: `rollback ${what}, restoring part: ${opts.reason}`,
-            actor: opts.actor,
-          });
-          rollouts.push(first.rollout);
+          const reason = `rollback ${what}, restoring part: ${o.reason}`;
+          rollouts.push((await this.proposeNow(restoring, { origin, reason, actor: o.actor })).rollout);
         }
       }
-      const full = await this.proposeNow(content, {
-        origin,
-        reason: `rollback ${what}: ${opts.reason}`,
-        actor: opts.actor,
-      });
+      const full = await this.proposeNow(content, { origin, reason: `rollback ${what}: ${o.reason}`, actor: o.actor });
       rollouts.push(full.rollout);
       return { snapshot: full.snapshot, rollouts };
     });

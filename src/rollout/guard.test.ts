@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { syntheticDesired } from '../sim/synthetic.js';
 import { compile } from '../snapshot/compile.js';
 import { diffSnapshots } from '../snapshot/diff.js';
 import type { LocationInfo } from '../snapshot/model.js';
-import { syntheticDesired } from '../snapshot/synthetic.js';
 import {
   admit,
   allowed,

@@ -1,9 +1,8 @@
-// In-memory implementations of the engine's ports: the store the simulated fleet, the demo and tests
-// use, a virtual clock, and the board external verdicts are published on.
+// In-memory implementations of the engine's ports: the store the simulation, the replay and tests use,
+// and the board external verdicts are published on. (Time is src/lib/clock.ts: systemClock, ManualClock.)
 import type { Snapshot } from '../snapshot/model.js';
 import type {
-  AuditRecord,
-  Clock,
+  AuditEvent,
   EngineState,
   ExternalVerdict,
   Rollout,
@@ -17,7 +16,7 @@ export class MemoryRolloutStore implements RolloutStore {
   private snapshots = new Map<string, Snapshot>();
   private order: string[] = [];
   private rollouts = new Map<string, Rollout>();
-  private audit: AuditRecord[] = [];
+  private audit: AuditEvent[] = [];
   private state: EngineState | undefined;
 
   async putSnapshot(s: Snapshot): Promise<void> {
@@ -45,10 +44,10 @@ export class MemoryRolloutStore implements RolloutStore {
   async listRollouts(): Promise<Rollout[]> {
     return [...this.rollouts.values()].reverse().map((r) => structuredClone(r));
   }
-  async appendAudit(a: AuditRecord): Promise<void> {
+  async appendAudit(a: AuditEvent): Promise<void> {
     this.audit.push(structuredClone(a));
   }
-  async listAudit(): Promise<AuditRecord[]> {
+  async listAudit(): Promise<AuditEvent[]> {
     return structuredClone(this.audit);
   }
   async loadState(): Promise<EngineState | undefined> {
@@ -63,24 +62,8 @@ export class MemoryRolloutStore implements RolloutStore {
   }
 }
 
-/** A clock that moves only when told to: simulations run fast and report simulated times. */
-export class VirtualClock implements Clock {
-  constructor(private t: number) {}
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): number {
-    if (!(ms >= 0)) throw new RangeError(`cannot move time by ${ms} ms`);
-    this.t += ms;
-    return this.t;
-  }
-  set(t: number): void {
-    if (t < this.t) throw new RangeError('time does not go back');
-    this.t = t;
-  }
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+/** Verdicts the board keeps: older ones have been judged by every tick since. */
+export const MAX_VERDICTS = 10_000;
 
 /** Where monitors, canary analysis and operators publish verdicts for the engine to read. */
 export class VerdictBoard implements Signals {
@@ -90,6 +73,10 @@ export class VerdictBoard implements Signals {
   }
   publish(v: ExternalVerdict): void {
     this.list.push({ ...v });
-    if (this.list.length > 10_000) this.list.splice(0, this.list.length - 10_000);
+    if (this.list.length > MAX_VERDICTS) this.list.splice(0, this.list.length - MAX_VERDICTS);
+  }
+  /** Every verdict kept (the newest MAX_VERDICTS). */
+  all(): readonly ExternalVerdict[] {
+    return this.list;
   }
 }

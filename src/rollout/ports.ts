@@ -1,15 +1,13 @@
-// The rollout engine's ports: time, storage, the fleet of edge agents and health signals. The engine is a
-// pure state machine over these; src/fleet (simulated fleet), src/store and src/bin supply implementations.
+// The rollout engine's ports: time, storage, the audit log, the fleet of edge agents and health signals.
+// The engine is a pure state machine (machine.ts) with a shell over these; src/sim (simulated fleet),
+// src/fleet (agents over HTTP), src/store and src/bin supply implementations.
+import type { AuditEvent } from '../lib/audit.js';
+import type { Clock } from '../lib/clock.js';
 import type { AgentReport } from '../snapshot/agent-report.js';
 import type { LocationInfo, Snapshot } from '../snapshot/model.js';
 import type { GuardDecision, GuardState } from './guard.js';
 
-export interface Clock {
-  /** Milliseconds since the epoch (virtual in simulations and tests). */
-  now(): number;
-}
-
-export type { AgentReport };
+export type { AgentReport, AuditEvent, Clock };
 
 export interface Fleet {
   locations(): readonly LocationInfo[];
@@ -17,7 +15,16 @@ export interface Fleet {
   deploy(snapshot: Snapshot, locations: readonly string[]): Promise<void>;
   /** The latest report of every agent (of the given locations). */
   reports(locations?: readonly string[]): Promise<readonly AgentReport[]>;
+  /** Optional housekeeping once per control-loop round (heartbeats, due deliveries of a transport). */
+  tick?(): Promise<void>;
 }
+
+/** The fleet before any agent registered: no location, so rollouts wait queued and nothing becomes good. */
+export const EMPTY_FLEET: Fleet = {
+  locations: () => [],
+  deploy: async () => {},
+  reports: async () => [],
+};
 
 export type VerdictStatus = 'pass' | 'fail' | 'no-data' | 'inconclusive';
 
@@ -100,13 +107,11 @@ export interface Rollout {
   reason: string;
 }
 
-export interface AuditRecord {
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  reason: string;
-  details: Record<string, unknown>;
+/** The one audit log (src/lib/audit.ts): the engine writes its audited actions through it. */
+export interface AuditLog {
+  appendAudit(e: AuditEvent): Promise<void>;
+  /** Oldest first. */
+  listAudit(): Promise<AuditEvent[]>;
 }
 
 /** Persisted engine state besides snapshots and rollouts. */
@@ -148,7 +153,7 @@ export function summarize(s: Snapshot): SnapshotSummary {
   };
 }
 
-export interface RolloutStore {
+export interface RolloutStore extends AuditLog {
   putSnapshot(s: Snapshot): Promise<void>;
   getSnapshot(id: string): Promise<Snapshot | undefined>;
   /** Newest first. */
@@ -157,8 +162,6 @@ export interface RolloutStore {
   getRollout(id: string): Promise<Rollout | undefined>;
   /** Newest first. */
   listRollouts(): Promise<Rollout[]>;
-  appendAudit(a: AuditRecord): Promise<void>;
-  listAudit(): Promise<AuditRecord[]>;
   loadState(): Promise<EngineState | undefined>;
   /**
    * Saves the engine state together with the rollouts a step changed, in one transaction: after a crash

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { syntheticDesired } from '../sim/synthetic.js';
 import { compile, makeContent, seal, verifySnapshot } from './compile.js';
 import { withAccountFrom, withRestored } from './compose.js';
 import { diffSnapshots } from './diff.js';
 import { announcementSetDigest } from './digest.js';
 import { diffJson, diffText } from './format.js';
 import type { Announcement, LocationInfo } from './model.js';
-import { syntheticDesired } from './synthetic.js';
 import { viewAnnouncements, viewFor } from './view.js';
 
 const topo: LocationInfo[] = [

@@ -5,13 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SimulatedFleet } from '../fleet/simulated.js';
-import { simTopology } from '../fleet/topology.js';
+import { ManualClock } from '../lib/clock.js';
 import { RolloutEngine } from '../rollout/engine.js';
-import { VerdictBoard, VirtualClock } from '../rollout/memory.js';
+import { VerdictBoard } from '../rollout/memory.js';
+import { SimulatedFleet } from '../sim/simulated-fleet.js';
+import { syntheticDesired } from '../sim/synthetic.js';
+import { simTopology } from '../sim/topology.js';
 import { compile, makeContent } from '../snapshot/compile.js';
 import type { Announcement, Snapshot, SnapshotContent } from '../snapshot/model.js';
-import { syntheticDesired } from '../snapshot/synthetic.js';
 import { viewFor } from '../snapshot/view.js';
 import { openDatabase } from './db.js';
 import { KyselyRolloutStore } from './rollout-store.js';
@@ -21,7 +22,7 @@ const stages = [
   { name: 'canary', count: 1, bakeMs: 60_000 },
   { name: '100%', fraction: 1, bakeMs: 60_000 },
 ];
-const clock = new VirtualClock(Date.parse('2026-02-20T17:00:00Z'));
+const clock = new ManualClock(Date.parse('2026-02-20T17:00:00Z'));
 const dir = mkdtempSync(join(tmpdir(), 'failsmall-rollout-persist-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -153,9 +154,9 @@ describe('rollout engine over the persistent store, across restarts (PGlite data
     try {
       expect((await cp.engine.baseline())?.digest).toBe(first.digest);
       expect(cp.engine.engineState().goodIds).toContain(back.id);
-      expect((await cp.store.listAudit()).some((a) => a.action === 'rollback.global' && a.actor === 'ops:alice')).toBe(
-        true,
-      );
+      expect(
+        (await cp.store.listAudit()).some((a) => a.action === 'rollback.global' && a.actor_id === 'ops:alice'),
+      ).toBe(true);
       expect((await cp.store.listSnapshots())[0]?.id).toBe(back.id);
       await fleetRuns(cp.fleet, back);
     } finally {

@@ -2,7 +2,7 @@
 // Run by rollout-store.test.ts against the in-memory store, embedded PGlite and PostgreSQL.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initialGuardState } from '../rollout/guard.js';
-import type { AuditRecord, EngineState, Rollout, RolloutStore } from '../rollout/ports.js';
+import type { AuditEvent, EngineState, Rollout, RolloutStore } from '../rollout/ports.js';
 import { makeContent, seal } from '../snapshot/compile.js';
 import type { Announcement, Binding, Snapshot, SnapshotContent } from '../snapshot/model.js';
 
@@ -182,26 +182,38 @@ export function rolloutStoreCases(open: () => Promise<OpenedRolloutStore>): void
     expect((await store.getRollout('r-0003'))?.events).toHaveLength(1);
   });
 
-  it('appends audit records and lists them oldest first', async () => {
-    const a: AuditRecord = {
-      at: 1_771_606_800_000,
-      actor: 'ops:alice',
+  it('appends audit events and lists them oldest first', async () => {
+    const a: AuditEvent = {
+      id: 'ev-1',
+      at: '2026-02-20T17:00:00.000Z',
+      account_id: null,
+      actor_kind: 'person',
+      actor_id: 'ops:alice',
+      request_id: 'req-1',
       action: 'breaker.reset',
-      target: 'breaker',
+      object_type: 'breaker',
+      object_id: 'breaker',
+      before: { tripped: true },
+      after: { tripped: false },
       reason: 'checked',
-      details: {},
     };
-    const b: AuditRecord = {
-      at: 1_771_606_801_000,
-      actor: 'guard',
+    const b: AuditEvent = {
+      id: 'ev-2',
+      at: '2026-02-20T17:00:01.000Z',
+      account_id: 'acct-1',
+      actor_kind: 'system',
+      actor_id: 'system:guard',
+      request_id: 'engine',
       action: 'breaker.trip',
-      target: 'r-0002',
+      object_type: 'rollout',
+      object_id: 'r-0002',
+      before: null,
+      after: { violations: [{ kind: 'withdrawals', scope: 'global', count: 46, limit: 32 }], note: null },
       reason: 'over the network limit',
-      details: { violations: [{ kind: 'withdrawals', scope: 'global', count: 46, limit: 32 }], note: null },
     };
     await store.appendAudit(a);
     await store.appendAudit(b);
-    a.reason = 'changed after the fact';
+    (a as { reason: string }).reason = 'changed after the fact';
     expect(await store.listAudit()).toEqual([{ ...a, reason: 'checked' }, b]);
   });
 

@@ -55,12 +55,18 @@ function databaseCases(open: () => Promise<OpenedStore>): void {
       sql`update rollout_snapshots set reason = 'rewritten' where id = ${s1.id}`.execute(db()),
     ).rejects.toThrow(/append-only/);
     await store.appendAudit({
-      at: 1,
-      actor: 'ops',
+      id: 'ev-1',
+      at: new Date(1).toISOString(),
+      account_id: null,
+      actor_kind: 'person',
+      actor_id: 'ops',
+      request_id: 'req-1',
       action: 'breaker.reset',
-      target: 'breaker',
+      object_type: 'breaker',
+      object_id: 'breaker',
+      before: null,
+      after: null,
       reason: 'r',
-      details: {},
     });
     await expect(sql`update rollout_audit set reason = 'nothing happened'`.execute(db())).rejects.toThrow(
       /append-only/,

@@ -5,7 +5,7 @@
 import type { Generated, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { FailsmallError } from '../lib/errors.js';
-import type { AuditRecord, EngineState, Rollout, RolloutStore, SnapshotSummary } from '../rollout/ports.js';
+import type { AuditEvent, EngineState, Rollout, RolloutStore, SnapshotSummary } from '../rollout/ports.js';
 import { verifySnapshot } from '../snapshot/compile.js';
 import type { Snapshot, SnapshotOrigin } from '../snapshot/model.js';
 import type { Database } from './db.js';
@@ -163,35 +163,46 @@ export class KyselyRolloutStore implements RolloutStore {
     return rows.map((r) => fromJson<Rollout>(r.body));
   }
 
-  async appendAudit(a: AuditRecord): Promise<void> {
+  /** One AuditEvent (src/lib/audit.ts) a row: actor, action, object and reason in columns, the rest in details. */
+  async appendAudit(e: AuditEvent): Promise<void> {
+    const { id, account_id, actor_kind, request_id, object_type, before, after } = e;
     await this.db
       .insertInto('rollout_audit')
       .values({
-        at_ms: a.at,
-        actor: a.actor,
-        action: a.action,
-        target: a.target,
-        reason: a.reason,
-        details: json(a.details),
+        at_ms: Date.parse(e.at),
+        actor: e.actor_id,
+        action: e.action,
+        target: e.object_id,
+        reason: e.reason ?? '',
+        details: json({ id, account_id, actor_kind, request_id, object_type, before, after }),
       })
       .execute();
   }
 
   /** Oldest first, as appended. */
-  async listAudit(): Promise<AuditRecord[]> {
+  async listAudit(): Promise<AuditEvent[]> {
     const rows = await this.db
       .selectFrom('rollout_audit')
-      .select(['at_ms', 'actor', 'action', 'target', 'reason', 'details'])
+      .select(['seq', 'at_ms', 'actor', 'action', 'target', 'reason', 'details'])
       .orderBy('seq', 'asc')
       .execute();
-    return rows.map((r) => ({
-      at: Number(r.at_ms),
-      actor: r.actor,
-      action: r.action,
-      target: r.target,
-      reason: r.reason,
-      details: fromJson<Record<string, unknown>>(r.details),
-    }));
+    return rows.map((r) => {
+      const d = fromJson<Partial<AuditEvent>>(r.details);
+      return {
+        id: d.id ?? `rollout-audit-${r.seq}`,
+        at: new Date(Number(r.at_ms)).toISOString(),
+        account_id: d.account_id ?? null,
+        actor_kind: d.actor_kind ?? 'token',
+        actor_id: r.actor,
+        request_id: d.request_id ?? '-',
+        action: r.action,
+        object_type: d.object_type ?? 'rollout',
+        object_id: r.target,
+        before: d.before ?? null,
+        after: d.after ?? null,
+        reason: r.reason === '' ? null : r.reason,
+      };
+    });
   }
 
   async loadState(): Promise<EngineState | undefined> {

@@ -2,8 +2,10 @@
 // transport that behaves like a key-value bus (one current snapshot per location; an agent that was cut
 // off reads the current value when it comes back). Implements the rollout engine's Fleet port.
 import { type AgentStatus, EdgeAgent } from '../edge/agent.js';
-import { MemoryBindingTable, MemorySpeaker } from '../edge/memory-speaker.js';
+import type { Clock } from '../lib/clock.js';
+import type { Fleet } from '../rollout/ports.js';
 import type { LocationInfo, Snapshot } from '../snapshot/model.js';
+import { MemoryBindingTable, MemorySpeaker } from './memory-speaker.js';
 import type { SimLocation } from './topology.js';
 
 export interface SimAgent {
@@ -14,7 +16,7 @@ export interface SimAgent {
 
 export interface SimulatedFleetOptions {
   locations: readonly SimLocation[];
-  clock: { now(): number };
+  clock: Clock;
   controlPlaneTimeoutMs?: number;
   /**
    * Modelled time from hand-over to applied (bus propagation + speaker reconfiguration), in clock ms.
@@ -23,7 +25,10 @@ export interface SimulatedFleetOptions {
   applyDelayMs?: number;
 }
 
-export class SimulatedFleet {
+/** Hand-overs the fleet remembers: a long-running demo must not grow without bound. */
+export const MAX_DELIVERIES = 10_000;
+
+export class SimulatedFleet implements Fleet {
   private readonly locs: readonly LocationInfo[];
   private readonly agents: SimAgent[] = [];
   private readonly byLocation = new Map<string, SimAgent[]>();
@@ -31,9 +36,11 @@ export class SimulatedFleet {
   private readonly current = new Map<string, Snapshot>();
   private readonly cutOff = new Set<string>();
   private readonly lastReport = new Map<string, AgentStatus>();
-  /** Every hand-over, for replays and tests: (time, location, snapshot). */
+  /** The newest hand-overs (at most MAX_DELIVERIES), for replays and tests: (time, location, snapshot). */
   readonly deliveries: { at: number; location: string; snapshotId: string }[] = [];
   deliveryLog = true;
+  /** Hand-overs counted since the start (the log above keeps only the newest). */
+  deliveryCount = 0;
   private readonly pending: { due: number; location: string; snapshot: Snapshot }[] = [];
 
   constructor(private readonly o: SimulatedFleetOptions) {
@@ -82,7 +89,11 @@ export class SimulatedFleet {
     const at = this.o.clock.now();
     for (const l of locations) {
       this.current.set(l, snapshot);
-      if (this.deliveryLog) this.deliveries.push({ at, location: l, snapshotId: snapshot.id });
+      this.deliveryCount++;
+      if (this.deliveryLog) {
+        this.deliveries.push({ at, location: l, snapshotId: snapshot.id });
+        if (this.deliveries.length > MAX_DELIVERIES) this.deliveries.splice(0, this.deliveries.length - MAX_DELIVERIES);
+      }
       if (this.o.applyDelayMs) this.pending.push({ due: at + this.o.applyDelayMs, location: l, snapshot });
       else await this.deliver(l, snapshot);
     }
@@ -133,6 +144,12 @@ export class SimulatedFleet {
       if (s) await a.agent.receive(s);
       else a.agent.contact();
     }
+  }
+
+  /** Once per control-loop round: due deliveries, then heartbeats (the bus connection is alive). */
+  async tick(): Promise<void> {
+    await this.pump();
+    this.heartbeat();
   }
 
   /** Heartbeats from every reachable agent (the bus connection is alive). */

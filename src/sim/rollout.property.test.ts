@@ -11,8 +11,8 @@ import { allowed, DEFAULT_GUARD } from '../rollout/guard.js';
 import { compile } from '../snapshot/compile.js';
 import { diffSnapshots } from '../snapshot/diff.js';
 import type { Snapshot } from '../snapshot/model.js';
-import { syntheticDesired } from '../snapshot/synthetic.js';
 import { createSimulation, type Simulation } from './simulation.js';
+import { syntheticDesired } from './synthetic.js';
 import { simTopology } from './topology.js';
 
 const topo = simTopology(6);

@@ -2,10 +2,11 @@
 // They hold the view's entry groups (shared, frozen; no copy per agent) and compute what they announce
 // from what they hold. Faults can be injected to exercise the gates: a speaker that silently drops
 // routes, or one that fails to apply.
+
+import type { BindingTable, Speaker } from '../edge/agent.js';
 import { announcementLine, bindingLine, SetDigest } from '../snapshot/digest.js';
 import type { Announcement, Binding } from '../snapshot/model.js';
 import type { EntryGroup, LocationView } from '../snapshot/view.js';
-import type { BindingTable, Speaker } from './agent.js';
 
 export type SpeakerFault =
   | { kind: 'none' }

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../snapshot/compile.js';
 import type { SnapshotContent } from '../snapshot/model.js';
-import { syntheticDesired } from '../snapshot/synthetic.js';
 import { viewFor } from '../snapshot/view.js';
 import { createSimulation } from './simulation.js';
+import { syntheticDesired } from './synthetic.js';
 import { simTopology } from './topology.js';
 
 const topo = simTopology(12, 2);
