@@ -67,8 +67,8 @@ const REPORTS_MAX_AGE_MS = 2000;
 
 /** The parts of a configuration that need a restart of the engine and the controller. */
 function restartKey(c: ControlLoopConfig): string {
-  const { stages, guard, gateGraceMs } = c.engine ?? {};
-  return JSON.stringify([stages, guard, gateGraceMs, c.compile ?? null, c.bindingGraceMs ?? null]);
+  const { stages, guard, gateGraceMs, memory } = c.engine ?? {};
+  return JSON.stringify([stages, guard, gateGraceMs, memory, c.compile ?? null, c.bindingGraceMs ?? null]);
 }
 
 export class ControlLoop implements EdgeStatusPort {

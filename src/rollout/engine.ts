@@ -62,6 +62,8 @@ export interface EngineConfig {
    * rollout pauses; a stage never passes before its gates pass. Default 60 s.
    */
   gateGraceMs?: number;
+  /** What the engine keeps in memory (the store keeps everything): defaults MAX_DEPLOY_STEPS, MAX_FINISHED_ROLLOUTS. */
+  memory?: { deploySteps?: number; finishedRollouts?: number };
 }
 
 /** One hand-over of a snapshot to locations, as the fleet saw it: what operators and tests read. */
@@ -118,6 +120,8 @@ export class RolloutEngine {
   private signalsSeen = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly audit: AuditLog;
+  private readonly maxSteps: number;
+  private readonly maxFinished: number;
 
   private constructor(
     private readonly ports: EnginePorts,
@@ -134,6 +138,8 @@ export class RolloutEngine {
       new ExternalVerdictGate(ports.signals),
     ];
     this.audit = ports.audit ?? ports.store;
+    this.maxSteps = config.memory?.deploySteps ?? MAX_DEPLOY_STEPS;
+    this.maxFinished = config.memory?.finishedRollouts ?? MAX_FINISHED_ROLLOUTS;
   }
 
   /** Loads the persisted state, the rollouts and the latest snapshot. */
@@ -141,7 +147,7 @@ export class RolloutEngine {
     const e = new RolloutEngine(ports, config);
     const rollouts = (await ports.store.listRollouts()).reverse(); // oldest first
     const live = rollouts.filter((r) => !TERMINAL.has(r.status));
-    const finished = rollouts.filter((r) => TERMINAL.has(r.status)).slice(-MAX_FINISHED_ROLLOUTS);
+    const finished = rollouts.filter((r) => TERMINAL.has(r.status)).slice(-e.maxFinished);
     const ordered = [...finished, ...live].sort((a, b) => a.createdAt - b.createdAt);
     e.model = initialModel(await ports.store.loadState(), ordered);
     const list = await ports.store.listSnapshots();
@@ -304,10 +310,10 @@ export class RolloutEngine {
   private commit(m: EngineModel): void {
     let finished = 0;
     for (const r of m.rollouts.values()) if (TERMINAL.has(r.status)) finished++;
-    if (finished > MAX_FINISHED_ROLLOUTS) {
+    if (finished > this.maxFinished) {
       const rollouts = new Map(m.rollouts);
       for (const [id, r] of rollouts) {
-        if (finished <= MAX_FINISHED_ROLLOUTS) break;
+        if (finished <= this.maxFinished) break;
         if (TERMINAL.has(r.status)) {
           rollouts.delete(id);
           finished--;
@@ -331,7 +337,7 @@ export class RolloutEngine {
       unbinds,
       approvalId: fx.approvalId,
     });
-    if (this.steps.length > MAX_DEPLOY_STEPS) this.steps.splice(0, this.steps.length - MAX_DEPLOY_STEPS);
+    if (this.steps.length > this.maxSteps) this.steps.splice(0, this.steps.length - this.maxSteps);
     await this.ports.fleet.deploy(snapshot, fx.locations);
   }
 
