@@ -30,6 +30,7 @@ const HTTP: Record<string, { status: number; number: number }> = {
   E_SNAPSHOT_INVALID: { status: 400, number: 12103 },
   E_SNAPSHOT_UNKNOWN_LOCATION: { status: 400, number: 12104 },
   E_SNAPSHOT_TAMPERED: { status: 500, number: 12105 },
+  E_SNAPSHOT_DIGEST_VERSION: { status: 500, number: 12106 },
 };
 
 function envelope(code: string, message: string, number: number) {

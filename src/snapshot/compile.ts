@@ -3,7 +3,7 @@
 // options give the same content digest.
 import type { DesiredState } from '../addressing/model.js';
 import { formatPrefix, tryParsePrefix } from '../lib/prefix.js';
-import { contentDigest, snapshotId } from './digest.js';
+import { CANONICAL_FORMS, type CanonicalForm, contentDigest, DIGEST_VERSION, snapshotId } from './digest.js';
 import { snapshotError } from './errors.js';
 import type {
   Announcement,
@@ -145,12 +145,13 @@ export interface SealInput {
 
 /** Gives content its identity. The result is deep-frozen: a snapshot never changes. */
 export function seal(content: SnapshotContent, meta: SealInput): Snapshot {
-  const digest = contentDigest(content);
+  const digest = contentDigest(content, DIGEST_VERSION);
   const s: Snapshot = {
     id: snapshotId(meta.number, meta.parent, digest),
     number: meta.number,
     parent: meta.parent,
     digest,
+    digestVersion: DIGEST_VERSION,
     createdAt: meta.createdAt,
     origin: meta.origin,
     reason: meta.reason,
@@ -161,9 +162,12 @@ export function seal(content: SnapshotContent, meta: SealInput): Snapshot {
   return Object.freeze(s);
 }
 
-/** Recomputes the digest and id; throws E_SNAPSHOT_TAMPERED when they disagree with the record. */
-export function verifySnapshot(s: Snapshot): void {
-  const digest = contentDigest(s);
+/**
+ * Recomputes the digest (in the canonical form the snapshot records) and the id; throws
+ * E_SNAPSHOT_TAMPERED when they disagree with the record, E_SNAPSHOT_DIGEST_VERSION for an unknown form.
+ */
+export function verifySnapshot(s: Snapshot, forms: Readonly<Record<number, CanonicalForm>> = CANONICAL_FORMS): void {
+  const digest = contentDigest(s, s.digestVersion ?? 1, forms);
   if (digest !== s.digest || snapshotId(s.number, s.parent, digest) !== s.id) {
     throw snapshotError('E_SNAPSHOT_TAMPERED', `snapshot #${s.number} does not hash to its recorded digest`, {
       id: s.id,

@@ -1,9 +1,12 @@
 // Canonical text of snapshot entries, the content digest (sha-256) and the set digest.
-// The content digest identifies a snapshot. The set digest is what agents report about what their BGP
+// The content digest identifies a snapshot. Its canonical form is versioned: every snapshot records the
+// version it was sealed with, and verification dispatches on it, so a later form (a new field in the
+// canonical text) never makes a stored snapshot look tampered. Add a version; never change one. The set digest is what agents report about what their BGP
 // speaker actually announces: an order-independent sum of per-entry hashes, so a speaker that reads back
 // a flat route list (BIRD's `show route export`) computes the same value as the control plane computes
 // from the snapshot's groups, and a sum over groups equals the sum over their union.
 import { createHash } from 'node:crypto';
+import { snapshotError } from './errors.js';
 import type { Announcement, Binding, SnapshotContent, WithdrawAllMark } from './model.js';
 import { scopeKey } from './model.js';
 
@@ -23,8 +26,8 @@ function markLine(m: WithdrawAllMark | null): string {
 
 const CHUNK = 4096;
 
-/** sha-256 (hex) of the canonical form: one line per entry, each followed by its scope, then the mark. */
-export function contentDigest(c: SnapshotContent): string {
+/** v1: one line per entry (announcementLine / bindingLine), each followed by its scope, then the mark. */
+function contentDigestV1(c: SnapshotContent): string {
   const h = createHash('sha256');
   h.update('failsmall-snapshot-content v1\n');
   let buf: string[] = [];
@@ -43,6 +46,33 @@ export function contentDigest(c: SnapshotContent): string {
   buf.push(markLine(c.withdrawAll), '\n');
   flush();
   return h.digest('hex');
+}
+
+/** A canonical form: content → sha-256 (hex). */
+export type CanonicalForm = (c: SnapshotContent) => string;
+
+/** Every canonical form there has been, by version. */
+export const CANONICAL_FORMS: Readonly<Record<number, CanonicalForm>> = Object.freeze({ 1: contentDigestV1 });
+
+/** The version new snapshots are sealed with. */
+export const DIGEST_VERSION = 1;
+
+/** sha-256 (hex) of the content in canonical form `version` (default: the current one). */
+export function contentDigest(
+  c: SnapshotContent,
+  version: number = DIGEST_VERSION,
+  forms: Readonly<Record<number, CanonicalForm>> = CANONICAL_FORMS,
+): string {
+  const form = forms[version];
+  if (!form)
+    throw snapshotError(
+      'E_SNAPSHOT_DIGEST_VERSION',
+      `no canonical form v${version} (known: ${Object.keys(forms).join(', ')})`,
+      {
+        version,
+      },
+    );
+  return form(c);
 }
 
 /** The identity of a numbered snapshot. */

@@ -10,6 +10,8 @@ export const SNAPSHOT_ERROR_CODES = {
   E_SNAPSHOT_NOT_FOUND: 'No snapshot matches the reference (number, #number, id or digest prefix).',
   E_SNAPSHOT_AMBIGUOUS: 'A snapshot id prefix matches more than one snapshot; give more characters.',
   E_SNAPSHOT_TAMPERED: "A snapshot's content does not hash to its recorded digest.",
+  E_SNAPSHOT_DIGEST_VERSION:
+    'A snapshot records a canonical-form version this build does not know (written by a newer release).',
 } as const satisfies ErrorCodeTable;
 
 export type SnapshotErrorCode = keyof typeof SNAPSHOT_ERROR_CODES;

@@ -54,6 +54,8 @@ export interface Snapshot extends SnapshotContent {
   readonly parent: string | null;
   /** sha-256 (hex) of the canonical content: equal content, equal digest. */
   readonly digest: string;
+  /** Version of the canonical form the digest was computed with (src/snapshot/digest.ts); absent: 1. */
+  readonly digestVersion?: number;
   readonly createdAt: string;
   readonly origin: SnapshotOrigin;
   /** Why it exists: the compile trigger, the rollback command, ... */

@@ -65,3 +65,17 @@ export const m005RolloutStore: Migration = {
     for (const stmt of STATEMENTS) await sql.raw(stmt).execute(db);
   },
 };
+
+/**
+ * Each stored snapshot records the canonical-form version of its digest (src/snapshot/digest.ts), so
+ * reading dispatches on it. Every snapshot stored before this migration was sealed with v1.
+ */
+export const m006SnapshotDigestVersion: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql
+      .raw(
+        'alter table rollout_snapshots add column digest_version integer not null default 1 check (digest_version > 0)',
+      )
+      .execute(db);
+  },
+};

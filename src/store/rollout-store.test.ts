@@ -1,15 +1,17 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialGuardState } from '../rollout/guard.js';
 import { MemoryRolloutStore } from '../rollout/memory.js';
 import type { EngineState } from '../rollout/ports.js';
-import type { Snapshot } from '../snapshot/model.js';
+import { announcementLine, bindingLine, CANONICAL_FORMS, type CanonicalForm, snapshotId } from '../snapshot/digest.js';
+import { type Snapshot, scopeKey } from '../snapshot/model.js';
 import { describeIfAvailable } from '../testing/env.js';
 import { type OpenedStore, openStore } from './harness.js';
 import { probePostgres } from './pg-probe.js';
 import { next, rollout, rolloutStoreCases, sampleContent } from './rollout-store.case.js';
 import { KyselyRolloutStore } from './rollout-store.js';
-import { encodeContent } from './snapshot-codec.js';
+import { encodeContent, SNAPSHOT_ENCODING } from './snapshot-codec.js';
 
 describe('rollout store in memory', () => {
   rolloutStoreCases(async () => ({ store: new MemoryRolloutStore(), close: async () => {} }));
@@ -89,6 +91,54 @@ function databaseCases(open: () => Promise<OpenedStore>): void {
     await expect(store.saveState({ ...before, baselineId: s2.id, nextRollout: 8 }, [bad])).rejects.toThrow();
     expect(await store.loadState()).toEqual(before);
     expect(await store.getRollout(bad.id)).toBeUndefined();
+  });
+
+  it('reads snapshots in the canonical form they were sealed with (a stored v1 after a v2 exists)', async () => {
+    // A row as the code before migration 006 wrote it: no digest_version column given (v1 by default).
+    const v1 = next(s2, sampleContent(3), 'sealed before digest versions');
+    await db()
+      .withTables<{ rollout_snapshots: Record<string, unknown> }>()
+      .insertInto('rollout_snapshots')
+      .values({
+        id: v1.id,
+        number: v1.number,
+        parent: v1.parent,
+        digest: v1.digest,
+        created_at: v1.createdAt,
+        origin: v1.origin,
+        reason: v1.reason,
+        announcements: v1.announcements.length,
+        bindings: v1.bindings.length,
+        encoding: SNAPSHOT_ENCODING,
+        content: await encodeContent(v1),
+      })
+      .execute();
+    // A later release adds a field to the canonical text (here: a MED on every announcement line).
+    const v2: CanonicalForm = (c) => {
+      const h = createHash('sha256').update('failsmall-snapshot-content v2\n');
+      for (const a of c.announcements) h.update(`${announcementLine(a)} med=0 @${scopeKey(a.locations)}\n`);
+      for (const b of c.bindings) h.update(`${bindingLine(b)} @${scopeKey(b.locations)}\n`);
+      return h.digest('hex');
+    };
+    const later = new KyselyRolloutStore(db(), { ...CANONICAL_FORMS, 2: v2 });
+    const read = (await later.getSnapshot(v1.id)) as Snapshot;
+    expect(read.digestVersion).toBe(1);
+    expect(read.announcements).toEqual(v1.announcements);
+    // A snapshot sealed in v2 is stored with its version and verified in v2.
+    const content = sampleContent(4);
+    const digest = v2(content);
+    const s4: Snapshot = { ...next(v1, content), digest, digestVersion: 2, id: snapshotId(4, v1.id, digest) };
+    await later.putSnapshot(s4);
+    expect((await later.getSnapshot(s4.id))?.digestVersion).toBe(2);
+    const row = await sql<{ v: number }>`select digest_version as v from rollout_snapshots where id = ${s4.id}`.execute(
+      db(),
+    );
+    expect(row.rows[0]?.v).toBe(2);
+    // This build does not know v2: a clear error, not "tampered".
+    await expect(store.getSnapshot(s4.id)).rejects.toMatchObject({ code: 'E_SNAPSHOT_DIGEST_VERSION' });
+    // Dispatch is real: a v1 digest recorded as v2 does not verify.
+    const liar = { ...next(s4, sampleContent(5)), digestVersion: 2 };
+    await expect(later.putSnapshot(liar)).rejects.toMatchObject({ code: 'E_SNAPSHOT_TAMPERED' });
   });
 
   it('detects stored content that was changed behind its back', async () => {

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { FailsmallError } from '../lib/errors.js';
 import type { AuditEvent, EngineState, Rollout, RolloutStore, SnapshotSummary } from '../rollout/ports.js';
 import { verifySnapshot } from '../snapshot/compile.js';
+import { CANONICAL_FORMS, type CanonicalForm } from '../snapshot/digest.js';
 import type { Snapshot, SnapshotOrigin } from '../snapshot/model.js';
 import type { Database } from './db.js';
 import { decodeContent, encodeContent, SNAPSHOT_ENCODING } from './snapshot-codec.js';
@@ -23,6 +24,8 @@ export interface RolloutSnapshotsTable {
   bindings: number;
   encoding: string;
   content: Uint8Array;
+  /** Canonical-form version of `digest` (migration 006; rows from before it are v1). */
+  digest_version: Generated<number>;
   stored_at: Generated<string | Date>;
 }
 export interface RolloutRolloutsTable {
@@ -66,8 +69,14 @@ const json = (v: unknown) => sql<unknown>`${JSON.stringify(v)}::json`;
 export class KyselyRolloutStore implements RolloutStore {
   private readonly db: Kysely<RolloutTables>;
 
-  /** `db`: the addressing store's database (migrated by openDatabase, which includes this store's tables). */
-  constructor(db: Kysely<Database>) {
+  /**
+   * `db`: the addressing store's database (migrated by openDatabase, which includes this store's tables).
+   * `forms`: the canonical forms reads verify with (default every form this build knows).
+   */
+  constructor(
+    db: Kysely<Database>,
+    private readonly forms: Readonly<Record<number, CanonicalForm>> = CANONICAL_FORMS,
+  ) {
     this.db = db.withTables<RolloutTables>() as unknown as Kysely<RolloutTables>;
   }
 
@@ -77,7 +86,7 @@ export class KyselyRolloutStore implements RolloutStore {
    * its content (E_SNAPSHOT_TAMPERED): it could never be read back.
    */
   async putSnapshot(s: Snapshot): Promise<void> {
-    verifySnapshot(s);
+    verifySnapshot(s, this.forms);
     const inserted = await this.db
       .insertInto('rollout_snapshots')
       .values({
@@ -92,6 +101,7 @@ export class KyselyRolloutStore implements RolloutStore {
         bindings: s.bindings.length,
         encoding: SNAPSHOT_ENCODING,
         content: await encodeContent(s),
+        digest_version: s.digestVersion ?? 1,
       })
       .onConflict((oc) => oc.doNothing())
       .returning('id')
@@ -120,12 +130,13 @@ export class KyselyRolloutStore implements RolloutStore {
       number: row.number,
       parent: row.parent,
       digest: row.digest,
+      digestVersion: row.digest_version,
       createdAt: row.created_at,
       origin: row.origin as SnapshotOrigin,
       reason: row.reason,
       ...content,
     });
-    verifySnapshot(s);
+    verifySnapshot(s, this.forms);
     return s;
   }
 
