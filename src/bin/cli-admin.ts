@@ -9,6 +9,7 @@ import type { Actor, Scope } from '../addressing/model.js';
 import { SCOPES } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
+import { isoNow, systemClock } from '../lib/clock.js';
 import { FailsmallError } from '../lib/errors.js';
 
 function cliActor(): Actor {
@@ -18,18 +19,24 @@ function cliActor(): Actor {
   } catch {
     // no passwd entry (containers): keep "unknown"
   }
-  return { kind: 'cli', id: `cli:${user}`, account_id: null, scopes: ['admin'], request_id: `cli-${Date.now()}` };
+  return {
+    kind: 'cli',
+    id: `cli:${user}`,
+    account_id: null,
+    scopes: ['admin'],
+    request_id: `cli-${systemClock.now()}`,
+  };
 }
 
 async function withService<T>(fn: (svc: AddressingService) => Promise<T>): Promise<void> {
   // Loaded on use: the store pulls in PGlite and pg, which other commands must not pay for at start-up.
-  const { openStore, randomIds, systemClock } = await import('../store/harness.js');
+  const { openStore, randomIds, systemClock: dateClock } = await import('../store/harness.js');
   const opened = await openStore({
     databaseUrl: process.env.DATABASE_URL,
     dataDir: process.env.DATABASE_URL ? undefined : (process.env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
   });
   try {
-    const out = await fn(new AddressingService(opened.store, systemClock, randomIds));
+    const out = await fn(new AddressingService(opened.store, dateClock, randomIds));
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } catch (e) {
     if (e instanceof FailsmallError) {
@@ -121,7 +128,7 @@ export function register(program: Command): void {
         if (!Number.isInteger(max) || max < 0)
           throw new FailsmallError('E_ADDR_INVALID', `--max-deletes ${o.maxDeletes}: not a non-negative integer`);
         return runPendingDeleteCleanup(svc, {
-          runId: `cleanup-${new Date().toISOString()}`,
+          runId: `cleanup-${isoNow(systemClock)}`,
           maxDeletes: max,
           dryRun: o.dryRun === true,
         });

@@ -4,6 +4,8 @@
 // - fail static: without the control plane it keeps its last applied snapshot, announcing as before;
 // - it never withdraws everything because its input says so, unless the snapshot carries an explicit,
 //   guard-approved withdraw-all mark.
+
+import type { Clock } from '../lib/clock.js';
 import type { AgentReport } from '../snapshot/agent-report.js';
 import type { Snapshot } from '../snapshot/model.js';
 import { type LocationView, viewFor } from '../snapshot/view.js';
@@ -25,10 +27,6 @@ export interface BindingTable {
   held(): Promise<{ digest: string; count: number }>;
 }
 
-export interface AgentClock {
-  now(): number;
-}
-
 /** What the agent reports about itself (the shared AgentReport). */
 export type AgentStatus = AgentReport;
 
@@ -38,7 +36,7 @@ export interface AgentOptions {
   node: string;
   speaker: Speaker;
   bindings: BindingTable;
-  clock: AgentClock;
+  clock: Clock;
   /** Without contact for this long the agent reports fail-static (it keeps announcing regardless). */
   controlPlaneTimeoutMs?: number;
 }

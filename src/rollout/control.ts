@@ -7,6 +7,7 @@ import type { BreakerState, GuardConfig } from './guard.js';
 import type {
   AgentReport,
   AuditEvent,
+  Clock,
   ExternalVerdict,
   Fleet,
   Rollout,
@@ -57,7 +58,7 @@ export { summarize };
 
 export function engineControl(
   engine: RolloutEngine,
-  deps: { store: RolloutStore; fleet: Fleet; signals: Signals; clock: { now(): number } },
+  deps: { store: RolloutStore; fleet: Fleet; signals: Signals; clock: Clock },
 ): RolloutControl {
   return {
     async status() {
