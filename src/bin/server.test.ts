@@ -1,0 +1,48 @@
+// `serve` without the demo (FAILSMALL_DEMO=0) still runs the whole loop: desired state from the Addressing
+// API is compiled into snapshots, the engine queues their rollouts (the fleet is empty until agents
+// register), and the /v1 rollout API and /metrics answer.
+import { describe, expect, it } from 'vitest';
+import type { Actor } from '../addressing/model.js';
+import { buildControlPlane } from './server.js';
+
+const token = 'server-test-bootstrap-token-0123456789abcdef';
+const env = { FAILSMALL_DEMO: '0', FAILSMALL_DATA_DIR: 'memory://', FAILSMALL_BOOTSTRAP_TOKEN: token };
+const admin: Actor = {
+  kind: 'cli',
+  id: 'cli:test',
+  account_id: null,
+  scopes: ['admin', 'operator'],
+  request_id: 'test',
+};
+
+describe('serve without the demo', () => {
+  it('composes the control loop with an empty fleet: snapshots compile, rollouts wait, /v1 and /metrics answer', async () => {
+    const cp = await buildControlPlane(env, 'silent');
+    try {
+      expect(cp.fleet.demo).toBe(false);
+      expect(cp.fleet.fleet.locations()).toEqual([]);
+      const acct = await cp.service.createAccount(admin, 'Acme');
+      const p = await cp.service.createPrefix(admin, acct.id, { cidr: '45.10.0.0/24', asn: 64600, description: 'x' });
+      await cp.service.validatePrefix(admin, acct.id, p.id);
+      const b = await cp.service.createBgpPrefix(admin, acct.id, p.id, '45.10.0.0/24');
+      await cp.service.editBgpPrefix(admin, acct.id, p.id, b.id, { on_demand: { advertised: true } });
+      await cp.loop.tick();
+      const auth = { authorization: `Bearer ${token}` };
+      const status = (await cp.app.inject({ method: 'GET', url: '/v1/rollouts/status', headers: auth })).json().result;
+      expect(status.latest.number).toBe(1);
+      expect(status.locations).toBe(0);
+      expect(status.pending.map((r: { status: string }) => r.status)).toEqual(['queued']);
+      expect(cp.loop.edgeStatus('45.10.0.0/24', true)).toMatchObject({
+        state: 'deploying',
+        snapshot: 1,
+        locations_live: 0,
+      });
+      const metrics = (await cp.app.inject('/metrics')).body;
+      expect(metrics).toContain('failsmall_snapshot_number 1');
+      expect(metrics).toContain('failsmall_rollouts{status="queued"} 1');
+      expect(metrics).toContain('failsmall_locations 0');
+    } finally {
+      await cp.close();
+    }
+  });
+});
