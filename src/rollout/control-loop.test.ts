@@ -8,18 +8,11 @@ import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 import { syntheticDesired } from '../sim/synthetic.js';
 import type { LocationInfo } from '../snapshot/model.js';
 import { ControlLoop, type ControlLoopConfig } from './control-loop.js';
-import { FakeFleet } from './fake-fleet.case.js';
+import { FakeFleet, FOUR_LOCATIONS, TWO_STAGES } from './fake-fleet.case.js';
 import { MemoryRolloutStore, VerdictBoard } from './memory.js';
 
-const LOCS: LocationInfo[] = ['ams', 'fra', 'iad', 'sjc'].map((id, i) => ({
-  id,
-  region: i < 2 ? 'eu' : 'na',
-  tier: 2,
-}));
-const STAGES = [
-  { name: 'canary', count: 1, bakeMs: 10_000 },
-  { name: 'all', fraction: 1, bakeMs: 10_000 },
-];
+const LOCS = FOUR_LOCATIONS;
+const STAGES = TWO_STAGES;
 
 async function setup(locations: LocationInfo[] = LOCS, config: ControlLoopConfig = {}) {
   const clock = new ManualClock(Date.parse('2026-02-20T17:00:00Z'));

@@ -5,23 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
 import { makeContent } from '../snapshot/compile.js';
 import { diffSnapshots } from '../snapshot/diff.js';
-import type { Announcement, Binding, LocationInfo, SnapshotContent } from '../snapshot/model.js';
+import type { Announcement, Binding, SnapshotContent } from '../snapshot/model.js';
 import { type EngineConfig, RolloutEngine } from './engine.js';
-import { FakeFleet, fleetPortCases } from './fake-fleet.case.js';
+import { FakeFleet, FOUR_LOCATIONS, fleetPortCases, TWO_STAGES } from './fake-fleet.case.js';
 import { DEFAULT_GUARD } from './guard.js';
 import { canMove, initialModel, MOVES, type Move, nextAction, TERMINAL, transition } from './machine.js';
 import { MemoryRolloutStore, VerdictBoard } from './memory.js';
 import type { Rollout, RolloutStatus } from './ports.js';
 
-const LOCS: LocationInfo[] = ['ams', 'fra', 'iad', 'sjc'].map((id, i) => ({
-  id,
-  region: i < 2 ? 'eu' : 'na',
-  tier: 2,
-}));
-const STAGES = [
-  { name: 'canary', count: 1, bakeMs: 10_000 },
-  { name: 'all', fraction: 1, bakeMs: 10_000 },
-];
+const LOCS = FOUR_LOCATIONS;
+const STAGES = TWO_STAGES;
 
 function ann(i: number): Announcement {
   return {

@@ -8,6 +8,19 @@ import type { LocationInfo, Snapshot } from '../snapshot/model.js';
 import { viewFor } from '../snapshot/view.js';
 import type { AgentReport, Fleet } from './ports.js';
 
+/** Four locations in two regions: enough for a canary, a region and the rest. */
+export const FOUR_LOCATIONS: LocationInfo[] = ['ams', 'fra', 'iad', 'sjc'].map((id, i) => ({
+  id,
+  region: i < 2 ? 'eu' : 'na',
+  tier: 2,
+}));
+
+/** Canary, then everything, 10 s bake each. */
+export const TWO_STAGES = [
+  { name: 'canary', count: 1, bakeMs: 10_000 },
+  { name: 'all', fraction: 1, bakeMs: 10_000 },
+];
+
 export class FakeFleet implements Fleet {
   readonly handed: { snapshotId: string; locations: readonly string[] }[] = [];
   private readonly current = new Map<string, Snapshot>();

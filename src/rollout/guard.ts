@@ -205,27 +205,14 @@ export function evaluateGuard(
   const used = windowUsage(state, cfg, now);
   for (const c of diff.announcements) if (c.kind === 'withdraw') used.prefixes.add(c.prefix);
   for (const c of diff.bindings) if (c.kind === 'unbind') used.bindings.add(c.id);
-  const wa = allowed(cfg.window.withdrawals, diff.before.announcements);
-  if (used.prefixes.size > wa && t.withdraw > 0) {
-    v.push({
-      kind: 'withdrawals',
-      scope: 'window',
-      key: `${cfg.window.ms / 1000}s`,
-      count: used.prefixes.size,
-      base: diff.before.announcements,
-      allowed: wa,
-    });
-  }
-  const wb = allowed(cfg.window.unbinds, diff.before.bindings);
-  if (used.bindings.size > wb && t.unbind > 0) {
-    v.push({
-      kind: 'unbinds',
-      scope: 'window',
-      key: `${cfg.window.ms / 1000}s`,
-      count: used.bindings.size,
-      base: diff.before.bindings,
-      allowed: wb,
-    });
+  const windowed = [
+    ['withdrawals', used.prefixes.size, t.withdraw, diff.before.announcements],
+    ['unbinds', used.bindings.size, t.unbind, diff.before.bindings],
+  ] as const;
+  for (const [kind, count, inThisChange, base] of windowed) {
+    const a = allowed(cfg.window[kind], base);
+    if (count > a && inThisChange > 0)
+      v.push({ kind, scope: 'window', key: `${cfg.window.ms / 1000}s`, count, base, allowed: a });
   }
   if (v.length === 0)
     return { ...base, violations: [], summary: `allowed: ${t.withdraw} withdrawals, ${t.unbind} unbinds` };
