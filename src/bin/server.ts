@@ -4,11 +4,12 @@
 // → guard → staged rollout → fleet → gates) and the /v1 rollout API, with or without the demo.
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import type { EdgeStatusPort } from '../addressing/edge-status.js';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken } from '../api/auth.js';
 import { metricsPlugin } from '../api/metrics.js';
 import { rolloutRoutes } from '../api/rollout-routes.js';
-import { buildServer } from '../api/server.js';
+import { buildServer, type ServerOptions } from '../api/server.js';
 import { systemClock } from '../lib/clock.js';
 import { ControlLoop, type ControlLoopConfig } from '../rollout/control-loop.js';
 import { VerdictBoard } from '../rollout/memory.js';
@@ -66,11 +67,25 @@ export async function buildControlPlane(
   await bootstrapAdmin(service, opened, env.FAILSMALL_BOOTSTRAP_TOKEN);
   const level = logLevel ?? env.LOG_LEVEL ?? 'info';
   const tokens = (h: string) => opened.store.tokenByHash(h);
-  const app = await buildServer({
+  // Configured versus operational state for BGP prefix responses: the control loop answers (bound late:
+  // the loop logs through the server's logger, so it is opened after the server).
+  let loopRef: ControlLoop | null = null;
+  const edgeStatus: EdgeStatusPort = {
+    edgeStatus: (prefix, advertised) =>
+      loopRef?.edgeStatus(prefix, advertised) ?? {
+        state: 'pending',
+        snapshot: null,
+        locations_live: 0,
+        locations_total: 0,
+      },
+  };
+  const serverOptions: ServerOptions & { edgeStatus?: EdgeStatusPort } = {
     version: VERSION,
     logger: level === 'silent' ? false : { level },
     addressing: { service, tokens },
-  });
+    edgeStatus,
+  };
+  const app = await buildServer(serverOptions);
   const fleet = await configuredFleet(env);
   // Snapshots, rollouts, engine state and audit live in the API's database: they survive a restart.
   const loop = await ControlLoop.open(
@@ -84,6 +99,7 @@ export async function buildControlPlane(
     },
     fleet.loop,
   );
+  loopRef = loop;
   service.onChange(() => loop.markDirty());
   await app.register(rolloutRoutes, { control: loop.control, tokens });
   await app.register(metricsPlugin, { source: loop });

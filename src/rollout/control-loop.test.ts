@@ -64,6 +64,7 @@ describe('control loop', () => {
     const good = loop.engine.engineState().baselineId;
     expect(good).not.toBeNull();
     const engine = loop.engine;
+    const control = loop.control;
     const base = { engine: { stages: STAGES, gateGraceMs: 5000 }, tickMs: 0 };
     expect(await loop.reconfigure({ ...base, compileEveryMs: 30_000, resyncMs: 120_000 })).toBe('applied');
     expect(loop.engine).toBe(engine);
@@ -71,6 +72,9 @@ describe('control loop', () => {
     expect(await loop.reconfigure({ ...base, engine: { ...base.engine, stages: longer } })).toBe('restarted');
     expect(loop.engine).not.toBe(engine);
     expect(loop.engine.engineState().baselineId).toBe(good); // state is in the store, not in the engine
+    expect(loop.control).toBe(control); // what the API registered reaches the new engine
+    expect((await control.status()).baseline?.id).toBe(good);
+    expect(control.rollouts()).toEqual(loop.engine.listRollouts());
     expect(loop.status()).toBe('running');
     await loop.stop();
     expect(loop.status()).toBe('stopped');

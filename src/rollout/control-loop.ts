@@ -117,10 +117,16 @@ export class ControlLoop implements EdgeStatusPort {
     return this.engineRef;
   }
 
-  /** The operator port for the /v1 rollout API and the CLI. */
-  get control(): RolloutControl {
-    return this.controlRef;
-  }
+  /**
+   * The operator port for the /v1 rollout API and the CLI. One object for the loop's lifetime: the API
+   * registers it once, and after a restarting reconfigure() it reaches the new engine.
+   */
+  readonly control: RolloutControl = new Proxy({} as RolloutControl, {
+    get: (_target, key) => {
+      const v = (this.controlRef as unknown as Record<string | symbol, unknown>)[key];
+      return typeof v === 'function' ? v.bind(this.controlRef) : v;
+    },
+  });
 
   status(): LoopState {
     return this.state;
