@@ -170,7 +170,10 @@ const SYSTEM_ENGINE: ActorRef = { kind: 'system', id: 'system:engine', request_i
 /** One input applied to a working copy; the builder below collects its effects. */
 class Step {
   state: EngineState;
-  readonly rollouts: Map<string, Rollout>;
+  /** The model's rollouts until this step writes one; then its own copy (copy on write: fleets are large). */
+  rollouts: ReadonlyMap<string, Rollout>;
+  private ownRollouts = false;
+  private ownAssigned = false;
   readonly effects: EngineEffect[] = [];
   readonly changed = new Map<string, Rollout>();
   created: Rollout | null = null;
@@ -181,8 +184,23 @@ class Step {
     m: EngineModel,
     readonly ctx: MachineContext,
   ) {
-    this.state = { ...m.state, assigned: { ...m.state.assigned }, goodIds: [...m.state.goodIds] };
-    this.rollouts = new Map(m.rollouts);
+    this.state = { ...m.state };
+    this.rollouts = m.rollouts;
+  }
+
+  private writable(): Map<string, Rollout> {
+    if (!this.ownRollouts) {
+      this.rollouts = new Map(this.rollouts);
+      this.ownRollouts = true;
+    }
+    return this.rollouts as Map<string, Rollout>;
+  }
+
+  /** Adds a rollout this step created. */
+  add(r: Rollout): void {
+    this.writable().set(r.id, r);
+    this.changed.set(r.id, r);
+    this.created = r;
   }
 
   /** A copy of the rollout this step may change (copy on first write). */
@@ -198,7 +216,7 @@ class Step {
       gates: [...r.gates],
       events: [...r.events],
     };
-    this.rollouts.set(id, copy);
+    this.writable().set(id, copy);
     this.changed.set(id, copy);
     return copy;
   }
@@ -248,6 +266,10 @@ class Step {
       kind,
       approvalId: r.approval?.id ?? null,
     });
+    if (!this.ownAssigned) {
+      this.state.assigned = { ...this.state.assigned };
+      this.ownAssigned = true;
+    }
     for (const l of locations) this.state.assigned[l] = snapshotId;
   }
 
@@ -356,9 +378,7 @@ function propose(t: Step, input: Extract<EngineInput, { type: 'propose' }>): voi
     reason: input.reason,
   };
   t.state.nextRollout++;
-  t.rollouts.set(r.id, r);
-  t.changed.set(r.id, r);
-  t.created = r;
+  t.add(r);
   const d = diff.totals;
   t.event(
     r,
