@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
-import { type OpenedStore, openStore, randomIds, systemClock } from '../store/harness.js';
+import { systemClock } from '../lib/clock.js';
+import { type OpenedStore, openStore, randomIds } from '../store/harness.js';
 import { VERSION } from './version.js';
 
 export interface ServeOptions {
@@ -39,7 +40,8 @@ export async function buildControlPlane(
   const app = await buildServer({
     version: VERSION,
     logger: level === 'silent' ? false : { level },
-    addressing: { service, tokens: (h) => opened.store.tokenByHash(h) },
+    tokens: (h) => opened.store.tokenByHash(h),
+    addressing: { service },
   });
   return {
     app,
@@ -73,7 +75,7 @@ async function bootstrapAdmin(
     scopes: ['admin' as const],
     request_id: 'bootstrap',
   };
-  await service.createToken(actor, { account_id: null, name: 'bootstrap', scopes: ['admin'], token_hash: hash });
+  await service.tokens.create(actor, { account_id: null, name: 'bootstrap', scopes: ['admin'], token_hash: hash });
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {

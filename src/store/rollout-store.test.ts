@@ -62,10 +62,8 @@ function databaseCases(open: () => Promise<OpenedStore>): void {
       reason: 'r',
       details: {},
     });
-    await expect(sql`update rollout_audit set reason = 'nothing happened'`.execute(db())).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(sql`delete from rollout_audit`.execute(db())).rejects.toThrow(/append-only/);
+    await expect(sql`update audit set reason = 'nothing happened'`.execute(db())).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit`.execute(db())).rejects.toThrow(/append-only/);
     expect((await store.listAudit()).map((a) => a.reason)).toEqual(['r']);
     expect((await store.getSnapshot(s1.id))?.reason).toBe(s1.reason);
   });

@@ -1,13 +1,21 @@
 // The rollout engine's store (src/rollout/ports.ts RolloutStore) on the database of the addressing store:
 // embedded PGlite by default, PostgreSQL with DATABASE_URL. Snapshots are written once and never
 // updated (content gzip'd in bytea, digest re-checked on every read); a rollout is one row rewritten as
-// it moves; the engine state is one row; the audit log only grows (the database refuses the rest).
+// it moves; the engine state is one row. Audit records go to the one audit log (src/store/audit-log.ts).
+import { randomUUID } from 'node:crypto';
 import type { Generated, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { FailsmallError } from '../lib/errors.js';
 import type { AuditRecord, EngineState, Rollout, RolloutStore, SnapshotSummary } from '../rollout/ports.js';
 import { verifySnapshot } from '../snapshot/compile.js';
 import type { Snapshot, SnapshotOrigin } from '../snapshot/model.js';
+import {
+  appendAudit,
+  eventToRolloutRecord,
+  ROLLOUT_OBJECT_TYPES,
+  readAudit,
+  rolloutRecordToEvent,
+} from './audit-log.js';
 import type { Database } from './db.js';
 import { decodeContent, encodeContent, SNAPSHOT_ENCODING } from './snapshot-codec.js';
 
@@ -39,22 +47,11 @@ export interface RolloutEngineStateTable {
   state: unknown;
   updated_at: Generated<string | Date>;
 }
-export interface RolloutAuditTable {
-  seq: Generated<string>;
-  at_ms: number | string;
-  actor: string;
-  action: string;
-  target: string;
-  reason: string;
-  details: unknown;
-  stored_at: Generated<string | Date>;
-}
 // A type alias (not an interface): withTables wants an index-compatible record type.
 export type RolloutTables = {
   rollout_snapshots: RolloutSnapshotsTable;
   rollout_rollouts: RolloutRolloutsTable;
   rollout_engine_state: RolloutEngineStateTable;
-  rollout_audit: RolloutAuditTable;
 };
 
 /** json columns come back parsed from both drivers; accept text too (a driver without the json parser). */
@@ -67,8 +64,8 @@ export class KyselyRolloutStore implements RolloutStore {
   private readonly db: Kysely<RolloutTables>;
 
   /** `db`: the addressing store's database (migrated by openDatabase, which includes this store's tables). */
-  constructor(db: Kysely<Database>) {
-    this.db = db.withTables<RolloutTables>() as unknown as Kysely<RolloutTables>;
+  constructor(private readonly base: Kysely<Database>) {
+    this.db = base.withTables<RolloutTables>() as unknown as Kysely<RolloutTables>;
   }
 
   /**
@@ -163,35 +160,15 @@ export class KyselyRolloutStore implements RolloutStore {
     return rows.map((r) => fromJson<Rollout>(r.body));
   }
 
+  /** Into the one audit log, as an AuditEvent (object type: the action's first word). */
   async appendAudit(a: AuditRecord): Promise<void> {
-    await this.db
-      .insertInto('rollout_audit')
-      .values({
-        at_ms: a.at,
-        actor: a.actor,
-        action: a.action,
-        target: a.target,
-        reason: a.reason,
-        details: json(a.details),
-      })
-      .execute();
+    await appendAudit(this.base, [rolloutRecordToEvent(a, randomUUID().replaceAll('-', ''))]);
   }
 
-  /** Oldest first, as appended. */
+  /** The rollout records of the one audit log, oldest first, as appended. */
   async listAudit(): Promise<AuditRecord[]> {
-    const rows = await this.db
-      .selectFrom('rollout_audit')
-      .select(['at_ms', 'actor', 'action', 'target', 'reason', 'details'])
-      .orderBy('seq', 'asc')
-      .execute();
-    return rows.map((r) => ({
-      at: Number(r.at_ms),
-      actor: r.actor,
-      action: r.action,
-      target: r.target,
-      reason: r.reason,
-      details: fromJson<Record<string, unknown>>(r.details),
-    }));
+    const { items } = await readAudit(this.base, { object_types: ROLLOUT_OBJECT_TYPES, page: 1, per_page: 1_000_000 });
+    return items.reverse().map(eventToRolloutRecord);
   }
 
   async loadState(): Promise<EngineState | undefined> {
