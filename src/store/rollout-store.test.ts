@@ -83,6 +83,41 @@ function databaseCases(open: () => Promise<OpenedStore>): void {
     expect(await store.getRollout(bad.id)).toBeUndefined();
   });
 
+  it("a step's audit events are written with its state, or not at all", async () => {
+    const state: EngineState = {
+      baselineId: s1.id,
+      goodIds: [s1.id],
+      assigned: {},
+      guard: initialGuardState(),
+      nextRollout: 9,
+    };
+    const trip = {
+      id: 'step-audit-1',
+      at: '2026-02-20T17:50:00.000Z',
+      account_id: null,
+      actor_kind: 'system' as const,
+      actor_id: 'system:guard',
+      request_id: '',
+      action: 'breaker.trip',
+      object_type: 'breaker',
+      object_id: 'r-0009',
+      before: { tripped: false },
+      after: { tripped: true },
+      reason: 'over the network limit',
+    };
+    const count = async () =>
+      (await sql<{ n: string }>`select count(*) as n from audit where id like 'step-audit-%'`.execute(db())).rows[0]?.n;
+    const bad = { ...rollout('r-bad2', s2, 1), createdAt: Number.NaN };
+    await expect(
+      store.saveState({ ...state, nextRollout: 10 }, [bad], [{ ...trip, id: 'step-audit-0' }]),
+    ).rejects.toThrow();
+    expect(Number(await count())).toBe(0);
+    await store.saveState(state, [], [trip]);
+    expect(Number(await count())).toBe(1);
+    expect((await store.loadState())?.nextRollout).toBe(9);
+    expect((await store.listAudit()).at(-1)).toMatchObject({ action: 'breaker.trip', actor: 'system:guard' });
+  });
+
   it('detects stored content that was changed behind its back', async () => {
     await sql`alter table rollout_snapshots disable trigger rollout_snapshots_immutable`.execute(db());
     try {

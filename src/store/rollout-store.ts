@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Generated, Kysely } from 'kysely';
 import { sql } from 'kysely';
+import type { AuditEvent } from '../lib/audit.js';
 import { FailsmallError } from '../lib/errors.js';
 import type { AuditRecord, EngineState, Rollout, RolloutStore, SnapshotSummary } from '../rollout/ports.js';
 import { verifySnapshot } from '../snapshot/compile.js';
@@ -176,12 +177,17 @@ export class KyselyRolloutStore implements RolloutStore {
     return row && fromJson<EngineState>(row.state);
   }
 
-  /** The state and the rollouts a step changed, in one transaction. */
-  async saveState(s: EngineState, changed: readonly Rollout[] = []): Promise<void> {
-    if (changed.length === 0) return writeState(this.db, s);
-    await this.db.transaction().execute(async (trx) => {
-      for (const r of changed) await writeRollout(trx, r);
-      await writeState(trx, s);
+  /**
+   * The state, the rollouts a step changed and the audit events it emitted, in one transaction: the
+   * engine's effects reach the one audit log together with the step that caused them, or not at all.
+   */
+  async saveState(s: EngineState, changed: readonly Rollout[] = [], audit: readonly AuditEvent[] = []): Promise<void> {
+    if (changed.length === 0 && audit.length === 0) return writeState(this.db, s);
+    await this.base.transaction().execute(async (trx) => {
+      const t = trx.withTables<RolloutTables>() as unknown as Kysely<RolloutTables>;
+      for (const r of changed) await writeRollout(t, r);
+      await writeState(t, s);
+      await appendAudit(trx, audit);
     });
   }
 }
