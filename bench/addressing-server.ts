@@ -52,7 +52,8 @@ const app = await buildServer({
   tokens: (h) => opened.store.tokenByHash(h),
   addressing: { service },
 });
-await app.listen({ port: 0, host: '127.0.0.1' });
+// BENCH_PORT: a fixed port on a shared machine (each engineer has a range); 0 picks any free one
+await app.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127.0.0.1' });
 const addr = app.server.address();
 if (!addr || typeof addr === 'string') throw new Error('no address');
 process.stdout.write(`${JSON.stringify({ port: addr.port, kind: opened.database.kind, accounts })}\n`);
