@@ -7,7 +7,8 @@ import type { Actor } from '../src/addressing/model.js';
 import { AddressingService } from '../src/addressing/service.js';
 import { hashToken, newTokenSecret } from '../src/api/auth.js';
 import { buildServer } from '../src/api/server.js';
-import { openStore, randomIds, systemClock } from '../src/store/harness.js';
+import { systemClock } from '../src/lib/clock.js';
+import { openStore, randomIds } from '../src/store/harness.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 20);
 const PREFIXES_PER_ACCOUNT = Number(process.env.BENCH_PREFIXES ?? 20);
@@ -24,9 +25,9 @@ const cli: Actor = { kind: 'cli', id: 'cli:bench', account_id: null, scopes: ['a
 const accounts: { id: string; token: string; prefixes: string[]; bgp: { prefix: string; id: string }[] }[] = [];
 let n = 0;
 for (let a = 0; a < ACCOUNTS; a++) {
-  const id = (await service.createAccount(cli, `bench-${a}`)).id;
+  const id = (await service.accounts.create(cli, `bench-${a}`)).id;
   const token = newTokenSecret();
-  await service.createToken(cli, {
+  await service.tokens.create(cli, {
     account_id: id,
     name: 'bench',
     scopes: ['addressing:write'],
@@ -36,9 +37,9 @@ for (let a = 0; a < ACCOUNTS; a++) {
   const acc = { id, token, prefixes: [] as string[], bgp: [] as { prefix: string; id: string }[] };
   for (let i = 0; i < PREFIXES_PER_ACCOUNT; i++, n++) {
     const cidr = `${40 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}.0/24`;
-    const p = await service.createPrefix(w, id, { cidr, asn: 64500, description: `bench prefix ${n}` });
-    await service.validatePrefix(w, id, p.id);
-    const b = await service.createBgpPrefix(w, id, p.id, cidr);
+    const p = await service.prefixes.create(w, id, { cidr, asn: 64500, description: `bench prefix ${n}` });
+    await service.prefixes.validate(w, id, p.id);
+    const b = await service.bgp.create(w, id, p.id, cidr);
     acc.prefixes.push(p.id);
     acc.bgp.push({ prefix: p.id, id: b.id });
   }
@@ -48,9 +49,11 @@ for (let a = 0; a < ACCOUNTS; a++) {
 const app = await buildServer({
   version: 'bench',
   logger: false,
-  addressing: { service, tokens: (h) => opened.store.tokenByHash(h) },
+  tokens: (h) => opened.store.tokenByHash(h),
+  addressing: { service },
 });
-await app.listen({ port: 0, host: '127.0.0.1' });
+// BENCH_PORT: a fixed port on a shared machine (each engineer has a range); 0 picks any free one
+await app.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127.0.0.1' });
 const addr = app.server.address();
 if (!addr || typeof addr === 'string') throw new Error('no address');
 process.stdout.write(`${JSON.stringify({ port: addr.port, kind: opened.database.kind, accounts })}\n`);

@@ -37,7 +37,7 @@ export async function runPendingDeleteCleanup(
   const candidates: { id: string; account_id: string }[] = [];
   let after = '';
   for (;;) {
-    const page = await service.prefixesInState(actor, 'pending_delete', after, 500);
+    const page = await service.prefixes.inState(actor, 'pending_delete', after, 500);
     for (const p of page) {
       if (p.state !== 'pending_delete')
         throw new Error(`store returned prefix ${p.id} in state ${p.state} for state=pending_delete`);
@@ -64,7 +64,7 @@ export async function runPendingDeleteCleanup(
   if (opts.dryRun) return report;
   for (const c of candidates) {
     try {
-      await service.deletePrefix(actor, c.account_id, c.id, { expectState: 'pending_delete' });
+      await service.prefixes.delete(actor, c.account_id, c.id, { expectState: 'pending_delete' });
       report.deleted.push(c.id);
     } catch (e) {
       const err = e as { code?: string; message: string };

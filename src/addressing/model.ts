@@ -5,6 +5,7 @@
 // - `cidr` is always the canonical text of src/lib/prefix.ts formatPrefix (RFC 5952 for IPv6);
 // - timestamps are ISO 8601 strings in UTC with milliseconds.
 // Field names follow Cloudflare's public v4 Addressing API so the JSON shapes need no translation.
+import type { AuditEvent } from '../lib/audit.js';
 
 /** Lifecycle of a customer prefix. `deleted` rows are kept (soft delete) so the audit trail resolves. */
 export type PrefixState = 'active' | 'pending_delete' | 'deleted';
@@ -120,32 +121,14 @@ export interface Token {
   revoked_at: string | null;
 }
 
-/** Who is making a change: an API token, a job with its own identity, or the admin CLI. */
-export interface Actor {
-  kind: 'token' | 'job' | 'cli';
-  /** Token id, job name (e.g. `job:pending-delete-cleanup`) or `cli:<user>`. */
-  id: string;
-  account_id: string | null;
-  scopes: readonly Scope[];
-  /** Correlates the audit entry with the request log. */
-  request_id: string;
-}
+/** Who acts, in the one vocabulary of src/lib/audit.ts (token, person, job, agent, cli, system). */
+export type { Actor } from '../lib/audit.js';
 
 export type AuditObjectType = 'account' | 'token' | 'prefix' | 'bgp_prefix' | 'binding' | 'delegation';
 
-/** One change, written in the same transaction as the change itself. */
-export interface AuditEntry {
-  id: string;
-  account_id: string | null;
-  at: string;
-  actor_kind: Actor['kind'];
-  actor_id: string;
-  request_id: string;
-  action: string;
-  object_type: AuditObjectType;
-  object_id: string;
-  before: unknown;
-  after: unknown;
+/** One audited addressing change: the AuditEvent of src/lib/audit.ts with the addressing object types. */
+export interface AuditEntry extends AuditEvent {
+  readonly object_type: AuditObjectType;
 }
 
 /**

@@ -93,10 +93,7 @@ export interface AddressingStore {
   close(): Promise<void>;
 }
 
-/** Time and identifiers, injected so tests are deterministic. */
-export interface Clock {
-  now(): Date;
-}
+/** Identifiers, injected so tests are deterministic (time is src/lib/clock.ts's Clock). */
 export interface IdSource {
   /** A new id: 32 lowercase hex characters. */
   next(): string;

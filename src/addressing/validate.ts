@@ -2,10 +2,10 @@
 // code and a message that names the field.
 import { formatPrefix, type Prefix as IpPrefix, prefixContains, tryParsePrefix } from '../lib/prefix.js';
 import { addrError } from './errors.js';
+import { inRange, MAX_ANNOUNCE_LEN, ORIGIN_ASN, type Range } from './limits.js';
 import type { ServiceBinding } from './model.js';
 
-/** The longest prefix the network announces to the Internet: shorter is filtered by most peers. */
-export const MAX_ANNOUNCE_LEN = { 4: 24, 6: 48 } as const;
+export { MAX_ANNOUNCE_LEN };
 
 /** Parses `cidr` of field `field`; rejects non-canonical text (host bits, shorthand, upper case IPv6). */
 export function parseCidr(field: string, cidr: string): IpPrefix {
@@ -43,18 +43,22 @@ export function checkInside(field: string, outer: IpPrefix, inner: IpPrefix, wha
 }
 
 export function checkAsn(field: string, asn: number): void {
-  if (!Number.isInteger(asn) || asn < 1 || asn > 4294967294 || asn === 23456) {
+  if (!inRange(ORIGIN_ASN, asn) || asn === 23456) {
     throw addrError(
       'E_ADDR_INVALID',
-      `${field}: ${asn} is not a usable AS number (1..4294967294, not AS_TRANS 23456)`,
+      `${field}: ${asn} is not a usable AS number (${ORIGIN_ASN.min}..${ORIGIN_ASN.max}, not AS_TRANS 23456)`,
       { field },
     );
   }
 }
 
-export function checkRange(field: string, v: number, min: number, max: number): void {
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw addrError('E_ADDR_INVALID', `${field}: ${v} is outside ${min}..${max}`, { field, min, max });
+export function checkRange(field: string, v: number, r: Range): void {
+  if (!inRange(r, v)) {
+    throw addrError('E_ADDR_INVALID', `${field}: ${v} is outside ${r.min}..${r.max}`, {
+      field,
+      min: r.min,
+      max: r.max,
+    });
   }
 }
 

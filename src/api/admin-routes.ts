@@ -1,95 +1,79 @@
 // Accounts and tokens (failsmall's own, not part of Cloudflare's API): /client/v4/admin/…, scope admin.
 // A token's secret is returned once, at creation; only its SHA-256 is stored.
-import type { Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import type { AddressingService } from '../addressing/service.js';
-import { actorOf, addRoute, ok, okList } from './addressing-routes.js';
 import { hashToken, newTokenSecret, type TokenCache } from './auth.js';
+import { envelope, listEnvelope, ok, okAll } from './envelope.js';
+import { type Route, route } from './route-table.js';
 import {
   AccountSchema,
   CreateAccountBody,
   CreateTokenBody,
-  envelope,
   ListTokensQuery,
-  listEnvelope,
   TokenParams,
   TokenSchema,
 } from './schemas.js';
 
-export function registerAdminRoutes(app: FastifyInstance, svc: AddressingService, cache: TokenCache): void {
-  const tag = 'admin';
-  const A = 'admin';
-  addRoute(
-    app,
-    'POST',
-    '/client/v4/admin/accounts',
-    { body: CreateAccountBody, response: envelope(AccountSchema), summary: 'Create an account', scope: A },
-    tag,
-    async (req) => {
-      return ok(await svc.createAccount(actorOf(req), (req.body as Static<typeof CreateAccountBody>).name));
-    },
-  );
-  addRoute(
-    app,
-    'GET',
-    '/client/v4/admin/accounts',
-    { response: listEnvelope(AccountSchema), summary: 'List accounts', scope: A },
-    tag,
-    async (req) => {
-      const all = await svc.listAccounts(actorOf(req));
-      return okList(all, 1, Math.max(all.length, 1), all.length);
-    },
-  );
-  addRoute(
-    app,
-    'POST',
-    '/client/v4/admin/tokens',
-    {
+export function adminRoutes(svc: AddressingService, cache: TokenCache): Route[] {
+  const common = { tag: 'admin', scope: 'admin' } as const;
+  return [
+    route({
+      ...common,
+      method: 'POST',
+      url: '/client/v4/admin/accounts',
+      summary: 'Create an account',
+      status: 201,
+      body: CreateAccountBody,
+      response: envelope(AccountSchema),
+      handler: async ({ actor, body }) => ok(await svc.accounts.create(actor, body.name)),
+    }),
+    route({
+      ...common,
+      method: 'GET',
+      url: '/client/v4/admin/accounts',
+      summary: 'List accounts',
+      response: listEnvelope(AccountSchema),
+      handler: async ({ actor }) => okAll(await svc.accounts.list(actor)),
+    }),
+    route({
+      ...common,
+      method: 'POST',
+      url: '/client/v4/admin/tokens',
+      summary: 'Create a token (the secret is in result.value, shown once)',
+      status: 201,
       body: CreateTokenBody,
       response: envelope(TokenSchema),
-      summary: 'Create a token (the secret is in result.value, shown once)',
-      scope: A,
-    },
-    tag,
-    async (req) => {
-      const b = req.body as Static<typeof CreateTokenBody>;
-      const value = newTokenSecret();
-      const t = await svc.createToken(actorOf(req), {
-        account_id: b.account_id,
-        name: b.name,
-        scopes: b.scopes,
-        token_hash: hashToken(value),
-      });
-      return ok({ ...t, value });
-    },
-  );
-  addRoute(
-    app,
-    'GET',
-    '/client/v4/admin/tokens',
-    {
-      querystring: ListTokensQuery,
-      response: listEnvelope(TokenSchema),
+      handler: async ({ actor, body }) => {
+        const value = newTokenSecret();
+        const t = await svc.tokens.create(actor, {
+          account_id: body.account_id,
+          name: body.name,
+          scopes: body.scopes,
+          token_hash: hashToken(value),
+        });
+        return ok({ ...t, value });
+      },
+    }),
+    route({
+      ...common,
+      method: 'GET',
+      url: '/client/v4/admin/tokens',
       summary: 'List tokens of an account (or, without account_id, the global ones)',
-      scope: A,
-    },
-    tag,
-    async (req) => {
-      const q = req.query as Static<typeof ListTokensQuery>;
-      const all = await svc.listTokens(actorOf(req), q.account_id ?? null);
-      return okList(all, 1, Math.max(all.length, 1), all.length);
-    },
-  );
-  addRoute(
-    app,
-    'DELETE',
-    '/client/v4/admin/tokens/:token_id',
-    { params: TokenParams, response: envelope(TokenSchema), summary: 'Revoke a token', scope: A },
-    tag,
-    async (req) => {
-      const t = await svc.revokeToken(actorOf(req), (req.params as Static<typeof TokenParams>).token_id);
-      cache.forget(t.id);
-      return ok(t);
-    },
-  );
+      query: ListTokensQuery,
+      response: listEnvelope(TokenSchema),
+      handler: async ({ actor, query }) => okAll(await svc.tokens.list(actor, query.account_id ?? null)),
+    }),
+    route({
+      ...common,
+      method: 'DELETE',
+      url: '/client/v4/admin/tokens/:token_id',
+      summary: 'Revoke a token',
+      params: TokenParams,
+      response: envelope(TokenSchema),
+      handler: async ({ actor, params }) => {
+        const t = await svc.tokens.revoke(actor, params.token_id);
+        cache.forget(t.id);
+        return ok(t);
+      },
+    }),
+  ];
 }

@@ -1,10 +1,13 @@
 // Shared fixture of the API tests (a .case.ts file so it may use src/store and stays out of the build):
 // a server over a fresh in-memory PGlite with two accounts and tokens of every kind.
 import type { FastifyInstance } from 'fastify';
-import type { Actor, Scope } from '../addressing/model.js';
+import type { EdgeStatusPort } from '../addressing/edge-status.js';
+import type { Actor, Scope, Token } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
-import { type OpenedStore, openStore, randomIds, systemClock } from '../store/harness.js';
-import { hashToken, newTokenSecret } from './auth.js';
+import { systemClock } from '../lib/clock.js';
+import type { RolloutControl } from '../rollout/control.js';
+import { type OpenedStore, openStore, randomIds } from '../store/harness.js';
+import { hashToken, newTokenSecret, type TokenLookup } from './auth.js';
 import { buildServer } from './server.js';
 
 export interface Fixture {
@@ -20,14 +23,16 @@ export interface Fixture {
 
 const cli: Actor = { kind: 'cli', id: 'cli:fixture', account_id: null, scopes: ['admin'], request_id: 'fixture' };
 
-export async function makeFixture(opts: { databaseUrl?: string } = {}): Promise<Fixture> {
+export async function makeFixture(
+  opts: { databaseUrl?: string; rollout?: RolloutControl; edgeStatus?: EdgeStatusPort } = {},
+): Promise<Fixture> {
   const opened = await openStore({ databaseUrl: opts.databaseUrl, freshSchema: true });
   const service = new AddressingService(opened.store, systemClock, randomIds);
-  const accountA = (await service.createAccount(cli, 'A')).id;
-  const accountB = (await service.createAccount(cli, 'B')).id;
+  const accountA = (await service.accounts.create(cli, 'A')).id;
+  const accountB = (await service.accounts.create(cli, 'B')).id;
   const mk = async (account: string | null, scopes: Scope[]) => {
     const secret = newTokenSecret();
-    await service.createToken(cli, {
+    await service.tokens.create(cli, {
       account_id: account,
       name: scopes.join(','),
       scopes,
@@ -46,7 +51,10 @@ export async function makeFixture(opts: { databaseUrl?: string } = {}): Promise<
   };
   const app = await buildServer({
     version: 'test',
-    addressing: { service, tokens: (h) => opened.store.tokenByHash(h) },
+    tokens: (h) => opened.store.tokenByHash(h),
+    addressing: { service },
+    ...(opts.rollout ? { rollout: { control: opts.rollout } } : {}),
+    ...(opts.edgeStatus ? { edgeStatus: opts.edgeStatus } : {}),
   });
   return {
     app,
@@ -60,6 +68,28 @@ export async function makeFixture(opts: { databaseUrl?: string } = {}): Promise<
       await opened.close();
     },
   };
+}
+
+/** One operator token without a database: for tests of the /v1 API over a simulated fleet. */
+export function operatorToken(): { secret: string; tokens: TokenLookup } {
+  const secret = newTokenSecret();
+  const token: Token = {
+    id: 'f'.repeat(32),
+    account_id: null,
+    name: 'test-operator',
+    scopes: ['operator'],
+    token_hash: hashToken(secret),
+    created_at: new Date(0).toISOString(),
+    revoked_at: null,
+  };
+  return { secret, tokens: async (h) => (h === token.token_hash ? token : undefined) };
+}
+
+/** The /v1 API alone over a control port (a simulated fleet's engine), with one operator token. */
+export async function rolloutServer(control: RolloutControl): Promise<{ app: FastifyInstance; secret: string }> {
+  const op = operatorToken();
+  const app = await buildServer({ version: 'test', tokens: op.tokens, rollout: { control } });
+  return { app, secret: op.secret };
 }
 
 export function auth(secret: string | undefined): Record<string, string> {

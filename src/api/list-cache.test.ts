@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
-import { openStore, randomIds, systemClock } from '../store/harness.js';
+import { systemClock } from '../lib/clock.js';
+import { openStore, randomIds } from '../store/harness.js';
 import { probePostgres } from '../store/pg-probe.js';
 import { describeIfAvailable } from '../testing/env.js';
 import { auth, type Fixture, makeFixture } from './fixture.case.js';
@@ -107,11 +108,11 @@ describeIfAvailable(
       const svc1 = new AddressingService(one.store, systemClock, randomIds);
       const svc2 = new AddressingService(two.store, systemClock, randomIds);
       const admin: Actor = { kind: 'cli', id: 'cli:t', account_id: null, scopes: ['admin'], request_id: 't' };
-      const acc = (await svc1.createAccount(admin, 'x')).id;
+      const acc = (await svc1.accounts.create(admin, 'x')).id;
       const w: Actor = { kind: 'token', id: 't', account_id: acc, scopes: ['addressing:write'], request_id: 't' };
       const { hashToken, newTokenSecret } = await import('./auth.js');
       const secret = newTokenSecret();
-      await svc1.createToken(admin, {
+      await svc1.tokens.create(admin, {
         account_id: acc,
         name: 'r',
         scopes: ['addressing:read'],
@@ -119,7 +120,8 @@ describeIfAvailable(
       });
       const app2 = await buildServer({
         version: 't',
-        addressing: { service: svc2, tokens: (h) => two.store.tokenByHash(h) },
+        tokens: (h) => two.store.tokenByHash(h),
+        addressing: { service: svc2 },
       });
       const list = async () =>
         (
@@ -130,7 +132,7 @@ describeIfAvailable(
           })
         ).json().result as { id: string }[];
       expect(await list()).toEqual([]);
-      const p = await svc1.createPrefix(w, acc, { cidr: '198.51.100.0/24', asn: 64500 });
+      const p = await svc1.prefixes.create(w, acc, { cidr: '198.51.100.0/24', asn: 64500 });
       let seen: { id: string }[] = [];
       for (let i = 0; i < 50 && seen.length === 0; i++) {
         seen = await list();

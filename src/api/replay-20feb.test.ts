@@ -23,12 +23,12 @@ beforeAll(async () => {
   // 4,306 /24s; every tenth advertised and bound, as customers' prefixes were
   for (let i = 0; i < BYOIP_PREFIXES; i++) {
     const cidr = `${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`;
-    const p = await f.service.createPrefix(writer, f.accountA, { cidr, asn: 64500 + (i % 7) });
+    const p = await f.service.prefixes.create(writer, f.accountA, { cidr, asn: 64500 + (i % 7) });
     if (i % 10 === 0) {
-      await f.service.validatePrefix(writer, f.accountA, p.id);
-      const b = await f.service.createBgpPrefix(writer, f.accountA, p.id, cidr);
-      await f.service.editBgpPrefix(writer, f.accountA, p.id, b.id, { on_demand: { advertised: true } });
-      await f.service.createBinding(writer, f.accountA, p.id, { cidr, service_id: SERVICES.cdn.id });
+      await f.service.prefixes.validate(writer, f.accountA, p.id);
+      const b = await f.service.bgp.create(writer, f.accountA, p.id, cidr);
+      await f.service.bgp.edit(writer, f.accountA, p.id, b.id, { on_demand: { advertised: true } });
+      await f.service.bindings.create(writer, f.accountA, p.id, { cidr, service_id: SERVICES.cdn.id });
     }
   }
 }, 600_000);
@@ -86,12 +86,12 @@ describe('replay 2026-02-20: GET /prefixes?pending_delete', () => {
 
   it('had every prefix been marked, the job would stop at its cap before deleting any', async () => {
     const op: Actor = { kind: 'token', id: 'op', account_id: null, scopes: ['operator'], request_id: 'mark' };
-    const some = (await f.service.listPrefixes(op, f.accountA, 'active', { page: 1, per_page: 150 })).items;
-    for (const p of some) await f.service.editPrefix(op, f.accountA, p.id, { state: 'pending_delete' });
+    const some = (await f.service.prefixes.list(op, f.accountA, 'active', { page: 1, per_page: 150 })).items;
+    for (const p of some) await f.service.prefixes.edit(op, f.accountA, p.id, { state: 'pending_delete' });
     await expect(runPendingDeleteCleanup(f.service, { runId: 'cap', maxDeletes: 100 })).rejects.toMatchObject({
       code: 'E_ADDR_JOB_CAP',
     });
-    const still = await f.service.listPrefixes(op, f.accountA, 'pending_delete', { page: 1, per_page: 500 });
+    const still = await f.service.prefixes.list(op, f.accountA, 'pending_delete', { page: 1, per_page: 500 });
     expect(still.total_count).toBe(150);
   });
 });

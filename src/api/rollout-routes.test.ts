@@ -1,14 +1,12 @@
 // End to end through HTTP: a canary verdict of "fail" posted to the API reaches the rollout engine and
 // halts the rollout (safety rule 6, the 2016 GCE lesson); operator routes are strict and audited.
-import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { engineControl } from '../rollout/control.js';
 import { createSimulation } from '../sim/simulation.js';
 import { syntheticDesired } from '../sim/synthetic.js';
 import { simTopology } from '../sim/topology.js';
 import { compile } from '../snapshot/compile.js';
-import { rolloutRoutes } from './rollout-routes.js';
-import { STRICT_AJV } from './strict.js';
+import { auth, rolloutServer } from './fixture.case.js';
 
 async function setup() {
   const topo = simTopology(12);
@@ -24,11 +22,15 @@ async function setup() {
   const desired = syntheticDesired({ accounts: 5, prefixes: 100 });
   await sim.engine.propose(compile(desired, { locations: topo }), { origin: 'compile', reason: 'initial', actor: 't' });
   await sim.settle();
-  const app = Fastify({ ajv: STRICT_AJV });
-  await app.register(rolloutRoutes, {
-    control: engineControl(sim.engine, { store: sim.store, fleet: sim.fleet, signals: sim.signals, clock: sim.clock }),
-    tokens: 'none',
-  });
+  const { app: server, secret } = await rolloutServer(
+    engineControl(sim.engine, { store: sim.store, fleet: sim.fleet, signals: sim.signals, clock: sim.clock }),
+  );
+  // every request as the operator (the /v1 routes demand scope operator or admin)
+  const app = {
+    inject: (o: { method: 'GET' | 'POST'; url: string; payload?: object }) =>
+      server.inject({ ...o, headers: auth(secret) }),
+    server,
+  };
   return { sim, app, desired, topo };
 }
 

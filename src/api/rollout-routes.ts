@@ -1,53 +1,37 @@
-// HTTP routes of the rollout engine for operators: status, pause/resume/promote/abort/approve, breaker
-// reset, rollback, snapshots and diffs, external health verdicts, the fleet's reports. A Fastify plugin
-// over the RolloutControl port (src/rollout/control.ts); the composition root hands in the engine.
-// Every route needs a token with scope `operator` or `admin`; changes name their actor in the audit log.
-import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { FailsmallError } from '../lib/errors.js';
+// The /v1 rollout API for operators as a route table over the RolloutControl port (src/rollout/control.ts):
+// status, pause/resume/promote/abort/approve, breaker reset, rollback, snapshots and diffs, external
+// health verdicts, the fleet's reports, the audit. The engine has no access checker of its own, so the
+// HTTP layer demands scope operator or admin (route `requires`); changes name their actor in the audit.
+import { Type } from '@sinclair/typebox';
+import type { Actor } from '../addressing/model.js';
 import { type RolloutControl, statusText } from '../rollout/control.js';
 import { diffJson, diffText } from '../snapshot/format.js';
-import { bearer, TokenCache, type TokenLookup } from './auth.js';
-import { strictQuery } from './strict.js';
+import { envelope, ok } from './envelope.js';
+import {
+  AgentReportSchema,
+  BreakerSchema,
+  DiffSchema,
+  RollbackSchema,
+  RolloutSchema,
+  SnapshotSchema,
+  SnapshotSummarySchema,
+  StatusSchema,
+  TextSchema,
+  VerdictSchema,
+} from './rollout-schemas.js';
+import { type Route, route } from './route-table.js';
+import { AuditSchema } from './schemas.js';
 
-export interface RolloutRoutesOptions {
-  control: RolloutControl;
-  /** Token lookup (AddressingStore.tokenByHash), or 'none' to serve without authentication (tests). */
-  tokens: TokenLookup | 'none';
-}
-
-/** HTTP status and envelope number of each rollout/snapshot code. Numbers are stable. */
-const HTTP: Record<string, { status: number; number: number }> = {
-  E_ROLLOUT_NOT_FOUND: { status: 404, number: 12000 },
-  E_ROLLOUT_STATE: { status: 409, number: 12001 },
-  E_ROLLOUT_REASON_REQUIRED: { status: 400, number: 12002 },
-  E_ROLLOUT_NO_BASELINE: { status: 409, number: 12003 },
-  E_ROLLOUT_CONFIG: { status: 400, number: 12004 },
-  E_GUARD_NOT_TRIPPED: { status: 409, number: 12007 },
-  E_SNAPSHOT_NOT_FOUND: { status: 404, number: 12100 },
-  E_SNAPSHOT_AMBIGUOUS: { status: 400, number: 12101 },
-  E_SNAPSHOT_DUPLICATE: { status: 409, number: 12102 },
-  E_SNAPSHOT_INVALID: { status: 400, number: 12103 },
-  E_SNAPSHOT_UNKNOWN_LOCATION: { status: 400, number: 12104 },
-  E_SNAPSHOT_TAMPERED: { status: 500, number: 12105 },
-  E_SNAPSHOT_DIGEST_VERSION: { status: 500, number: 12106 },
-};
-
-function envelope(code: string, message: string, number: number) {
-  return { success: false, errors: [{ code: number, message, error_code: code }], messages: [], result: null };
-}
-
-const ok = (result: unknown) => ({ success: true, errors: [], messages: [], result });
-
-const Id = Type.Object({ id: Type.String({ pattern: '^r[0-9]{1,9}$' }) }, { additionalProperties: false });
-const Reason = Type.Object({ reason: Type.String({ maxLength: 1000 }) }, { additionalProperties: false });
+const strict = { additionalProperties: false } as const;
+const Id = Type.Object({ id: Type.String({ pattern: '^r[0-9]{1,9}$' }) }, strict);
+const Reason = Type.Object({ reason: Type.String({ maxLength: 1000 }) }, strict);
 const RollbackBody = Type.Object(
   {
     to: Type.String({ minLength: 1, maxLength: 64, description: 'snapshot number, #number or id prefix (6+ hex)' }),
     account: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
     reason: Type.String({ minLength: 1, maxLength: 1000 }),
   },
-  { additionalProperties: false },
+  strict,
 );
 const VerdictBody = Type.Object(
   {
@@ -62,178 +46,181 @@ const VerdictBody = Type.Object(
     ]),
     reason: Type.String({ minLength: 1, maxLength: 1000 }),
   },
-  { additionalProperties: false },
+  strict,
 );
-const Format = Type.Object(
-  { format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('text')])) },
-  { additionalProperties: false },
-);
+const TextFormat = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('text')]));
+const Format = Type.Object({ format: TextFormat }, strict);
 const DiffQuery = Type.Object(
   {
     from: Type.String({ minLength: 1, maxLength: 64 }),
     to: Type.String({ minLength: 1, maxLength: 64 }),
-    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('text')])),
+    format: TextFormat,
     max_changes: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000 })),
   },
-  { additionalProperties: false },
+  strict,
 );
-const Ref = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+const Ref = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) }, strict);
 
-type Actorish = FastifyRequest & { rolloutActor?: string };
+/** The actor text the engine records (its commands take a string today). */
+const who = (a: Actor) => `${a.kind}:${a.id}`;
 
-export const rolloutRoutes: FastifyPluginAsync<RolloutRoutesOptions> = async (app: FastifyInstance, opts) => {
-  const c = opts.control;
-  const cache = opts.tokens === 'none' ? null : new TokenCache(opts.tokens);
-
-  app.setErrorHandler(
-    (err: Error & { validation?: unknown[]; statusCode?: number; code?: string }, req, reply: FastifyReply) => {
-      if (err instanceof FailsmallError) {
-        const m =
-          HTTP[err.code] ??
-          (err.code === 'E_API_QUERY_PARAM' ? { status: 400, number: 10001 } : { status: 500, number: 10006 });
-        if (m.status >= 500) req.log.error({ err }, 'unexpected rollout error');
-        return reply.code(m.status).send(envelope(err.code, err.message, m.number));
-      }
-      if (err.validation) {
-        const code = err.message.startsWith('body') ? 'E_API_BODY' : 'E_API_QUERY_PARAM';
-        return reply.code(400).send(envelope(code, err.message, code === 'E_API_BODY' ? 10002 : 10001));
-      }
-      if (err.statusCode && err.statusCode < 500)
-        return reply.code(err.statusCode).send(envelope('E_API_BODY', err.message, 10002));
-      req.log.error({ err }, 'unexpected error');
-      return reply.code(500).send(envelope('E_API_INTERNAL', `internal error (request ${req.id})`, 10006));
-    },
+export function rolloutRoutes(c: RolloutControl): Route[] {
+  const common = { requires: ['operator', 'admin'], scope: 'operator or admin' } as const;
+  const commands = (['pause', 'resume', 'promote', 'abort', 'approve'] as const).map((op) =>
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
+      url: `/v1/rollouts/:id/${op}`,
+      summary: `${op[0]?.toUpperCase()}${op.slice(1)} a rollout (audited, with a reason)`,
+      params: Id,
+      body: Reason,
+      response: envelope(RolloutSchema),
+      handler: async ({ actor, params, body }) => ok(await c[op](params.id, who(actor), body.reason)),
+    }),
   );
-
-  app.addHook('onRequest', async (req: Actorish, reply) => {
-    if (!cache) {
-      req.rolloutActor = 'anonymous';
-      return;
-    }
-    const secret = bearer(req.headers.authorization);
-    const token = secret === undefined ? undefined : await cache.resolve(secret);
-    if (!token) {
-      reply.header('www-authenticate', 'Bearer');
-      return reply
-        .code(401)
-        .send(
-          envelope(
-            'E_API_UNAUTHENTICATED',
-            'authentication required: send Authorization: Bearer <operator token>',
-            10000,
-          ),
-        );
-    }
-    if (!token.scopes.includes('operator') && !token.scopes.includes('admin')) {
-      return reply
-        .code(403)
-        .send(envelope('E_ADDR_FORBIDDEN', 'rollout operations need scope operator or admin', 11001));
-    }
-    req.rolloutActor = `token:${token.id} (${token.name})`;
-  });
-  app.addHook('preValidation', strictQuery);
-  const actor = (req: FastifyRequest) => (req as Actorish).rolloutActor ?? 'anonymous';
-
-  app.get(
-    '/v1/rollouts/status',
-    { schema: { querystring: Format, summary: 'Breaker, last good snapshot, active rollout', tags: ['rollouts'] } },
-    async (req, reply) => {
-      const s = await c.status();
-      if ((req.query as Static<typeof Format>).format === 'text')
-        return reply.type('application/json').send(ok({ text: statusText(s) }));
-      return ok(s);
-    },
-  );
-  app.get('/v1/rollouts', { schema: { summary: 'Rollouts, newest first', tags: ['rollouts'] } }, async () =>
-    ok(c.rollouts()),
-  );
-  app.get('/v1/rollouts/:id', { schema: { params: Id, summary: 'One rollout', tags: ['rollouts'] } }, async (req) =>
-    ok(c.rollout((req.params as Static<typeof Id>).id)),
-  );
-  for (const op of ['pause', 'resume', 'promote', 'abort', 'approve'] as const) {
-    app.post(
-      `/v1/rollouts/:id/${op}`,
-      { schema: { params: Id, body: Reason, summary: `${op} a rollout`, tags: ['rollouts'] } },
-      async (req) => {
-        const { id } = req.params as Static<typeof Id>;
-        const { reason } = req.body as Static<typeof Reason>;
-        return ok(await c[op](id, actor(req), reason));
+  return [
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'GET',
+      url: '/v1/rollouts/status',
+      summary: 'Breaker, last good snapshot, active rollout',
+      query: Format,
+      response: envelope(Type.Union([TextSchema, StatusSchema])),
+      handler: async ({ query }) => {
+        const s = await c.status();
+        return ok(query.format === 'text' ? { text: statusText(s) } : s);
       },
-    );
-  }
-  app.post(
-    '/v1/breaker/reset',
-    { schema: { body: Reason, summary: 'Reset a tripped circuit breaker', tags: ['rollouts'] } },
-    async (req) => {
-      await c.resetBreaker(actor(req), (req.body as Static<typeof Reason>).reason);
-      return ok((await c.status()).breaker);
-    },
-  );
-  app.post(
-    '/v1/rollback',
-    {
-      schema: { body: RollbackBody, summary: 'Roll the network or one account back to a snapshot', tags: ['rollouts'] },
-    },
-    async (req) => {
-      const b = req.body as Static<typeof RollbackBody>;
-      const r = await c.rollback({
-        to: b.to,
-        ...(b.account ? { account: b.account } : {}),
-        actor: actor(req),
-        reason: b.reason,
-      });
-      return ok({
-        snapshot: { id: r.snapshot.id, number: r.snapshot.number, digest: r.snapshot.digest },
-        rollouts: r.rollouts,
-      });
-    },
-  );
-  app.get('/v1/snapshots', { schema: { summary: 'Snapshots, newest first', tags: ['snapshots'] } }, async () =>
-    ok(await c.snapshots()),
-  );
-  app.get(
-    '/v1/snapshots/diff',
-    { schema: { querystring: DiffQuery, summary: 'Diff of two snapshots', tags: ['snapshots'] } },
-    async (req) => {
-      const q = req.query as Static<typeof DiffQuery>;
-      const d = await c.diff(q.from, q.to);
-      if (q.format === 'text') return ok({ text: diffText(d.diff, { title: `#${d.from.number} → #${d.to.number}` }) });
-      return ok({ from: d.from.id, to: d.to.id, ...diffJson(d.diff, q.max_changes ?? 1000) });
-    },
-  );
-  app.get(
-    '/v1/snapshots/:ref',
-    { schema: { params: Ref, summary: 'One snapshot (number, #number or id prefix)', tags: ['snapshots'] } },
-    async (req) => ok(await c.snapshot((req.params as Static<typeof Ref>).ref)),
-  );
-  app.post(
-    '/v1/verdicts',
-    {
-      schema: {
-        body: VerdictBody,
-        summary: 'Publish a health verdict (canary analysis, probes, monitors)',
-        tags: ['rollouts'],
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'GET',
+      url: '/v1/rollouts',
+      summary: 'Rollouts, newest first',
+      response: envelope(Type.Array(RolloutSchema)),
+      handler: async () => ok(c.rollouts()),
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'GET',
+      url: '/v1/rollouts/audit',
+      summary: 'Audit log of approvals, resets, aborts, rollbacks and trips (from the one audit log)',
+      response: envelope(Type.Array(AuditSchema)),
+      handler: async () => ok(await c.audit()),
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'GET',
+      url: '/v1/rollouts/:id',
+      summary: 'One rollout',
+      params: Id,
+      response: envelope(RolloutSchema),
+      handler: async ({ params }) => ok(c.rollout(params.id)),
+    }),
+    ...commands,
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
+      url: '/v1/breaker/reset',
+      summary: 'Reset a tripped circuit breaker',
+      body: Reason,
+      response: envelope(BreakerSchema),
+      handler: async ({ actor, body }) => {
+        await c.resetBreaker(who(actor), body.reason);
+        return ok((await c.status()).breaker);
       },
-    },
-    async (req) => {
-      const b = req.body as Static<typeof VerdictBody>;
-      return ok(
-        c.publishVerdict({
-          source: b.source,
-          rolloutId: b.rollout_id,
-          location: b.location,
-          status: b.status,
-          reason: b.reason,
-        }),
-      );
-    },
-  );
-  app.get('/v1/fleet', { schema: { summary: 'The latest report of every edge agent', tags: ['fleet'] } }, async () =>
-    ok(await c.agents()),
-  );
-  app.get(
-    '/v1/rollouts/audit',
-    { schema: { summary: 'Audit log of approvals, resets, aborts, rollbacks and trips', tags: ['rollouts'] } },
-    async () => ok(await c.audit()),
-  );
-};
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
+      url: '/v1/rollback',
+      summary: 'Roll the network or one account back to a snapshot',
+      body: RollbackBody,
+      response: envelope(RollbackSchema),
+      handler: async ({ actor, body }) => {
+        const r = await c.rollback({
+          to: body.to,
+          ...(body.account ? { account: body.account } : {}),
+          actor: who(actor),
+          reason: body.reason,
+        });
+        return ok({
+          snapshot: { id: r.snapshot.id, number: r.snapshot.number, digest: r.snapshot.digest },
+          rollouts: r.rollouts,
+        });
+      },
+    }),
+    route({
+      ...common,
+      tag: 'snapshots',
+      method: 'GET',
+      url: '/v1/snapshots',
+      summary: 'Snapshots, newest first',
+      response: envelope(Type.Array(SnapshotSummarySchema)),
+      handler: async () => ok(await c.snapshots()),
+    }),
+    route({
+      ...common,
+      tag: 'snapshots',
+      method: 'GET',
+      url: '/v1/snapshots/diff',
+      summary: 'Diff of two snapshots',
+      query: DiffQuery,
+      response: envelope(Type.Union([TextSchema, DiffSchema])),
+      handler: async ({ query: q }) => {
+        const d = await c.diff(q.from, q.to);
+        if (q.format === 'text')
+          return ok({ text: diffText(d.diff, { title: `#${d.from.number} → #${d.to.number}` }) });
+        const json = diffJson(d.diff, q.max_changes ?? 1000) as { totals: unknown; restoring_only: boolean };
+        return ok({ from: d.from.id, to: d.to.id, ...json });
+      },
+    }),
+    route({
+      ...common,
+      tag: 'snapshots',
+      method: 'GET',
+      url: '/v1/snapshots/:ref',
+      summary: 'One snapshot (number, #number or id prefix)',
+      params: Ref,
+      response: envelope(SnapshotSchema),
+      handler: async ({ params }) => {
+        const s = await c.snapshot(params.ref);
+        return ok({ ...s, announcements: [...s.announcements], bindings: [...s.bindings] });
+      },
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
+      url: '/v1/verdicts',
+      summary: 'Publish a health verdict (canary analysis, probes, monitors)',
+      body: VerdictBody,
+      response: envelope(VerdictSchema),
+      handler: async ({ body: b }) =>
+        ok(
+          c.publishVerdict({
+            source: b.source,
+            rolloutId: b.rollout_id,
+            location: b.location,
+            status: b.status,
+            reason: b.reason,
+          }),
+        ),
+    }),
+    route({
+      ...common,
+      tag: 'fleet',
+      method: 'GET',
+      url: '/v1/fleet',
+      summary: 'The latest report of every edge agent',
+      response: envelope(Type.Array(AgentReportSchema)),
+      handler: async () => ok([...(await c.agents())]),
+    }),
+  ];
+}

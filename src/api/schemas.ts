@@ -1,7 +1,9 @@
 // TypeBox schemas of the Addressing API: request bodies, query strings and path parameters (all strict:
 // additionalProperties false), and response shapes (which also drive fast serialization and the
-// OpenAPI document). Field names and nesting follow Cloudflare's v4 Addressing API.
+// OpenAPI document). Field names and nesting follow Cloudflare's v4 Addressing API. Numeric limits come
+// from src/addressing/limits.ts, the one home the service, the compiler and the migrations share.
 import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
+import { ASN_PREPEND_COUNT, ORIGIN_ASN, TEXT_MAX } from '../addressing/limits.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const strict = <P extends TProperties>(p: P, opts: { description?: string } = {}): TObject<P> =>
@@ -43,13 +45,13 @@ export const ListTokensQuery = strict({ account_id: Type.Optional(Id) });
 
 export const CreatePrefixBody = strict({
   cidr: Cidr,
-  asn: Type.Integer({ minimum: 1, maximum: 4294967294 }),
-  description: Type.Optional(Type.String({ maxLength: 1000 })),
-  loa_document_id: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  asn: Type.Integer({ minimum: ORIGIN_ASN.min, maximum: ORIGIN_ASN.max }),
+  description: Type.Optional(Type.String({ maxLength: TEXT_MAX.description })),
+  loa_document_id: Type.Optional(Nullable(Type.String({ maxLength: TEXT_MAX.loa_document_id }))),
 });
 export const EditPrefixBody = Type.Object(
   {
-    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    description: Type.Optional(Type.String({ maxLength: TEXT_MAX.description })),
     state: Type.Optional(
       Type.Union([Type.Literal('active'), Type.Literal('pending_delete')], {
         description: 'mark for (or take back from) the pending-delete cleanup',
@@ -61,7 +63,7 @@ export const EditPrefixBody = Type.Object(
 export const CreateBgpPrefixBody = strict({ cidr: Cidr });
 export const EditBgpPrefixBody = Type.Object(
   {
-    asn_prepend_count: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+    asn_prepend_count: Type.Optional(Type.Integer({ minimum: ASN_PREPEND_COUNT.min, maximum: ASN_PREPEND_COUNT.max })),
     on_demand: Type.Optional(strict({ advertised: Type.Boolean() })),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -69,10 +71,10 @@ export const EditBgpPrefixBody = Type.Object(
 export const AdvertisementStatusBody = strict({ advertised: Type.Boolean() });
 export const CreateBindingBody = strict({ cidr: Cidr, service_id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const CreateDelegationBody = strict({ cidr: Cidr, delegated_account_id: Id });
-export const CreateAccountBody = strict({ name: Type.String({ minLength: 1, maxLength: 200 }) });
+export const CreateAccountBody = strict({ name: Type.String({ minLength: 1, maxLength: TEXT_MAX.name }) });
 export const CreateTokenBody = strict({
   account_id: Nullable(Id),
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Type.String({ minLength: 1, maxLength: TEXT_MAX.name }),
   scopes: Type.Array(
     Type.Union([
       Type.Literal('addressing:read'),
@@ -104,6 +106,28 @@ const OnDemandSchema = Type.Object({
   on_demand_enabled: Type.Boolean(),
   on_demand_locked: Type.Boolean(),
 });
+/** Operational state next to the configured flag (src/addressing/edge-status.ts). Not part of Cloudflare's shape. */
+export const EdgeStatusSchema = Type.Object(
+  {
+    state: Type.Union(
+      [
+        Type.Literal('pending'),
+        Type.Literal('deploying'),
+        Type.Literal('live'),
+        Type.Literal('held'),
+        Type.Literal('withdrawn'),
+      ],
+      {
+        description:
+          'where the configured state is true at the edge: pending (in no compiled snapshot yet, or no agent report), deploying (rolling out, live at some locations), live (every location that should announce it reports it), held (the guard holds the snapshot carrying it), withdrawn (announced nowhere, as configured)',
+      },
+    ),
+    snapshot: Nullable(Type.Integer({ description: 'newest snapshot that carries the configured state' })),
+    locations_live: Type.Integer({ description: "locations whose agents' speakers report it announced" }),
+    locations_total: Type.Integer({ description: 'locations that should announce it in that snapshot' }),
+  },
+  { description: "operational state, from the agents' read-back; `on_demand.advertised` is the configured state" },
+);
 export const BgpPrefixSchema = Type.Object({
   id: Type.String(),
   prefix_id: Type.String(),
@@ -113,10 +137,12 @@ export const BgpPrefixSchema = Type.Object({
   on_demand: OnDemandSchema,
   created_at: Timestamp,
   modified_at: Timestamp,
+  edge: EdgeStatusSchema,
 });
 export const AdvertisementStatusSchema = Type.Object({
   advertised: Type.Boolean(),
   advertised_modified_at: Nullable(Timestamp),
+  edge: EdgeStatusSchema,
 });
 export const BindingSchema = Type.Object({
   id: Type.String(),
@@ -143,12 +169,16 @@ export const AuditSchema = Type.Object({
   at: Timestamp,
   actor_kind: Type.String(),
   actor_id: Type.String(),
+  actor_account_id: Type.Optional(
+    Nullable(Type.String({ description: 'the acting account, when it is not the account whose data changed' })),
+  ),
   request_id: Type.String(),
   action: Type.String(),
   object_type: Type.String(),
   object_id: Type.String(),
   before: Type.Unknown(),
   after: Type.Unknown(),
+  reason: Type.Optional(Nullable(Type.String({ description: 'the reason given, or the rule that acted' }))),
 });
 export const AccountSchema = Type.Object({ id: Type.String(), name: Type.String(), created_at: Timestamp });
 export const TokenSchema = Type.Object({
@@ -161,37 +191,3 @@ export const TokenSchema = Type.Object({
   value: Type.Optional(Type.String({ description: 'the secret; shown once, when the token is created' })),
 });
 export const IdOnly = Type.Object({ id: Type.String() });
-
-const Message = Type.Object({
-  code: Type.Integer(),
-  message: Type.String(),
-  error_code: Type.Optional(Type.String()),
-  source: Type.Optional(Type.Object({ pointer: Type.String() })),
-});
-const ResultInfo = Type.Object({
-  page: Type.Integer(),
-  per_page: Type.Integer(),
-  count: Type.Integer(),
-  total_count: Type.Integer(),
-});
-
-/** The v4 envelope around one result. */
-export function envelope<T extends TSchema>(result: T) {
-  return Type.Object({ success: Type.Boolean(), errors: Type.Array(Message), messages: Type.Array(Message), result });
-}
-/** The v4 envelope around a list, with result_info. */
-export function listEnvelope<T extends TSchema>(item: T) {
-  return Type.Object({
-    success: Type.Boolean(),
-    errors: Type.Array(Message),
-    messages: Type.Array(Message),
-    result: Type.Array(item),
-    result_info: ResultInfo,
-  });
-}
-export const ErrorEnvelope = Type.Object({
-  success: Type.Literal(false),
-  errors: Type.Array(Message),
-  messages: Type.Array(Message),
-  result: Type.Null(),
-});

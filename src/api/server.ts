@@ -1,40 +1,41 @@
-// The HTTP adapter: Fastify with schema-first routes. Domain logic lives in the pure layers; this file
-// wires routes to the ports handed in by the composition root (src/bin/server.ts).
+// The HTTP adapter: Fastify with one stack (http-stack.ts: envelope, error mapper, auth with one token
+// cache, strict queries) and declarative route tables (addressing, admin, /v1 rollouts), every route with
+// its response schema, so /openapi.json documents the whole API. Domain logic lives in the pure layers;
+// the composition root (src/bin/server.ts) hands in the ports.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { Actor } from '../addressing/model.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { EdgeStatusPort } from '../addressing/edge-status.js';
 import type { AddressingService } from '../addressing/service.js';
-import { FailsmallError } from '../lib/errors.js';
-import { registerAddressingRoutes } from './addressing-routes.js';
-import { registerAdminRoutes } from './admin-routes.js';
-import { bearer, TokenCache, type TokenLookup } from './auth.js';
-import { ERROR_HTTP, isKnownCode } from './errors.js';
-import { describeValidation, STRICT_AJV, strictQuery } from './strict.js';
+import type { RolloutControl } from '../rollout/control.js';
+import { addressingRoutes } from './addressing-routes.js';
+import { adminRoutes } from './admin-routes.js';
+import { TokenCache, type TokenLookup } from './auth.js';
+import { installHttpStack, type ServerGuard } from './http-stack.js';
+import { rolloutRoutes } from './rollout-routes.js';
+import { type Route, registerRoutes } from './route-table.js';
+import { STRICT_AJV } from './strict.js';
 
 export interface ServerOptions {
   /** pino logger options, or false for none (tests). */
   logger?: boolean | { level: string };
   /** Reported by /healthz so an operator can tell which build answers. */
   version: string;
-  /** The Addressing API; absent: only /healthz (and the docs) are served. */
-  addressing?: {
-    service: AddressingService;
-    /** A token by the SHA-256 of its secret (AddressingStore.tokenByHash). */
-    tokens: TokenLookup;
-    /** Token cache TTL in ms (default 5000). */
-    tokenTtlMs?: number;
-  };
-}
-
-function envelopeError(code: string, message: string, pointer?: string) {
-  const number = isKnownCode(code) ? ERROR_HTTP[code].number : ERROR_HTTP.E_API_INTERNAL.number;
-  return {
-    success: false,
-    errors: [{ code: number, message, error_code: code, ...(pointer ? { source: { pointer } } : {}) }],
-    messages: [],
-    result: null,
-  };
+  /** A token by the SHA-256 of its secret (AddressingStore.tokenByHash): the one lookup of every route. */
+  tokens?: TokenLookup;
+  /** Token cache TTL in ms (default 5000). */
+  tokenTtlMs?: number;
+  /** The Addressing API (and the admin routes); absent: not served. */
+  addressing?: { service: AddressingService };
+  /** The /v1 rollout API over the control loop; absent: not served. */
+  rollout?: { control: RolloutControl };
+  /** Where BGP prefixes are live (the control loop's agents' reports); absent: every answer says pending. */
+  edgeStatus?: EdgeStatusPort;
+  /**
+   * Plugins run before authentication on every request, in order (rate limits, body guards, timeouts):
+   * the place API hardening plugs in.
+   */
+  guards?: readonly ServerGuard[];
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -48,38 +49,25 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       return typeof h === 'string' && /^[A-Za-z0-9._:@/-]{1,128}$/.test(h) ? h : crypto.randomUUID();
     },
     ajv: STRICT_AJV,
-    // Query strings: repeated keys become arrays (rejected by strictQuery), nothing else is interpreted.
     routerOptions: { ignoreTrailingSlash: false },
   });
-
-  // JSON bodies: an empty body is "no body" (clients send Content-Type on bodiless POST/DELETE);
-  // malformed JSON is a 400 with a stable code.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      done(new FailsmallError('E_API_JSON', `request body is not valid JSON: ${(e as Error).message}`), undefined);
-    }
-  });
+  const cache = opts.tokens ? new TokenCache(opts.tokens, opts.tokenTtlMs ?? 5_000) : undefined;
+  await installHttpStack(app, { cache, guards: opts.guards ?? [] });
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
-        title: 'failsmall Addressing API',
+        title: 'failsmall API',
         version: opts.version,
         description:
-          "Source of truth for the prefixes the network announces. Shapes follow Cloudflare's v4 Addressing API.",
+          "Addressing API (the source of truth for the prefixes the network announces; shapes follow Cloudflare's v4 Addressing API), its admin routes, and the /v1 rollout API for operators.",
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
   const started = Date.now();
   app.get('/healthz', { schema: { hide: true } }, async () => ({
     status: 'ok',
@@ -87,73 +75,27 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     uptime_s: Math.round((Date.now() - started) / 1000),
   }));
 
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(envelopeError('E_API_ROUTE', `no route ${req.method} ${req.url.split('?')[0]}`));
-  });
-
-  app.setErrorHandler((err: FastifyError | FailsmallError, req, reply) => {
-    if (err instanceof FailsmallError) {
-      const status = isKnownCode(err.code) ? ERROR_HTTP[err.code].status : 500;
-      const pointer =
-        typeof err.details?.pointer === 'string'
-          ? err.details.pointer
-          : typeof err.details?.field === 'string'
-            ? `/${err.details.field}`
-            : undefined;
-      if (status >= 500) req.log.error({ err }, 'unexpected domain error');
-      return reply.code(status).send(envelopeError(err.code, err.message, pointer));
-    }
-    const fe = err as FastifyError;
-    if (fe.validation && fe.validation.length > 0) {
-      const ctx = fe.validationContext ?? 'request';
-      const first = fe.validation[0] as Parameters<typeof describeValidation>[1];
-      const d = describeValidation(ctx, first);
-      const code = ctx === 'body' ? 'E_API_BODY' : ctx === 'querystring' ? 'E_API_QUERY_PARAM' : 'E_API_PATH_PARAM';
-      const where = ctx === 'querystring' ? 'query' : ctx;
-      return reply.code(400).send(envelopeError(code, d.message, `/${where}/${d.field}`));
-    }
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.code(fe.statusCode).send(envelopeError('E_API_BODY', fe.message));
-    }
-    req.log.error({ err }, 'unexpected error');
-    return reply.code(500).send(envelopeError('E_API_INTERNAL', `internal error (request ${req.id})`));
-  });
-
+  const routes: Route[] = [];
   if (opts.addressing) {
-    const { service } = opts.addressing;
-    const cache = new TokenCache(opts.addressing.tokens, opts.addressing.tokenTtlMs ?? 5_000);
-    await app.register(async (api) => {
-      api.addHook('onRequest', async (req: FastifyRequest, reply) => {
-        const secret = bearer(req.headers.authorization);
-        const token = secret === undefined ? undefined : await cache.resolve(secret);
-        if (!token) {
-          const why =
-            req.headers.authorization === undefined
-              ? 'no Authorization header'
-              : 'the token is malformed, unknown or revoked';
-          reply.header('www-authenticate', 'Bearer');
-          return reply
-            .code(401)
-            .send(
-              envelopeError(
-                'E_API_UNAUTHENTICATED',
-                `authentication required: ${why}; send Authorization: Bearer <token>`,
-              ),
-            );
-        }
-        const actor: Actor = {
-          kind: 'token',
-          id: token.id,
-          account_id: token.account_id,
-          scopes: token.scopes,
-          request_id: String(req.id),
-        };
-        (req as FastifyRequest & { actor?: Actor }).actor = actor;
-      });
-      api.addHook('preValidation', strictQuery);
-      registerAddressingRoutes(api, service);
-      registerAdminRoutes(api, service, cache);
-    });
+    if (!cache) throw new Error('buildServer: the Addressing API needs a token lookup (opts.tokens)');
+    routes.push(
+      ...addressingRoutes(opts.addressing.service, opts.edgeStatus),
+      ...adminRoutes(opts.addressing.service, cache),
+    );
   }
+  if (opts.rollout) {
+    if (!cache) throw new Error('buildServer: the rollout API needs a token lookup (opts.tokens)');
+    routes.push(...rolloutRoutes(opts.rollout.control));
+  }
+  // a plugin scope, so the routes register after swagger's onRoute hook is in place
+  await app.register(async (scope) => registerRoutes(scope, routes));
   return app;
+}
+
+/**
+ * Mounts the /v1 rollout API on a server built already (before it listens), for a composition root that
+ * builds the control loop after the server; the routes get the same stack and token cache.
+ */
+export function mountRolloutApi(app: FastifyInstance, control: RolloutControl): void {
+  registerRoutes(app, rolloutRoutes(control));
 }

@@ -112,5 +112,6 @@ describe('failsmall admin (embedded PGlite in FAILSMALL_DATA_DIR)', () => {
     const after = await cp2.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tok.value}` } });
     expect(after.statusCode).toBe(401);
     await cp2.close();
-  });
+    // a dozen PGlite opens (each CLI call and server is its own process's view): slow on a loaded machine
+  }, 240_000);
 });

@@ -9,7 +9,6 @@ import type { Actor, Scope } from '../addressing/model.js';
 import { SCOPES } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
-import { isoNow, systemClock } from '../lib/clock.js';
 import { FailsmallError } from '../lib/errors.js';
 
 function cliActor(): Actor {
@@ -19,24 +18,19 @@ function cliActor(): Actor {
   } catch {
     // no passwd entry (containers): keep "unknown"
   }
-  return {
-    kind: 'cli',
-    id: `cli:${user}`,
-    account_id: null,
-    scopes: ['admin'],
-    request_id: `cli-${systemClock.now()}`,
-  };
+  return { kind: 'cli', id: `cli:${user}`, account_id: null, scopes: ['admin'], request_id: `cli-${Date.now()}` };
 }
 
 async function withService<T>(fn: (svc: AddressingService) => Promise<T>): Promise<void> {
   // Loaded on use: the store pulls in PGlite and pg, which other commands must not pay for at start-up.
-  const { openStore, randomIds, systemClock: dateClock } = await import('../store/harness.js');
+  const { openStore, randomIds } = await import('../store/harness.js');
+  const { systemClock } = await import('../lib/clock.js');
   const opened = await openStore({
     databaseUrl: process.env.DATABASE_URL,
     dataDir: process.env.DATABASE_URL ? undefined : (process.env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
   });
   try {
-    const out = await fn(new AddressingService(opened.store, dateClock, randomIds));
+    const out = await fn(new AddressingService(opened.store, systemClock, randomIds));
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } catch (e) {
     if (e instanceof FailsmallError) {
@@ -68,11 +62,11 @@ export function register(program: Command): void {
     .command('create')
     .argument('<name>', 'account name')
     .description('create an account; prints it with its id')
-    .action((name: string) => withService((svc) => svc.createAccount(cliActor(), name)));
+    .action((name: string) => withService((svc) => svc.accounts.create(cliActor(), name)));
   account
     .command('list')
     .description('list accounts')
-    .action(() => withService((svc) => svc.listAccounts(cliActor())));
+    .action(() => withService((svc) => svc.accounts.list(cliActor())));
 
   const token = admin.command('token').description('API tokens (stored as SHA-256; the secret is printed once)');
   token
@@ -85,7 +79,7 @@ export function register(program: Command): void {
       withService(async (svc) => {
         const scopes = parseScopes(o.scope);
         const value = newTokenSecret();
-        const t = await svc.createToken(cliActor(), {
+        const t = await svc.tokens.create(cliActor(), {
           account_id: o.account ?? null,
           name: o.name,
           scopes,
@@ -101,7 +95,7 @@ export function register(program: Command): void {
     .option('--account <id>', 'account id (omit for tokens not tied to an account)')
     .action((o: { account?: string }) =>
       withService(async (svc) =>
-        (await svc.listTokens(cliActor(), o.account ?? null)).map(({ token_hash: _, ...t }) => t),
+        (await svc.tokens.list(cliActor(), o.account ?? null)).map(({ token_hash: _, ...t }) => t),
       ),
     );
   token
@@ -110,7 +104,7 @@ export function register(program: Command): void {
     .description('revoke a token (servers stop accepting it within their cache TTL, 5 s)')
     .action((id: string) =>
       withService(async (svc) => {
-        const { token_hash: _, ...t } = await svc.revokeToken(cliActor(), id);
+        const { token_hash: _, ...t } = await svc.tokens.revoke(cliActor(), id);
         return t;
       }),
     );
@@ -128,7 +122,7 @@ export function register(program: Command): void {
         if (!Number.isInteger(max) || max < 0)
           throw new FailsmallError('E_ADDR_INVALID', `--max-deletes ${o.maxDeletes}: not a non-negative integer`);
         return runPendingDeleteCleanup(svc, {
-          runId: `cleanup-${isoNow(systemClock)}`,
+          runId: `cleanup-${new Date().toISOString()}`,
           maxDeletes: max,
           dryRun: o.dryRun === true,
         });

@@ -1,8 +1,7 @@
 // The rollout CLI against a real HTTP server (the rollout routes over a simulated fleet).
-import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rolloutRoutes } from '../api/rollout-routes.js';
-import { STRICT_AJV } from '../api/strict.js';
+import { rolloutServer } from '../api/fixture.case.js';
 import { engineControl } from '../rollout/control.js';
 import { createSimulation, type Simulation } from '../sim/simulation.js';
 import { syntheticDesired } from '../sim/synthetic.js';
@@ -13,7 +12,7 @@ import { register } from './cli-rollout.js';
 
 let url = '';
 let sim: Simulation;
-const app = Fastify({ ajv: STRICT_AJV });
+let app: FastifyInstance;
 
 beforeAll(async () => {
   const topo = simTopology(6);
@@ -24,10 +23,11 @@ beforeAll(async () => {
     actor: 't',
   });
   await sim.settle();
-  await app.register(rolloutRoutes, {
-    control: engineControl(sim.engine, { store: sim.store, fleet: sim.fleet, signals: sim.signals, clock: sim.clock }),
-    tokens: 'none',
-  });
+  const served = await rolloutServer(
+    engineControl(sim.engine, { store: sim.store, fleet: sim.fleet, signals: sim.signals, clock: sim.clock }),
+  );
+  app = served.app;
+  process.env.FAILSMALL_TOKEN = served.secret;
   url = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(() => app.close());

@@ -34,23 +34,23 @@ const ADMIN: Actor = {
 
 /** Six customers with a few BYOIP prefixes each, advertised and bound, created through the service. */
 async function seed(cp: ControlPlane): Promise<number> {
-  if ((await cp.service.listAccounts(ADMIN)).length > 0) return 0;
+  if ((await cp.service.accounts.list(ADMIN)).length > 0) return 0;
   const customers = ['Acme Retail', 'Globex Media', 'Initech Bank', 'Umbrella Health', 'Hooli Cloud', 'Stark Energy'];
   const services = [SERVICES.cdn, SERVICES.spectrum, SERVICES.magic_transit, SERVICES.dedicated_egress];
   let n = 0;
   for (const [i, name] of customers.entries()) {
-    const acct = await cp.service.createAccount(ADMIN, name);
+    const acct = await cp.service.accounts.create(ADMIN, name);
     for (let k = 0; k < 3; k++) {
       const cidr = `45.${10 + i}.${k}.0/24`;
-      const p = await cp.service.createPrefix(ADMIN, acct.id, {
+      const p = await cp.service.prefixes.create(ADMIN, acct.id, {
         cidr,
         asn: 64600 + i,
         description: `${name} block ${k + 1}`,
       });
-      await cp.service.validatePrefix(ADMIN, acct.id, p.id);
-      const b = await cp.service.createBgpPrefix(ADMIN, acct.id, p.id, cidr);
-      await cp.service.editBgpPrefix(ADMIN, acct.id, p.id, b.id, { on_demand: { advertised: true } });
-      await cp.service.createBinding(ADMIN, acct.id, p.id, {
+      await cp.service.prefixes.validate(ADMIN, acct.id, p.id);
+      const b = await cp.service.bgp.create(ADMIN, acct.id, p.id, cidr);
+      await cp.service.bgp.edit(ADMIN, acct.id, p.id, b.id, { on_demand: { advertised: true } });
+      await cp.service.bindings.create(ADMIN, acct.id, p.id, {
         cidr,
         service_id: (services[(i + k) % services.length] as { id: string }).id,
       });
@@ -85,7 +85,7 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
   const secret = env.FAILSMALL_DEMO_TOKEN ?? newTokenSecret();
   if (secret.length < 32) throw new Error('FAILSMALL_DEMO_TOKEN must be at least 32 characters');
   if (!(await cp.opened.store.tokenByHash(hashToken(secret)))) {
-    await cp.service.createToken(ADMIN, {
+    await cp.service.tokens.create(ADMIN, {
       account_id: null,
       name: 'demo-operator',
       scopes: ['operator'],

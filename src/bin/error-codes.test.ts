@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ERROR_HTTP, isKnownCode } from '../api/errors.js';
 import { repoRoot } from '../testing/env.js';
 import { ERROR_TABLES, errorsMarkdown } from './error-codes.js';
 
@@ -17,5 +18,12 @@ describe('error codes', () => {
         seen.set(code, t.layer);
       }
     }
+  });
+  it('every code an HTTP request can meet has one HTTP status and one envelope number', () => {
+    const underHttp = ['lib', 'addressing', 'api', 'snapshot', 'rollout'];
+    for (const t of ERROR_TABLES.filter((x) => underHttp.includes(x.layer)))
+      for (const code of Object.keys(t.codes)) expect(isKnownCode(code), `${t.layer} ${code}`).toBe(true);
+    const numbers = Object.values(ERROR_HTTP).map((m) => m.number);
+    expect(new Set(numbers).size).toBe(numbers.length);
   });
 });

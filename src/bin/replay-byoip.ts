@@ -91,7 +91,7 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
   const opened = await openStore({ dataDir: 'memory://' });
   const timeline: TimelineEntry[] = [];
   try {
-    const service = new AddressingService(opened.store, { now: () => new Date(clock.now()) }, counterIds());
+    const service = new AddressingService(opened.store, clock, counterIds());
     const byoip = syntheticDesired({
       accounts: o.byoipAccounts ?? 700,
       prefixes: byoipCount,
@@ -136,11 +136,12 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
     const app = await buildServer({
       version: 'replay',
       logger: false,
-      addressing: { service, tokens: (h) => opened.store.tokenByHash(h) },
+      tokens: (h) => opened.store.tokenByHash(h),
+      addressing: { service },
     });
     const admin: Actor = { kind: 'cli', id: 'cli:replay', account_id: null, scopes: ['admin'], request_id: 'replay' };
     const secret = newTokenSecret();
-    await service.createToken(admin, {
+    await service.tokens.create(admin, {
       account_id: null,
       name: 'job:pending-delete-cleanup',
       scopes: ['operator'],
@@ -171,7 +172,7 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
     };
     const list: Prefix[] = [];
     for (let after = ''; ; ) {
-      const page = await service.prefixesInState(job, 'active', after, 1000);
+      const page = await service.prefixes.inState(job, 'active', after, 1000);
       list.push(...page);
       if (page.length < 1000) break;
       after = page[page.length - 1]?.id ?? after;
@@ -185,24 +186,24 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
     let failed = 0;
     let next = 0;
     const deleteOne = async (p: Prefix) => {
-      const bgps: BgpPrefix[] = await service.listBgpPrefixes(job, p.account_id, p.id);
+      const bgps: BgpPrefix[] = await service.bgp.list(job, p.account_id, p.id);
       for (const b of bgps) {
         calls++;
         if (b.on_demand.advertised)
-          await service.editBgpPrefix(job, p.account_id, p.id, b.id, { on_demand: { advertised: false } });
+          await service.bgp.edit(job, p.account_id, p.id, b.id, { on_demand: { advertised: false } });
       }
-      const bindings = await service.listBindings(job, p.account_id, p.id);
+      const bindings = await service.bindings.list(job, p.account_id, p.id);
       bindings.sort((x, y) => Number(y.cidr.split('/')[1]) - Number(x.cidr.split('/')[1]));
       for (const b of bindings) {
         calls++;
-        await service.deleteBinding(job, p.account_id, p.id, b.id);
+        await service.bindings.delete(job, p.account_id, p.id, b.id);
       }
       for (const b of bgps) {
         calls++;
-        await service.deleteBgpPrefix(job, p.account_id, p.id, b.id);
+        await service.bgp.delete(job, p.account_id, p.id, b.id);
       }
       calls++;
-      await service.deletePrefix(job, p.account_id, p.id);
+      await service.prefixes.delete(job, p.account_id, p.id);
       deleted++;
     };
 

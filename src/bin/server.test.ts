@@ -21,11 +21,15 @@ describe('serve without the demo', () => {
     try {
       expect(cp.fleet.demo).toBe(false);
       expect(cp.fleet.fleet.locations()).toEqual([]);
-      const acct = await cp.service.createAccount(admin, 'Acme');
-      const p = await cp.service.createPrefix(admin, acct.id, { cidr: '45.10.0.0/24', asn: 64600, description: 'x' });
-      await cp.service.validatePrefix(admin, acct.id, p.id);
-      const b = await cp.service.createBgpPrefix(admin, acct.id, p.id, '45.10.0.0/24');
-      await cp.service.editBgpPrefix(admin, acct.id, p.id, b.id, { on_demand: { advertised: true } });
+      const acct = await cp.service.accounts.create(admin, 'Acme');
+      const p = await cp.service.prefixes.create(admin, acct.id, {
+        cidr: '45.10.0.0/24',
+        asn: 64600,
+        description: 'x',
+      });
+      await cp.service.prefixes.validate(admin, acct.id, p.id);
+      const b = await cp.service.bgp.create(admin, acct.id, p.id, '45.10.0.0/24');
+      await cp.service.bgp.edit(admin, acct.id, p.id, b.id, { on_demand: { advertised: true } });
       await cp.loop.tick();
       const auth = { authorization: `Bearer ${token}` };
       const status = (await cp.app.inject({ method: 'GET', url: '/v1/rollouts/status', headers: auth })).json().result;

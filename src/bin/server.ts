@@ -4,17 +4,15 @@
 // → guard → staged rollout → fleet → gates) and the /v1 rollout API, with or without the demo.
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { EdgeStatusPort } from '../addressing/edge-status.js';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken } from '../api/auth.js';
 import { metricsPlugin } from '../api/metrics.js';
-import { rolloutRoutes } from '../api/rollout-routes.js';
-import { buildServer, type ServerOptions } from '../api/server.js';
+import { buildServer } from '../api/server.js';
 import { systemClock } from '../lib/clock.js';
-import { ControlLoop, type ControlLoopConfig } from '../rollout/control-loop.js';
+import { ControlLoop, type ControlLoopConfig, type LoopLog } from '../rollout/control-loop.js';
 import { VerdictBoard } from '../rollout/memory.js';
 import { EMPTY_FLEET, type Fleet } from '../rollout/ports.js';
-import { systemClock as dateClock, type OpenedStore, openStore, randomIds } from '../store/harness.js';
+import { type OpenedStore, openStore, randomIds } from '../store/harness.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
 import { VERSION } from './version.js';
 
@@ -63,30 +61,18 @@ export async function buildControlPlane(
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATABASE_URL ? undefined : (env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
   });
-  const service = new AddressingService(opened.store, dateClock, randomIds);
+  const service = new AddressingService(opened.store, systemClock, randomIds);
   await bootstrapAdmin(service, opened, env.FAILSMALL_BOOTSTRAP_TOKEN);
   const level = logLevel ?? env.LOG_LEVEL ?? 'info';
-  const tokens = (h: string) => opened.store.tokenByHash(h);
-  // Configured versus operational state for BGP prefix responses: the control loop answers (bound late:
-  // the loop logs through the server's logger, so it is opened after the server).
-  let loopRef: ControlLoop | null = null;
-  const edgeStatus: EdgeStatusPort = {
-    edgeStatus: (prefix, advertised) =>
-      loopRef?.edgeStatus(prefix, advertised) ?? {
-        state: 'pending',
-        snapshot: null,
-        locations_live: 0,
-        locations_total: 0,
-      },
-  };
-  const serverOptions: ServerOptions & { edgeStatus?: EdgeStatusPort } = {
-    version: VERSION,
-    logger: level === 'silent' ? false : { level },
-    addressing: { service, tokens },
-    edgeStatus,
-  };
-  const app = await buildServer(serverOptions);
   const fleet = await configuredFleet(env);
+  // The loop logs through the server's logger, which exists only once the server is built; the server
+  // needs the loop's operator port and edge status first, so the log is forwarded once it exists.
+  const logRef: { current: LoopLog | null } = { current: null };
+  const log: LoopLog = {
+    info: (o, m) => logRef.current?.info(o, m),
+    warn: (o, m) => logRef.current?.warn(o, m),
+    error: (o, m) => logRef.current?.error(o, m),
+  };
   // Snapshots, rollouts, engine state and audit live in the API's database: they survive a restart.
   const loop = await ControlLoop.open(
     {
@@ -95,13 +81,20 @@ export async function buildControlPlane(
       fleet: fleet.fleet,
       signals: new VerdictBoard(),
       desired: { read: () => service.exportDesiredState() },
-      log: app.log,
+      log,
     },
     fleet.loop,
   );
-  loopRef = loop;
+  const app = await buildServer({
+    version: VERSION,
+    logger: level === 'silent' ? false : { level },
+    tokens: (h) => opened.store.tokenByHash(h),
+    addressing: { service },
+    rollout: { control: loop.control },
+    edgeStatus: loop,
+  });
+  logRef.current = app.log;
   service.onChange(() => loop.markDirty());
-  await app.register(rolloutRoutes, { control: loop.control, tokens });
   await app.register(metricsPlugin, { source: loop });
   return {
     app,
@@ -138,7 +131,7 @@ async function bootstrapAdmin(
     scopes: ['admin' as const],
     request_id: 'bootstrap',
   };
-  await service.createToken(actor, { account_id: null, name: 'bootstrap', scopes: ['admin'], token_hash: hash });
+  await service.tokens.create(actor, { account_id: null, name: 'bootstrap', scopes: ['admin'], token_hash: hash });
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {

@@ -30,6 +30,11 @@ export interface AuditEvent {
   readonly account_id: string | null;
   readonly actor_kind: ActorKind;
   readonly actor_id: string;
+  /**
+   * The acting account when it is not `account_id` (a delegated account changing bindings inside the
+   * owner's prefix): the entry is in the audit log of both. Absent or null otherwise.
+   */
+  readonly actor_account_id?: string | null;
   readonly request_id: string;
   /** Dotted verb: `bgp_prefix.advertise`, `rollout.approve`, `breaker.reset`, ... */
   readonly action: string;
@@ -39,4 +44,22 @@ export interface AuditEvent {
   readonly after: unknown;
   /** The reason an operator gave, or the rule that acted; null when none applies. */
   readonly reason: string | null;
+}
+
+/**
+ * The one audit log (src/store implements it over one table): addressing changes, rollout commands and
+ * the control loop's own actions. `append` writes events in order; a list is newest first.
+ */
+export interface AuditLog {
+  append(events: readonly AuditEvent[]): Promise<void>;
+  list(filter: AuditFilter): Promise<{ items: AuditEvent[]; total_count: number }>;
+}
+
+export interface AuditFilter {
+  /** Entries about this account's data or made by this account's actors. */
+  readonly account_id?: string;
+  /** Only these object types (e.g. the rollout log: rollout, breaker, snapshot). */
+  readonly object_types?: readonly string[];
+  readonly page: number;
+  readonly per_page: number;
 }

@@ -300,8 +300,14 @@ export class RolloutEngine {
       else if (fx.type === 'audit') audits.push(fx);
     }
     this.commit(t.model);
-    if (t.save) await this.ports.store.saveState(this.model.state, t.changed);
-    for (const fx of audits) if (fx.type === 'audit') await this.audit.appendAudit({ id: randomUUID(), ...fx.event });
+    const events = audits.flatMap((fx) => (fx.type === 'audit' ? [{ id: randomUUID(), ...fx.event }] : []));
+    if (t.save && this.audit === this.ports.store) {
+      // The step's audit entries are written with its state, in one transaction, or not at all.
+      await this.ports.store.saveState(this.model.state, t.changed, events);
+    } else {
+      if (t.save) await this.ports.store.saveState(this.model.state, t.changed);
+      for (const e of events) await this.audit.appendAudit(e);
+    }
     for (const fx of t.effects) if (fx.type === 'restore-window') await this.restoreWindow(fx.cause);
     return t;
   }

@@ -53,11 +53,13 @@ export class MemoryRolloutStore implements RolloutStore {
   async loadState(): Promise<EngineState | undefined> {
     return this.state && structuredClone(this.state);
   }
-  async saveState(s: EngineState, changed: readonly Rollout[] = []): Promise<void> {
+  async saveState(s: EngineState, changed: readonly Rollout[] = [], audit: readonly AuditEvent[] = []): Promise<void> {
     // Copy everything first, so a value that cannot be cloned leaves nothing half-saved.
     const state = structuredClone(s);
     const rollouts = changed.map((r) => structuredClone(r));
+    const events = audit.map((a) => structuredClone(a));
     for (const r of rollouts) this.rollouts.set(r.id, r);
+    this.audit.push(...events);
     this.state = state;
   }
 }

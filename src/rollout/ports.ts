@@ -164,8 +164,8 @@ export interface RolloutStore extends AuditLog {
   listRollouts(): Promise<Rollout[]>;
   loadState(): Promise<EngineState | undefined>;
   /**
-   * Saves the engine state together with the rollouts a step changed, in one transaction: after a crash
-   * the store holds either the step's state and rollouts or neither.
+   * Saves the engine state together with the rollouts a step changed and the audit events it emitted, in
+   * one transaction: after a crash the store holds either the step's state, rollouts and entries or none.
    */
-  saveState(s: EngineState, changed?: readonly Rollout[]): Promise<void>;
+  saveState(s: EngineState, changed?: readonly Rollout[], audit?: readonly AuditEvent[]): Promise<void>;
 }

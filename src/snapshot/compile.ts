@@ -1,6 +1,7 @@
 // The snapshot compiler: desired state (what people asked for, src/addressing) → operational state (what
 // each location's edge must announce and hold). Pure and deterministic: the same desired state and
 // options give the same content digest.
+import { ASN_PREPEND_COUNT, inRange } from '../addressing/limits.js';
 import type { DesiredState } from '../addressing/model.js';
 import { formatPrefix, tryParsePrefix } from '../lib/prefix.js';
 import { CANONICAL_FORMS, type CanonicalForm, contentDigest, DIGEST_VERSION, snapshotId } from './digest.js';
@@ -74,10 +75,14 @@ export function compile(
     if (!Number.isInteger(origin) || origin < 1 || origin > 4294967295) {
       throw snapshotError('E_SNAPSHOT_INVALID', `${what}: origin ASN ${origin} is out of range`, { id: b.id });
     }
-    if (!Number.isInteger(b.asn_prepend_count) || b.asn_prepend_count < 0 || b.asn_prepend_count > 10) {
-      throw snapshotError('E_SNAPSHOT_INVALID', `${what}: asn_prepend_count ${b.asn_prepend_count} is not 0..10`, {
-        id: b.id,
-      });
+    if (!inRange(ASN_PREPEND_COUNT, b.asn_prepend_count)) {
+      throw snapshotError(
+        'E_SNAPSHOT_INVALID',
+        `${what}: asn_prepend_count ${b.asn_prepend_count} is not ${ASN_PREPEND_COUNT.min}..${ASN_PREPEND_COUNT.max}`,
+        {
+          id: b.id,
+        },
+      );
     }
     const locations = checkScope(opts.placement?.(b.id, b.account_id) ?? '*', known, what);
     const prev = byPrefix.get(prefix);

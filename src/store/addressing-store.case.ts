@@ -6,8 +6,9 @@ import type { Actor } from '../addressing/model.js';
 import { SERVICES } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
 import { effectiveBinding } from '../addressing/validate.js';
+import { systemClock } from '../lib/clock.js';
 import { parsePrefix } from '../lib/prefix.js';
-import { type OpenedStore, randomIds, systemClock } from './harness.js';
+import { type OpenedStore, randomIds } from './harness.js';
 
 const admin: Actor = { kind: 'cli', id: 'cli:test', account_id: null, scopes: ['admin'], request_id: 'req-admin' };
 
@@ -38,8 +39,8 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
   beforeAll(async () => {
     opened = await open();
     svc = new AddressingService(opened.store, systemClock, randomIds);
-    a = (await svc.createAccount(admin, 'alpha')).id;
-    b = (await svc.createAccount(admin, 'beta')).id;
+    a = (await svc.accounts.create(admin, 'alpha')).id;
+    b = (await svc.accounts.create(admin, 'beta')).id;
     writerA = { kind: 'token', id: 'tok-wa', account_id: a, scopes: ['addressing:write'], request_id: 'req-1' };
     readerA = { kind: 'token', id: 'tok-ra', account_id: a, scopes: ['addressing:read'], request_id: 'req-2' };
     writerB = { kind: 'token', id: 'tok-wb', account_id: b, scopes: ['addressing:write'], request_id: 'req-3' };
@@ -50,156 +51,160 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
 
   it('creates, reads, lists, edits a prefix; lists filter by explicit state', async () => {
     const cidr = space();
-    const p = await svc.createPrefix(writerA, a, { cidr, asn: 64500, description: 'one' });
+    const p = await svc.prefixes.create(writerA, a, { cidr, asn: 64500, description: 'one' });
     expect(p).toMatchObject({ account_id: a, cidr, asn: 64500, approved: 'P', state: 'active', loa_document_id: null });
-    expect(await svc.getPrefix(readerA, a, p.id)).toEqual(p);
-    const listed = await svc.listPrefixes(readerA, a, 'active', { page: 1, per_page: 1000 });
+    expect(await svc.prefixes.get(readerA, a, p.id)).toEqual(p);
+    const listed = await svc.prefixes.list(readerA, a, 'active', { page: 1, per_page: 1000 });
     expect(listed.items.map((x) => x.id)).toContain(p.id);
     expect(listed.total_count).toBe(listed.items.length);
-    const edited = await svc.editPrefix(writerA, a, p.id, { description: 'two', state: 'pending_delete' });
+    const edited = await svc.prefixes.edit(writerA, a, p.id, { description: 'two', state: 'pending_delete' });
     expect(edited).toMatchObject({ description: 'two', state: 'pending_delete' });
-    const pending = await svc.listPrefixes(readerA, a, 'pending_delete', { page: 1, per_page: 1000 });
+    const pending = await svc.prefixes.list(readerA, a, 'pending_delete', { page: 1, per_page: 1000 });
     expect(pending.items.map((x) => x.id)).toEqual([p.id]);
     expect(
-      (await svc.listPrefixes(readerA, a, 'active', { page: 1, per_page: 1000 })).items.map((x) => x.id),
+      (await svc.prefixes.list(readerA, a, 'active', { page: 1, per_page: 1000 })).items.map((x) => x.id),
     ).not.toContain(p.id);
-    await svc.editPrefix(writerA, a, p.id, { state: 'active' });
+    await svc.prefixes.edit(writerA, a, p.id, { state: 'active' });
   });
 
   it('rejects non-canonical and too specific cidrs, and overlaps across accounts', async () => {
     await rejects(
-      svc.createPrefix(writerA, a, { cidr: '203.0.113.1/24', asn: 64500 }),
+      svc.prefixes.create(writerA, a, { cidr: '203.0.113.1/24', asn: 64500 }),
       'E_ADDR_CIDR',
       /203\.0\.113\.0\/24/,
     );
-    await rejects(svc.createPrefix(writerA, a, { cidr: '203.0.113.0/25', asn: 64500 }), 'E_ADDR_TOO_SPECIFIC');
-    await rejects(svc.createPrefix(writerA, a, { cidr: '203.0.113.0/24', asn: 0 }), 'E_ADDR_INVALID', /asn/);
+    await rejects(svc.prefixes.create(writerA, a, { cidr: '203.0.113.0/25', asn: 64500 }), 'E_ADDR_TOO_SPECIFIC');
+    await rejects(svc.prefixes.create(writerA, a, { cidr: '203.0.113.0/24', asn: 0 }), 'E_ADDR_INVALID', /asn/);
     const cidr = space();
-    await svc.createPrefix(writerA, a, { cidr, asn: 64500 });
-    await rejects(svc.createPrefix(writerB, b, { cidr, asn: 64501 }), 'E_ADDR_OVERLAP', /other accounts/);
+    await svc.prefixes.create(writerA, a, { cidr, asn: 64500 });
+    await rejects(svc.prefixes.create(writerB, b, { cidr, asn: 64501 }), 'E_ADDR_OVERLAP', /other accounts/);
     const wider = `${cidr.split('.').slice(0, 2).join('.')}.0.0/16`;
-    await rejects(svc.createPrefix(writerA, a, { cidr: wider, asn: 64500 }), 'E_ADDR_OVERLAP');
+    await rejects(svc.prefixes.create(writerA, a, { cidr: wider, asn: 64500 }), 'E_ADDR_OVERLAP');
   });
 
   it('enforces tenancy (404) and scopes (403)', async () => {
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
-    await rejects(svc.getPrefix(writerB, b, p.id), 'E_ADDR_NOT_FOUND');
-    await rejects(svc.getPrefix(writerB, a, p.id), 'E_ADDR_NOT_FOUND');
-    await rejects(svc.editPrefix(readerA, a, p.id, { description: 'x' }), 'E_ADDR_FORBIDDEN', /addressing:write/);
-    await rejects(svc.createAccount(writerA, 'x'), 'E_ADDR_FORBIDDEN', /admin/);
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
+    await rejects(svc.prefixes.get(writerB, b, p.id), 'E_ADDR_NOT_FOUND');
+    await rejects(svc.prefixes.get(writerB, a, p.id), 'E_ADDR_NOT_FOUND');
+    await rejects(svc.prefixes.edit(readerA, a, p.id, { description: 'x' }), 'E_ADDR_FORBIDDEN', /addressing:write/);
+    await rejects(svc.accounts.create(writerA, 'x'), 'E_ADDR_FORBIDDEN', /admin/);
   });
 
   it('creates BGP prefixes withdrawn; advertising needs validation; delete needs withdrawal', async () => {
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
-    await rejects(svc.createBgpPrefix(writerA, a, p.id, '10.0.0.0/24'), 'E_ADDR_OUTSIDE_PREFIX');
-    const bp = await svc.createBgpPrefix(writerA, a, p.id, p.cidr);
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
+    await rejects(svc.bgp.create(writerA, a, p.id, '10.0.0.0/24'), 'E_ADDR_OUTSIDE_PREFIX');
+    const bp = await svc.bgp.create(writerA, a, p.id, p.cidr);
     expect(bp.on_demand).toEqual({
       advertised: false,
       advertised_modified_at: null,
       on_demand_enabled: true,
       on_demand_locked: false,
     });
-    await rejects(svc.createBgpPrefix(writerA, a, p.id, p.cidr), 'E_ADDR_DUPLICATE');
-    await rejects(
-      svc.editBgpPrefix(writerA, a, p.id, bp.id, { on_demand: { advertised: true } }),
-      'E_ADDR_NOT_APPROVED',
-    );
-    await svc.validatePrefix(writerA, a, p.id);
-    const adv = await svc.editBgpPrefix(writerA, a, p.id, bp.id, {
+    await rejects(svc.bgp.create(writerA, a, p.id, p.cidr), 'E_ADDR_DUPLICATE');
+    await rejects(svc.bgp.edit(writerA, a, p.id, bp.id, { on_demand: { advertised: true } }), 'E_ADDR_NOT_APPROVED');
+    await svc.prefixes.validate(writerA, a, p.id);
+    const adv = await svc.bgp.edit(writerA, a, p.id, bp.id, {
       on_demand: { advertised: true },
       asn_prepend_count: 2,
     });
     expect(adv.on_demand.advertised).toBe(true);
     expect(adv.asn_prepend_count).toBe(2);
     expect(adv.on_demand.advertised_modified_at).not.toBeNull();
-    expect(await svc.getAdvertisementStatus(readerA, a, p.id)).toEqual({
+    expect(await svc.bgp.status(readerA, a, p.id)).toEqual({
       advertised: true,
       advertised_modified_at: adv.on_demand.advertised_modified_at,
+      cidr: p.cidr,
     });
-    await rejects(svc.deleteBgpPrefix(writerA, a, p.id, bp.id), 'E_ADDR_STILL_ADVERTISED');
+    await rejects(svc.bgp.delete(writerA, a, p.id, bp.id), 'E_ADDR_STILL_ADVERTISED');
     await rejects(
-      svc.editBgpPrefix(writerA, a, p.id, bp.id, { asn_prepend_count: 4 }),
+      svc.bgp.edit(writerA, a, p.id, bp.id, { asn_prepend_count: 4 }),
       'E_ADDR_INVALID',
       /asn_prepend_count/,
     );
-    await svc.editAdvertisementStatus(writerA, a, p.id, false);
-    expect((await svc.getBgpPrefix(readerA, a, p.id, bp.id)).on_demand.advertised).toBe(false);
-    await svc.deleteBgpPrefix(writerA, a, p.id, bp.id);
-    await rejects(svc.getBgpPrefix(readerA, a, p.id, bp.id), 'E_ADDR_NOT_FOUND');
+    await svc.bgp.editStatus(writerA, a, p.id, false);
+    expect((await svc.bgp.get(readerA, a, p.id, bp.id)).on_demand.advertised).toBe(false);
+    await svc.bgp.delete(writerA, a, p.id, bp.id);
+    await rejects(svc.bgp.get(readerA, a, p.id, bp.id), 'E_ADDR_NOT_FOUND');
   });
 
   it('deletes a prefix only when nothing is advertised or bound, naming each blocker', async () => {
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
-    await svc.validatePrefix(writerA, a, p.id);
-    const bp = await svc.createBgpPrefix(writerA, a, p.id, p.cidr);
-    await svc.editBgpPrefix(writerA, a, p.id, bp.id, { on_demand: { advertised: true } });
-    const bind = await svc.createBinding(writerA, a, p.id, { cidr: p.cidr, service_id: SERVICES.cdn.id });
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
+    await svc.prefixes.validate(writerA, a, p.id);
+    const bp = await svc.bgp.create(writerA, a, p.id, p.cidr);
+    await svc.bgp.edit(writerA, a, p.id, bp.id, { on_demand: { advertised: true } });
+    const bind = await svc.bindings.create(writerA, a, p.id, { cidr: p.cidr, service_id: SERVICES.cdn.id });
     let msg = '';
     try {
-      await svc.deletePrefix(writerA, a, p.id);
+      await svc.prefixes.delete(writerA, a, p.id);
     } catch (e) {
       msg = (e as Error).message;
       expect((e as { code: string }).code).toBe('E_ADDR_DELETE_BLOCKED');
     }
     expect(msg).toContain(bp.id);
     expect(msg).toContain(bind.id);
-    expect((await svc.getPrefix(readerA, a, p.id)).state).toBe('active');
-    await svc.editBgpPrefix(writerA, a, p.id, bp.id, { on_demand: { advertised: false } });
-    await svc.deleteBinding(writerA, a, p.id, bind.id);
-    const gone = await svc.deletePrefix(writerA, a, p.id);
+    expect((await svc.prefixes.get(readerA, a, p.id)).state).toBe('active');
+    await svc.bgp.edit(writerA, a, p.id, bp.id, { on_demand: { advertised: false } });
+    await svc.bindings.delete(writerA, a, p.id, bind.id);
+    const gone = await svc.prefixes.delete(writerA, a, p.id);
     expect(gone.state).toBe('deleted');
-    await rejects(svc.getPrefix(readerA, a, p.id), 'E_ADDR_NOT_FOUND');
-    const deleted = await svc.listPrefixes(readerA, a, 'deleted', { page: 1, per_page: 1000 });
+    await rejects(svc.prefixes.get(readerA, a, p.id), 'E_ADDR_NOT_FOUND');
+    const deleted = await svc.prefixes.list(readerA, a, 'deleted', { page: 1, per_page: 1000 });
     expect(deleted.items.map((x) => x.id)).toContain(p.id);
     // its withdrawn BGP prefix went with it, and the space is free again
-    await svc.createPrefix(writerA, a, { cidr: p.cidr, asn: 64500 });
+    await svc.prefixes.create(writerA, a, { cidr: p.cidr, asn: 64500 });
   });
 
   it('bindings: the first covers the prefix, the most specific wins, the whole one goes last', async () => {
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
     const sub = p.cidr.replace('.0/24', '.128/25');
     await rejects(
-      svc.createBinding(writerA, a, p.id, { cidr: sub, service_id: SERVICES.cdn.id }),
+      svc.bindings.create(writerA, a, p.id, { cidr: sub, service_id: SERVICES.cdn.id }),
       'E_ADDR_FIRST_BINDING',
     );
-    await rejects(svc.createBinding(writerA, a, p.id, { cidr: p.cidr, service_id: 'nope' }), 'E_ADDR_UNKNOWN_SERVICE');
-    const whole = await svc.createBinding(writerA, a, p.id, { cidr: p.cidr, service_id: SERVICES.cdn.id });
-    const spec = await svc.createBinding(writerA, a, p.id, { cidr: sub, service_id: SERVICES.spectrum.id });
+    await rejects(
+      svc.bindings.create(writerA, a, p.id, { cidr: p.cidr, service_id: 'nope' }),
+      'E_ADDR_UNKNOWN_SERVICE',
+    );
+    const whole = await svc.bindings.create(writerA, a, p.id, { cidr: p.cidr, service_id: SERVICES.cdn.id });
+    const spec = await svc.bindings.create(writerA, a, p.id, { cidr: sub, service_id: SERVICES.spectrum.id });
     expect(spec).toMatchObject({ service_name: 'Spectrum', provisioning: { state: 'provisioning' } });
-    const all = await svc.listBindings(readerA, a, p.id);
+    const all = await svc.bindings.list(readerA, a, p.id);
     expect(all.map((x) => x.id).sort()).toEqual([whole.id, spec.id].sort());
     expect(effectiveBinding(all, parsePrefix(sub.replace('/25', '/32')))?.id).toBe(spec.id);
     expect(effectiveBinding(all, parsePrefix(p.cidr.replace('.0/24', '.1/32')))?.id).toBe(whole.id);
-    await rejects(svc.deleteBinding(writerA, a, p.id, whole.id), 'E_ADDR_BINDING_IN_USE', new RegExp(spec.id));
-    await svc.deleteBinding(writerA, a, p.id, spec.id);
-    await svc.deleteBinding(writerA, a, p.id, whole.id);
-    expect(await svc.listBindings(readerA, a, p.id)).toEqual([]);
+    await rejects(svc.bindings.delete(writerA, a, p.id, whole.id), 'E_ADDR_BINDING_IN_USE', new RegExp(spec.id));
+    await svc.bindings.delete(writerA, a, p.id, spec.id);
+    await svc.bindings.delete(writerA, a, p.id, whole.id);
+    expect(await svc.bindings.list(readerA, a, p.id)).toEqual([]);
   });
 
   it('delegations let another account bind inside the delegated cidr only', async () => {
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
-    await svc.createBinding(writerA, a, p.id, { cidr: p.cidr, service_id: SERVICES.magic_transit.id });
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
+    await svc.bindings.create(writerA, a, p.id, { cidr: p.cidr, service_id: SERVICES.magic_transit.id });
     const half = p.cidr.replace('/24', '/25');
     const other = p.cidr.replace('.0/24', '.128/25');
-    await rejects(svc.createDelegation(writerA, a, p.id, { cidr: half, delegated_account_id: a }), 'E_ADDR_DELEGATION');
-    const d = await svc.createDelegation(writerA, a, p.id, { cidr: half, delegated_account_id: b });
-    expect(d).toMatchObject({ parent_prefix_id: p.id, delegated_account_id: b, cidr: half });
-    expect((await svc.getPrefix(writerB, b, p.id)).id).toBe(p.id);
     await rejects(
-      svc.createBinding(writerB, b, p.id, { cidr: other, service_id: SERVICES.cdn.id }),
+      svc.delegations.create(writerA, a, p.id, { cidr: half, delegated_account_id: a }),
+      'E_ADDR_DELEGATION',
+    );
+    const d = await svc.delegations.create(writerA, a, p.id, { cidr: half, delegated_account_id: b });
+    expect(d).toMatchObject({ parent_prefix_id: p.id, delegated_account_id: b, cidr: half });
+    expect((await svc.prefixes.get(writerB, b, p.id)).id).toBe(p.id);
+    await rejects(
+      svc.bindings.create(writerB, b, p.id, { cidr: other, service_id: SERVICES.cdn.id }),
       'E_ADDR_OUTSIDE_PREFIX',
     );
-    const mine = await svc.createBinding(writerB, b, p.id, { cidr: half, service_id: SERVICES.dedicated_egress.id });
-    expect((await svc.listBindings(writerB, b, p.id)).map((x) => x.id)).toEqual([mine.id]);
-    await rejects(svc.deleteDelegation(writerA, a, p.id, d.id), 'E_ADDR_STATE', new RegExp(mine.id));
-    await svc.deleteBinding(writerB, b, p.id, mine.id);
-    await svc.deleteDelegation(writerA, a, p.id, d.id);
-    await rejects(svc.getPrefix(writerB, b, p.id), 'E_ADDR_NOT_FOUND');
+    const mine = await svc.bindings.create(writerB, b, p.id, { cidr: half, service_id: SERVICES.dedicated_egress.id });
+    expect((await svc.bindings.list(writerB, b, p.id)).map((x) => x.id)).toEqual([mine.id]);
+    await rejects(svc.delegations.delete(writerA, a, p.id, d.id), 'E_ADDR_STATE', new RegExp(mine.id));
+    await svc.bindings.delete(writerB, b, p.id, mine.id);
+    await svc.delegations.delete(writerA, a, p.id, d.id);
+    await rejects(svc.prefixes.get(writerB, b, p.id), 'E_ADDR_NOT_FOUND');
   });
 
   it('writes the audit entry with actor, request id, before and after', async () => {
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500, description: 'audited' });
-    await svc.editPrefix({ ...writerA, request_id: 'req-edit-42' }, a, p.id, { description: 'changed' });
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500, description: 'audited' });
+    await svc.prefixes.edit({ ...writerA, request_id: 'req-edit-42' }, a, p.id, { description: 'changed' });
     const log = await svc.listAudit(readerA, a, { page: 1, per_page: 5 });
     const e = log.items[0];
     expect(e).toMatchObject({
@@ -217,7 +222,7 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
 
   it('a failing write changes nothing, audit included (one transaction)', async () => {
     const before = (await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count;
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
     const after = (await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count;
     expect(after).toBe(before + 1);
     await expect(
@@ -232,6 +237,7 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
           request_id: 'r',
           action: 'prefix.edit',
           object_type: 'prefix',
+          reason: null,
           object_id: p.id,
           before: null,
           after: null,
@@ -239,26 +245,26 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect((await svc.getPrefix(readerA, a, p.id)).description).toBe('');
+    expect((await svc.prefixes.get(readerA, a, p.id)).description).toBe('');
     expect((await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count).toBe(after);
   });
 
   it('the database refuses overlapping live prefixes even when two creates race', async () => {
     const cidr = space();
     const results = await Promise.allSettled([
-      svc.createPrefix(writerA, a, { cidr, asn: 64500 }),
-      svc.createPrefix(writerB, b, { cidr, asn: 64501 }),
-      svc.createPrefix(writerA, a, { cidr, asn: 64502 }),
+      svc.prefixes.create(writerA, a, { cidr, asn: 64500 }),
+      svc.prefixes.create(writerB, b, { cidr, asn: 64501 }),
+      svc.prefixes.create(writerA, a, { cidr, asn: 64502 }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
   it('exports the desired state: live prefixes, BGP prefixes with advertised flag, bindings, delegations', async () => {
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
-    await svc.validatePrefix(writerA, a, p.id);
-    const bp = await svc.createBgpPrefix(writerA, a, p.id, p.cidr);
-    await svc.editBgpPrefix(writerA, a, p.id, bp.id, { on_demand: { advertised: true } });
-    await svc.createBinding(writerA, a, p.id, { cidr: p.cidr, service_id: SERVICES.cdn.id });
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
+    await svc.prefixes.validate(writerA, a, p.id);
+    const bp = await svc.bgp.create(writerA, a, p.id, p.cidr);
+    await svc.bgp.edit(writerA, a, p.id, bp.id, { on_demand: { advertised: true } });
+    await svc.bindings.create(writerA, a, p.id, { cidr: p.cidr, service_id: SERVICES.cdn.id });
     const s = await svc.exportDesiredState();
     expect(s.accounts.map((x) => x.id)).toEqual(expect.arrayContaining([a, b]));
     expect(s.prefixes.find((x) => x.id === p.id)?.approved).toBe('V');
@@ -268,18 +274,18 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
   });
 
   it('the cleanup job deletes exactly the pending_delete prefixes it can, naming each', async () => {
-    const keep = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
-    const go = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
-    const bound = await svc.createPrefix(writerB, b, { cidr: space(), asn: 64501 });
-    await svc.createBinding(writerB, b, bound.id, { cidr: bound.cidr, service_id: SERVICES.cdn.id });
-    await svc.editPrefix(writerA, a, go.id, { state: 'pending_delete' });
-    await svc.editPrefix(writerB, b, bound.id, { state: 'pending_delete' });
+    const keep = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
+    const go = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
+    const bound = await svc.prefixes.create(writerB, b, { cidr: space(), asn: 64501 });
+    await svc.bindings.create(writerB, b, bound.id, { cidr: bound.cidr, service_id: SERVICES.cdn.id });
+    await svc.prefixes.edit(writerA, a, go.id, { state: 'pending_delete' });
+    await svc.prefixes.edit(writerB, b, bound.id, { state: 'pending_delete' });
     await rejects(runPendingDeleteCleanup(svc, { runId: 'run-cap', maxDeletes: 1 }), 'E_ADDR_JOB_CAP');
-    expect((await svc.getPrefix(readerA, a, go.id)).state).toBe('pending_delete');
+    expect((await svc.prefixes.get(readerA, a, go.id)).state).toBe('pending_delete');
     const r = await runPendingDeleteCleanup(svc, { runId: 'run-1', maxDeletes: 100 });
     expect(r.deleted).toEqual([go.id]);
     expect(r.skipped.map((s) => [s.id, s.code])).toEqual([[bound.id, 'E_ADDR_DELETE_BLOCKED']]);
-    expect((await svc.getPrefix(readerA, a, keep.id)).state).toBe('active');
+    expect((await svc.prefixes.get(readerA, a, keep.id)).state).toBe('active');
     const log = await svc.listAudit(readerA, a, { page: 1, per_page: 1 });
     expect(log.items[0]).toMatchObject({
       action: 'prefix.delete',
@@ -291,15 +297,15 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
   });
 
   it('optimistic BGP edit: a stale version writes nothing; concurrent edits all land, each audited', async () => {
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
-    await svc.validatePrefix(writerA, a, p.id);
-    const bp = await svc.createBgpPrefix(writerA, a, p.id, p.cidr);
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
+    await svc.prefixes.validate(writerA, a, p.id);
+    const bp = await svc.bgp.create(writerA, a, p.id, p.cidr);
     const found = await opened.store.read((tx) => tx.getBgpPrefixWithParent(bp.id));
     if (!found) throw new Error('not found');
     expect(found.parent.id).toBe(p.id);
     const auditBefore = (await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count;
     // the parent changes between the read and the write: the write must not happen
-    await svc.editPrefix(writerA, a, p.id, { description: 'changed meanwhile' });
+    await svc.prefixes.edit(writerA, a, p.id, { description: 'changed meanwhile' });
     const entry = {
       id: randomIds.next(),
       account_id: a,
@@ -312,12 +318,13 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
       object_id: bp.id,
       before: null,
       after: null,
+      reason: null,
     };
     const wrote = await opened.store.read((tx) =>
       tx.updateBgpPrefixIfUnchanged(found.version, { ...found.bgp, asn_prepend_count: 3 }, entry),
     );
     expect(wrote).toBe(false);
-    expect((await svc.getBgpPrefix(readerA, a, p.id, bp.id)).asn_prepend_count).toBe(0);
+    expect((await svc.bgp.get(readerA, a, p.id, bp.id)).asn_prepend_count).toBe(0);
     expect((await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count).toBe(auditBefore + 1);
     // with a fresh version it writes, audit included
     const fresh = await opened.store.read((tx) => tx.getBgpPrefixWithParent(bp.id));
@@ -331,20 +338,20 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
         ),
       ),
     ).toBe(true);
-    expect((await svc.getBgpPrefix(readerA, a, p.id, bp.id)).asn_prepend_count).toBe(3);
+    expect((await svc.bgp.get(readerA, a, p.id, bp.id)).asn_prepend_count).toBe(3);
     // twelve writers on one row: every edit lands once (retries, then locks), each with its audit entry
     const before = (await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count;
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        svc.editBgpPrefix(writerA, a, p.id, bp.id, { on_demand: { advertised: i % 2 === 0 } }),
+        svc.bgp.edit(writerA, a, p.id, bp.id, { on_demand: { advertised: i % 2 === 0 } }),
       ),
     );
     expect((await svc.listAudit(readerA, a, { page: 1, per_page: 1 })).total_count).toBe(before + 12);
   });
 
   it('a job deletion states its precondition: a prefix taken back from pending_delete stays', async () => {
-    const p = await svc.createPrefix(writerA, a, { cidr: space(), asn: 64500 });
-    await svc.editPrefix(writerA, a, p.id, { state: 'pending_delete' });
+    const p = await svc.prefixes.create(writerA, a, { cidr: space(), asn: 64500 });
+    await svc.prefixes.edit(writerA, a, p.id, { state: 'pending_delete' });
     const job = {
       kind: 'job' as const,
       id: 'job:test',
@@ -352,32 +359,32 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
       scopes: ['operator' as const],
       request_id: 'j',
     };
-    const seen = await svc.prefixesInState(job, 'pending_delete', '', 1000);
+    const seen = await svc.prefixes.inState(job, 'pending_delete', '', 1000);
     expect(seen.map((x) => x.id)).toContain(p.id);
     // between the job's listing and its delete, the customer takes the prefix back
-    await svc.editPrefix(writerA, a, p.id, { state: 'active' });
+    await svc.prefixes.edit(writerA, a, p.id, { state: 'active' });
     await rejects(
-      svc.deletePrefix(job, a, p.id, { expectState: 'pending_delete' }),
+      svc.prefixes.delete(job, a, p.id, { expectState: 'pending_delete' }),
       'E_ADDR_PRECONDITION',
       /active, not pending_delete/,
     );
-    expect((await svc.getPrefix(readerA, a, p.id)).state).toBe('active');
-    await rejects(svc.prefixesInState(writerA, 'pending_delete', '', 10), 'E_ADDR_FORBIDDEN', /operator/);
+    expect((await svc.prefixes.get(readerA, a, p.id)).state).toBe('active');
+    await rejects(svc.prefixes.inState(writerA, 'pending_delete', '', 10), 'E_ADDR_FORBIDDEN', /operator/);
   });
 
   describe('tokens', () => {
     it('stores the hash, finds it, revokes it', async () => {
-      const t = await svc.createToken(admin, {
+      const t = await svc.tokens.create(admin, {
         account_id: a,
         name: 'ci',
         scopes: ['addressing:read'],
         token_hash: 'ab'.repeat(32),
       });
       expect((await opened.store.tokenByHash('ab'.repeat(32)))?.id).toBe(t.id);
-      const r = await svc.revokeToken(admin, t.id);
+      const r = await svc.tokens.revoke(admin, t.id);
       expect(r.revoked_at).not.toBeNull();
       expect((await opened.store.tokenByHash('ab'.repeat(32)))?.revoked_at).not.toBeNull();
-      expect((await svc.listTokens(admin, a)).map((x) => x.id)).toContain(t.id);
+      expect((await svc.tokens.list(admin, a)).map((x) => x.id)).toContain(t.id);
     });
   });
 }

@@ -19,8 +19,8 @@ import type {
   Token,
 } from '../addressing/model.js';
 import type { AddressingStore, AddressingTx } from '../addressing/ports.js';
+import { appendAudit, auditRow, readAudit } from './audit-log.js';
 import type {
-  AuditTable,
   BgpPrefixesTable,
   BindingsTable,
   Database,
@@ -111,33 +111,6 @@ function toToken(r: Selectable<TokensTable>): Token {
   };
 }
 
-function json(v: unknown): unknown {
-  return typeof v === 'string' ? JSON.parse(v) : v;
-}
-function toAudit(r: Selectable<AuditTable>): AuditEntry {
-  return {
-    id: r.id,
-    account_id: r.account_id,
-    at: iso(r.at),
-    actor_kind: r.actor_kind as AuditEntry['actor_kind'],
-    actor_id: r.actor_id,
-    request_id: r.request_id,
-    action: r.action,
-    object_type: r.object_type as AuditEntry['object_type'],
-    object_id: r.object_id,
-    before: json(r.before),
-    after: json(r.after),
-  };
-}
-
-function auditRow(e: AuditEntry): Insertable<AuditTable> {
-  return {
-    ...e,
-    before: e.before === null ? null : JSON.stringify(e.before),
-    after: e.after === null ? null : JSON.stringify(e.after),
-  };
-}
-
 // Hot-path statements, as SQL text so they run as named prepared statements on PostgreSQL (outside
 // transactions) and through Kysely otherwise (inside transactions, and always on PGlite).
 const SQL_PREFIX_BY_ID = 'select * from prefixes where id = $1';
@@ -158,8 +131,9 @@ const SQL_BGP_CAS = `with u as (
     where id = $8 and version = $9::bigint
       and exists (select 1 from prefixes where id = $10 and version = $11::bigint for share)
     returning id)
-  insert into audit (id, account_id, at, actor_kind, actor_id, request_id, action, object_type, object_id, before, after)
-  select $12, $13::text, $14::timestamptz, $15, $16, $17, $18, $19, $20, $21::json, $22::json from u
+  insert into audit (id, account_id, at, actor_kind, actor_id, request_id, action, object_type, object_id, before, after,
+    actor_account_id, reason)
+  select $12, $13::text, $14::timestamptz, $15, $16, $17, $18, $19, $20, $21::json, $22::json, $23::text, $24::text from u
   returning id`;
 
 async function query<R>(
@@ -364,6 +338,8 @@ class KyselyTx implements AddressingTx {
       a.object_id,
       a.before,
       a.after,
+      a.actor_account_id ?? null,
+      a.reason ?? null,
     ]);
     return rows.length === 1;
   }
@@ -425,23 +401,11 @@ class KyselyTx implements AddressingTx {
   }
 
   async insertAudit(e: AuditEntry): Promise<void> {
-    await this.db.insertInto('audit').values(auditRow(e)).execute();
+    await appendAudit(this.db, [e]);
   }
+  /** The account's log: changes of its data and changes its actors made (e.g. in a delegated prefix). */
   async listAudit(accountId: string, page: Page): Promise<PageOf<AuditEntry>> {
-    const rs = await this.db
-      .selectFrom('audit')
-      .selectAll()
-      .select(sql<string>`count(*) over ()`.as('total_count'))
-      .where('account_id', '=', accountId)
-      .orderBy('seq', 'desc')
-      .limit(page.per_page)
-      .offset((page.page - 1) * page.per_page)
-      .execute();
-    const total = rs.length > 0 ? Number(rs[0]?.total_count) : 0;
-    return {
-      items: rs.map(toAudit),
-      total_count: total,
-    };
+    return (await readAudit(this.db, { account_id: accountId, ...page })) as PageOf<AuditEntry>;
   }
 
   async readDesiredState() {

@@ -84,6 +84,9 @@ export interface AuditTable {
   object_id: string;
   before: string | null;
   after: string | null;
+  /** Migration 006: the acting account when it is not account_id; the reason given or the rule that acted. */
+  actor_account_id: string | null;
+  reason: string | null;
 }
 export interface Database {
   accounts: AccountsTable;

@@ -1,12 +1,11 @@
 // Opening a ready-to-use addressing service over a fresh database, for tests, the bench and the
 // admin CLI. PostgreSQL runs get their own schema so parallel runs do not collide.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Clock, IdSource } from '../addressing/ports.js';
+import type { IdSource } from '../addressing/ports.js';
 import { KyselyAddressingStore } from './addressing-store.js';
 import { dropSchema, type OpenDatabase, openDatabase } from './db.js';
 import { ChangeWatcher } from './notify.js';
 
-export const systemClock: Clock = { now: () => new Date() };
 // randomUUID draws from a pooled entropy buffer: much cheaper per id than randomBytes(16) on the hot path
 export const randomIds: IdSource = { next: () => randomUUID().replaceAll('-', '') };
 

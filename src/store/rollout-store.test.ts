@@ -70,10 +70,8 @@ function databaseCases(open: () => Promise<OpenedStore>): void {
       after: null,
       reason: 'r',
     });
-    await expect(sql`update rollout_audit set reason = 'nothing happened'`.execute(db())).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(sql`delete from rollout_audit`.execute(db())).rejects.toThrow(/append-only/);
+    await expect(sql`update audit set reason = 'nothing happened'`.execute(db())).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit`.execute(db())).rejects.toThrow(/append-only/);
     expect((await store.listAudit()).map((a) => a.reason)).toEqual(['r']);
     expect((await store.getSnapshot(s1.id))?.reason).toBe(s1.reason);
   });
@@ -139,6 +137,41 @@ function databaseCases(open: () => Promise<OpenedStore>): void {
     // Dispatch is real: a v1 digest recorded as v2 does not verify.
     const liar = { ...next(s4, sampleContent(5)), digestVersion: 2 };
     await expect(later.putSnapshot(liar)).rejects.toMatchObject({ code: 'E_SNAPSHOT_TAMPERED' });
+  });
+
+  it("a step's audit events are written with its state, or not at all", async () => {
+    const state: EngineState = {
+      baselineId: s1.id,
+      goodIds: [s1.id],
+      assigned: {},
+      guard: initialGuardState(),
+      nextRollout: 9,
+    };
+    const trip = {
+      id: 'step-audit-1',
+      at: '2026-02-20T17:50:00.000Z',
+      account_id: null,
+      actor_kind: 'system' as const,
+      actor_id: 'system:guard',
+      request_id: '',
+      action: 'breaker.trip',
+      object_type: 'breaker',
+      object_id: 'r-0009',
+      before: { tripped: false },
+      after: { tripped: true },
+      reason: 'over the network limit',
+    };
+    const count = async () =>
+      (await sql<{ n: string }>`select count(*) as n from audit where id like 'step-audit-%'`.execute(db())).rows[0]?.n;
+    const bad = { ...rollout('r-bad2', s2, 1), createdAt: Number.NaN };
+    await expect(
+      store.saveState({ ...state, nextRollout: 10 }, [bad], [{ ...trip, id: 'step-audit-0' }]),
+    ).rejects.toThrow();
+    expect(Number(await count())).toBe(0);
+    await store.saveState(state, [], [trip]);
+    expect(Number(await count())).toBe(1);
+    expect((await store.loadState())?.nextRollout).toBe(9);
+    expect((await store.listAudit()).at(-1)).toMatchObject({ action: 'breaker.trip', actor_id: 'system:guard' });
   });
 
   it('detects stored content that was changed behind its back', async () => {

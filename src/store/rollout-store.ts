@@ -1,7 +1,7 @@
 // The rollout engine's store (src/rollout/ports.ts RolloutStore) on the database of the addressing store:
 // embedded PGlite by default, PostgreSQL with DATABASE_URL. Snapshots are written once and never
 // updated (content gzip'd in bytea, digest re-checked on every read); a rollout is one row rewritten as
-// it moves; the engine state is one row; the audit log only grows (the database refuses the rest).
+// it moves; the engine state is one row. Audit records go to the one audit log (src/store/audit-log.ts).
 import type { Generated, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { FailsmallError } from '../lib/errors.js';
@@ -9,6 +9,7 @@ import type { AuditEvent, EngineState, Rollout, RolloutStore, SnapshotSummary } 
 import { verifySnapshot } from '../snapshot/compile.js';
 import { CANONICAL_FORMS, type CanonicalForm } from '../snapshot/digest.js';
 import type { Snapshot, SnapshotOrigin } from '../snapshot/model.js';
+import { appendAudit, ROLLOUT_OBJECT_TYPES, readAudit } from './audit-log.js';
 import type { Database } from './db.js';
 import { decodeContent, encodeContent, SNAPSHOT_ENCODING } from './snapshot-codec.js';
 
@@ -42,22 +43,11 @@ export interface RolloutEngineStateTable {
   state: unknown;
   updated_at: Generated<string | Date>;
 }
-export interface RolloutAuditTable {
-  seq: Generated<string>;
-  at_ms: number | string;
-  actor: string;
-  action: string;
-  target: string;
-  reason: string;
-  details: unknown;
-  stored_at: Generated<string | Date>;
-}
 // A type alias (not an interface): withTables wants an index-compatible record type.
 export type RolloutTables = {
   rollout_snapshots: RolloutSnapshotsTable;
   rollout_rollouts: RolloutRolloutsTable;
   rollout_engine_state: RolloutEngineStateTable;
-  rollout_audit: RolloutAuditTable;
 };
 
 /** json columns come back parsed from both drivers; accept text too (a driver without the json parser). */
@@ -74,10 +64,10 @@ export class KyselyRolloutStore implements RolloutStore {
    * `forms`: the canonical forms reads verify with (default every form this build knows).
    */
   constructor(
-    db: Kysely<Database>,
+    private readonly base: Kysely<Database>,
     private readonly forms: Readonly<Record<number, CanonicalForm>> = CANONICAL_FORMS,
   ) {
-    this.db = db.withTables<RolloutTables>() as unknown as Kysely<RolloutTables>;
+    this.db = base.withTables<RolloutTables>() as unknown as Kysely<RolloutTables>;
   }
 
   /**
@@ -174,46 +164,15 @@ export class KyselyRolloutStore implements RolloutStore {
     return rows.map((r) => fromJson<Rollout>(r.body));
   }
 
-  /** One AuditEvent (src/lib/audit.ts) a row: actor, action, object and reason in columns, the rest in details. */
+  /** Into the one audit log (src/store/audit-log.ts): the engine's effects are AuditEvents already. */
   async appendAudit(e: AuditEvent): Promise<void> {
-    const { id, account_id, actor_kind, request_id, object_type, before, after } = e;
-    await this.db
-      .insertInto('rollout_audit')
-      .values({
-        at_ms: Date.parse(e.at),
-        actor: e.actor_id,
-        action: e.action,
-        target: e.object_id,
-        reason: e.reason ?? '',
-        details: json({ id, account_id, actor_kind, request_id, object_type, before, after }),
-      })
-      .execute();
+    await appendAudit(this.base, [e]);
   }
 
-  /** Oldest first, as appended. */
+  /** The rollout entries of the one audit log, oldest first, as appended. */
   async listAudit(): Promise<AuditEvent[]> {
-    const rows = await this.db
-      .selectFrom('rollout_audit')
-      .select(['seq', 'at_ms', 'actor', 'action', 'target', 'reason', 'details'])
-      .orderBy('seq', 'asc')
-      .execute();
-    return rows.map((r) => {
-      const d = fromJson<Partial<AuditEvent>>(r.details);
-      return {
-        id: d.id ?? `rollout-audit-${r.seq}`,
-        at: new Date(Number(r.at_ms)).toISOString(),
-        account_id: d.account_id ?? null,
-        actor_kind: d.actor_kind ?? 'token',
-        actor_id: r.actor,
-        request_id: d.request_id ?? '-',
-        action: r.action,
-        object_type: d.object_type ?? 'rollout',
-        object_id: r.target,
-        before: d.before ?? null,
-        after: d.after ?? null,
-        reason: r.reason === '' ? null : r.reason,
-      };
-    });
+    const { items } = await readAudit(this.base, { object_types: ROLLOUT_OBJECT_TYPES, page: 1, per_page: 1_000_000 });
+    return items.reverse();
   }
 
   async loadState(): Promise<EngineState | undefined> {
@@ -221,12 +180,17 @@ export class KyselyRolloutStore implements RolloutStore {
     return row && fromJson<EngineState>(row.state);
   }
 
-  /** The state and the rollouts a step changed, in one transaction. */
-  async saveState(s: EngineState, changed: readonly Rollout[] = []): Promise<void> {
-    if (changed.length === 0) return writeState(this.db, s);
-    await this.db.transaction().execute(async (trx) => {
-      for (const r of changed) await writeRollout(trx, r);
-      await writeState(trx, s);
+  /**
+   * The state, the rollouts a step changed and the audit events it emitted, in one transaction: the
+   * engine's effects reach the one audit log together with the step that caused them, or not at all.
+   */
+  async saveState(s: EngineState, changed: readonly Rollout[] = [], audit: readonly AuditEvent[] = []): Promise<void> {
+    if (changed.length === 0 && audit.length === 0) return writeState(this.db, s);
+    await this.base.transaction().execute(async (trx) => {
+      const t = trx.withTables<RolloutTables>() as unknown as Kysely<RolloutTables>;
+      for (const r of changed) await writeRollout(t, r);
+      await writeState(t, s);
+      await appendAudit(trx, audit);
     });
   }
 }

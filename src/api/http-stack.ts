@@ -1,0 +1,97 @@
+// The one HTTP stack every route runs through, in order: body parsing, the guards (issue 11's rate
+// limits and body checks plug in here, see ServerGuard), authentication with the one token cache, strict
+// query handling, validation, the handler, and the one error mapper (every error becomes the v4 envelope
+// with the status of ERROR_HTTP).
+import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { FailsmallError } from '../lib/errors.js';
+import { bearer, type TokenCache } from './auth.js';
+import { errorBody } from './envelope.js';
+import { httpOf } from './errors.js';
+import { describeValidation, strictQuery } from './strict.js';
+
+/**
+ * A plugin that runs before authentication on every request (rate limits per client address and per
+ * token, body guards, timeouts). Registered at the root in the order given, before any route.
+ */
+export type ServerGuard = FastifyPluginAsync;
+
+export async function installHttpStack(
+  app: FastifyInstance,
+  opts: { cache: TokenCache | undefined; guards: readonly ServerGuard[] },
+): Promise<void> {
+  // JSON bodies: an empty body is "no body" (clients send Content-Type on bodiless POST/DELETE);
+  // malformed JSON is a 400 with a stable code.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(new FailsmallError('E_API_JSON', `request body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(errorBody('E_API_ROUTE', `no route ${req.method} ${req.url.split('?')[0]}`));
+  });
+  app.setErrorHandler((err: FastifyError | FailsmallError, req, reply) => {
+    if (err instanceof FailsmallError) {
+      const { status } = httpOf(err.code);
+      const d = err.details;
+      const pointer =
+        typeof d?.pointer === 'string' ? d.pointer : typeof d?.field === 'string' ? `/${d.field}` : undefined;
+      if (status >= 500) req.log.error({ err }, 'unexpected domain error');
+      return reply.code(status).send(errorBody(err.code, err.message, pointer));
+    }
+    const fe = err as FastifyError;
+    if (fe.validation && fe.validation.length > 0) {
+      const ctx = fe.validationContext ?? 'request';
+      const first = fe.validation[0] as Parameters<typeof describeValidation>[1];
+      const v = describeValidation(ctx, first);
+      const code = ctx === 'body' ? 'E_API_BODY' : ctx === 'querystring' ? 'E_API_QUERY_PARAM' : 'E_API_PATH_PARAM';
+      const where = ctx === 'querystring' ? 'query' : ctx;
+      return reply.code(400).send(errorBody(code, v.message, `/${where}/${v.field}`));
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+      return reply.code(fe.statusCode).send(errorBody('E_API_BODY', fe.message));
+    req.log.error({ err }, 'unexpected error');
+    return reply.code(500).send(errorBody('E_API_INTERNAL', `internal error (request ${req.id})`));
+  });
+
+  for (const guard of opts.guards) await app.register(guard);
+
+  // Authentication, for every route of the table (routes outside it, /healthz and the docs, are public).
+  const cache = opts.cache;
+  app.addHook('onRequest', async (req, reply) => {
+    const requires = req.routeOptions.config.requires;
+    if (requires === undefined) return;
+    const secret = bearer(req.headers.authorization);
+    const token = secret === undefined || !cache ? undefined : await cache.resolve(secret);
+    if (!token) {
+      const why =
+        req.headers.authorization === undefined
+          ? 'no Authorization header'
+          : 'the token is malformed, unknown or revoked';
+      reply.header('www-authenticate', 'Bearer');
+      return reply
+        .code(401)
+        .send(
+          errorBody('E_API_UNAUTHENTICATED', `authentication required: ${why}; send Authorization: Bearer <token>`),
+        );
+    }
+    if (requires.length > 0 && !requires.some((s) => token.scopes.includes(s))) {
+      return reply
+        .code(403)
+        .send(errorBody('E_ADDR_FORBIDDEN', `this operation needs a token with scope ${requires.join(' or ')}`));
+    }
+    req.actor = {
+      kind: 'token',
+      id: token.id,
+      account_id: token.account_id,
+      scopes: token.scopes,
+      request_id: String(req.id),
+    };
+  });
+  app.addHook('preValidation', strictQuery);
+}
