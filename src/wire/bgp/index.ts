@@ -19,3 +19,4 @@ export { ipFamily } from './mp.js';
 export { decodeNlri, writeNlri } from './nlri.js';
 export { CAP, capabilities } from './open.js';
 export * from './types.js';
+export { decodeLabeledNlri, isLabeledFamily, type LabeledNlri, SAFI_LABELED, SAFI_VPN } from './labeled.js';
