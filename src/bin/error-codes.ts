@@ -3,8 +3,8 @@
 import { ADDRESSING_ERROR_CODES } from '../addressing/errors.js';
 import { API_ERROR_CODES } from '../api/errors.js';
 import { type ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
-import { ROLLOUT_ERROR_CODES } from '../rollout/errors.js';
 import { MONITOR_ERROR_CODES } from '../monitor/errors.js';
+import { ROLLOUT_ERROR_CODES } from '../rollout/errors.js';
 import { ROUTING_ERROR_CODES } from '../routing/errors.js';
 import { SNAPSHOT_ERROR_CODES } from '../snapshot/errors.js';
 import { ROLLOUT_STORE_ERROR_CODES } from '../store/rollout-errors.js';
