@@ -64,6 +64,8 @@ async function seed(cp: ControlPlane): Promise<number> {
 
 export interface Demo {
   stop(): void;
+  /** The engine's Signals port: the monitor (FAILSMALL_MONITOR_CONFIG) publishes its verdicts here. */
+  signals: VerdictBoard;
 }
 
 export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = process.env): Promise<Demo> {
@@ -157,6 +159,7 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
     `demo fleet running; operator token for /v1/rollouts and \`failsmall rollout\`: FAILSMALL_TOKEN=${secret}`,
   );
   return {
+    signals,
     stop: () => {
       clearInterval(timer);
       clearInterval(resync);

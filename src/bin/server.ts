@@ -78,7 +78,10 @@ async function bootstrapAdmin(
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const cp = await buildControlPlane();
-  if (process.env.FAILSMALL_DEMO !== '0') await (await import('./demo.js')).attachDemo(cp); // simulated fleet + rollout API
+  const demo = process.env.FAILSMALL_DEMO !== '0' ? await (await import('./demo.js')).attachDemo(cp) : undefined; // simulated fleet + rollout API
+  const monitorConfig = process.env.FAILSMALL_MONITOR_CONFIG; // the BGP monitor in-process (docs/monitor.md)
+  if (monitorConfig)
+    await (await import('./monitor-serve.js')).attachMonitor(cp, monitorConfig, { signals: demo?.signals });
   const close = async () => {
     await cp.close();
     process.exit(0);
