@@ -5,7 +5,7 @@
 // now" against "how many had one", never a count of withdrawal messages. Routes of other prefixes are
 // judged as they pass (own leaks, new neighbours of our ASNs) and only remembered while they show one.
 import type { Prefix } from '../lib/prefix.js';
-import { prefixKey } from '../lib/prefix.js';
+import { parsePrefix, prefixKey } from '../lib/prefix.js';
 import { PrefixTrie } from '../lib/trie.js';
 import { type AspaTable, aspaVerdict } from '../routing/aspa.js';
 import { classifyPath, type LeakType, routeLeakType } from '../routing/leaks.js';
@@ -30,8 +30,8 @@ interface PeerInfo {
   id: string;
   asn: number;
   up: boolean;
-  /** RIB keys (prefix text) this peer has a route for. */
-  keys: Set<string>;
+  /** Routes of this peer in the RIB. */
+  routes: number;
   /** Route keys of this peer's routes that show a condition (any prefix). */
   conditioned: Map<string, string[]>;
 }
@@ -74,9 +74,13 @@ export class Monitor {
   private readonly monitored: Map<number, MonitoredAsn>;
   private readonly peers: PeerInfo[] = [];
   private readonly peerIndex = new Map<string, number>();
-  private readonly rib = new Map<string, Map<number, Route>>();
-  private readonly vis = new Map<string, Visibility>();
-  private readonly pending = new Set<Visibility>();
+  /** The Adj-RIB-In of every session, for the prefixes that matter: prefix → session → route. */
+  private readonly rib = new PrefixTrie<Map<number, Route>>();
+  private readonly vis = new Map<WatchedPrefix, Visibility>();
+  /** Visibility drops waiting out the fade-off, in time order (message times only move forward). */
+  private readonly pending: { v: Visibility; below: number }[] = [];
+  /** Prefixes with a route that shows a condition: lets the hot path skip string keys for the rest. */
+  private readonly conditionedPrefixes = new Map<number | string, number>();
   private readonly fadeMs: number;
   /** Counters for metrics and benchmarks. */
   readonly counts = { announcements: 0, withdrawals: 0, ribRoutes: 0 };
@@ -92,7 +96,7 @@ export class Monitor {
       for (let len = 0; len < w.prefix.len; len++) this.covers.insert(truncate(w.prefix, len), true);
       if (!w.ignore && w.asns.length > 0) {
         const key = prefixKey(w.prefix);
-        this.vis.set(key, { w, key, seen: new Set(), now: new Set(), below: -1, lastPath: new Map() });
+        this.vis.set(w, { w, key, seen: new Set(), now: new Set(), below: -1, lastPath: new Map() });
       }
     }
     this.watched.optimize();
@@ -104,7 +108,7 @@ export class Monitor {
     let i = this.peerIndex.get(id);
     if (i === undefined) {
       i = this.peers.length;
-      this.peers.push({ id, asn, up: true, keys: new Set(), conditioned: new Map() });
+      this.peers.push({ id, asn, up: true, routes: 0, conditioned: new Map() });
       this.peerIndex.set(id, i);
     }
     this.peers[i]!.up = true;
@@ -119,13 +123,14 @@ export class Monitor {
 
   /** Peers that have a route for `prefix` now (for tests and the Signals). */
   routesFor(prefix: Prefix): { peer: string; path: number[] }[] {
-    const m = this.rib.get(prefixKey(prefix));
+    const m = this.rib.get(prefix);
     return m ? [...m].map(([i, r]) => ({ peer: this.peers[i]!.id, path: r.path })) : [];
   }
 
   /** Visibility of a watched prefix: sessions with a route of an expected origin now, and that had one. */
   visibility(prefix: Prefix): { now: number; seen: number } | undefined {
-    const v = this.vis.get(prefixKey(prefix));
+    const w = this.watched.get(prefix);
+    const v = w ? this.vis.get(w) : undefined;
     return v ? { now: v.now.size, seen: v.seen.size } : undefined;
   }
 
@@ -137,7 +142,7 @@ export class Monitor {
     time: number,
   ): void {
     this.counts.announcements++;
-    if (this.pending.size > 0) this.tick(time);
+    if (this.pending.length > 0) this.tick(time);
     const peer = this.peers[peerIdx]!;
     const match = this.watched.longestMatch(prefix);
     const related = match !== undefined || this.covers.has(prefix);
@@ -145,16 +150,17 @@ export class Monitor {
     let key: string | undefined;
     if (related) {
       flat = flattenSegments(segs);
-      key = prefixKey(prefix);
-      let m = this.rib.get(key);
+      let m = this.rib.get(prefix);
       if (!m) {
         m = new Map();
-        this.rib.set(key, m);
+        this.rib.insert(prefix, m);
       }
-      if (!m.has(peerIdx)) this.counts.ribRoutes++;
+      if (!m.has(peerIdx)) {
+        this.counts.ribRoutes++;
+        peer.routes++;
+      }
       m.set(peerIdx, flat);
-      peer.keys.add(key);
-      const v = this.vis.get(key);
+      const v = match && match.prefix.len === prefix.len ? this.vis.get(match.value) : undefined;
       if (v) this.visibilityChanged(v, peerIdx, flat, time);
     }
     // Judge the route: watched-prefix rules, and for any prefix the paths through our ASNs.
@@ -165,19 +171,19 @@ export class Monitor {
       key ??= prefixKey(prefix);
       specs = this.evaluate(peer, prefix, key, match, segs, flat, otc);
     }
-    if (specs === undefined && peer.conditioned.size === 0) return;
+    if (specs === undefined && (peer.conditioned.size === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
     key ??= prefixKey(prefix);
-    this.replaceConditions(peer, `${peerIdx} ${key}`, specs, time);
+    this.replaceConditions(peer, prefix, `${peerIdx} ${key}`, specs, time);
   }
 
   withdraw(peerIdx: number, prefix: Prefix, time: number): void {
     this.counts.withdrawals++;
-    if (this.pending.size > 0) this.tick(time);
+    if (this.pending.length > 0) this.tick(time);
     const peer = this.peers[peerIdx]!;
-    const related = this.watched.longestMatch(prefix) !== undefined || this.covers.has(prefix);
-    if (!related && peer.conditioned.size === 0) return;
-    const key = prefixKey(prefix);
-    this.dropRoute(peerIdx, key, time);
+    const match = this.watched.longestMatch(prefix);
+    const related = match !== undefined || this.covers.has(prefix);
+    if (!related && (peer.conditioned.size === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
+    this.dropRoute(peerIdx, prefix, match, time);
   }
 
   /** The session went down: its routes are gone, and it no longer counts toward visibility. */
@@ -191,38 +197,53 @@ export class Monitor {
         this.evaluateVisibility(v, time);
       }
     }
-    for (const key of [...peer.keys]) this.dropRoute(peerIdx, key, time);
-    for (const rk of [...peer.conditioned.keys()]) this.replaceConditions(peer, rk, undefined, time);
+    if (peer.routes > 0) {
+      const mine: Prefix[] = [];
+      for (const e of this.rib) if (e.value.has(peerIdx)) mine.push(e.prefix);
+      for (const p of mine) this.dropRoute(peerIdx, p, this.watched.longestMatch(p), time);
+    }
+    for (const rk of [...peer.conditioned.keys()]) {
+      const text = rk.slice(rk.indexOf(' ') + 1);
+      this.replaceConditions(peer, parsePrefix(text), rk, undefined, time);
+    }
   }
 
   /** Time passes (live feeds call this every second; replay calls it with message times). */
   tick(time: number): void {
-    for (const v of this.pending) {
-      if (time - v.below >= this.fadeMs) {
-        this.pending.delete(v);
-        this.openVisibility(v);
-      }
+    const q = this.pending;
+    let i = 0;
+    while (i < q.length && time - q[i]!.below >= this.fadeMs) {
+      const { v, below } = q[i++]!;
+      // Stale entries (the prefix recovered, or dropped again later) are skipped.
+      if (v.below === below && !this.alerts.isOpen(`visibility-loss|${v.key}`)) this.openVisibility(v);
     }
+    if (i > 0) q.splice(0, i);
   }
 
-  private dropRoute(peerIdx: number, key: string, time: number): void {
+  private dropRoute(
+    peerIdx: number,
+    prefix: Prefix,
+    match: { prefix: Prefix; value: WatchedPrefix } | undefined,
+    time: number,
+  ): void {
     const peer = this.peers[peerIdx]!;
-    const m = this.rib.get(key);
+    const m = this.rib.get(prefix);
     if (m?.delete(peerIdx)) {
       this.counts.ribRoutes--;
-      if (m.size === 0) this.rib.delete(key);
-      peer.keys.delete(key);
-      const v = this.vis.get(key);
+      peer.routes--;
+      if (m.size === 0) this.rib.delete(prefix);
+      const v = match && match.prefix.len === prefix.len ? this.vis.get(match.value) : undefined;
       if (v) this.visibilityChanged(v, peerIdx, undefined, time);
     }
-    if (peer.conditioned.size > 0) {
-      const rk = `${peerIdx} ${key}`;
-      if (peer.conditioned.has(rk)) this.replaceConditions(peer, rk, undefined, time);
+    if (peer.conditioned.size > 0 && this.conditionedPrefixes.has(condKey(prefix))) {
+      const rk = `${peerIdx} ${prefixKey(prefix)}`;
+      if (peer.conditioned.has(rk)) this.replaceConditions(peer, prefix, rk, undefined, time);
     }
   }
 
   private replaceConditions(
     peer: PeerInfo,
+    prefix: Prefix,
     routeKey: string,
     specs: { spec: ConditionSpec; c: Contribution }[] | undefined,
     time: number,
@@ -236,8 +257,17 @@ export class Monitor {
       }
     }
     for (const s of specs ?? []) this.emit(this.alerts.add(s.spec, routeKey, s.c, time));
+    const had = before !== undefined;
     if (now.length > 0) peer.conditioned.set(routeKey, now);
     else peer.conditioned.delete(routeKey);
+    const has = now.length > 0;
+    if (had !== has) {
+      // Count of sessions whose route for this prefix shows a condition.
+      const k = condKey(prefix);
+      const n = (this.conditionedPrefixes.get(k) ?? 0) + (has ? 1 : -1);
+      if (n > 0) this.conditionedPrefixes.set(k, n);
+      else this.conditionedPrefixes.delete(k);
+    }
   }
 
   private emit(a: AlertRecord | undefined): void {
@@ -449,12 +479,11 @@ export class Monitor {
       if (v.below < 0) {
         v.below = time;
         if (this.fadeMs === 0) this.openVisibility(v);
-        else this.pending.add(v);
+        else this.pending.push({ v, below: time });
       }
       return;
     }
     v.below = -1;
-    this.pending.delete(v);
     if (this.alerts.isOpen(key)) {
       const peers = [...v.now].map((i) => this.peers[i]!.id);
       const paths = [...v.now].map((i) => v.lastPath.get(i) ?? []);
@@ -488,6 +517,13 @@ export class Monitor {
       resolvedMessage: `${v.key} visible again on ${v.now.size} of ${v.seen.size} sessions`,
     };
   }
+}
+
+/** A cheap map key: a number for IPv4 (address × 64 + length), the text for IPv6. */
+function condKey(p: Prefix): number | string {
+  if (p.family === 6) return prefixKey(p);
+  const a = p.addr;
+  return (((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0) * 64 + p.len;
 }
 
 /** The path without prepends (collector side first). */

@@ -15,6 +15,8 @@ export class MrtFeed {
   private readonly decoder = new MrtDecoder();
   private readonly contexts = new Map<number, DecodeContext>();
   private readonly peerIds = new Map<string, number>();
+  /** IPv4 peers by AS then address (no string per record on the hot path). */
+  private readonly peers4 = new Map<number, Map<number, number>>();
   /** Counters: BGP messages read, and records the decoder reported as damaged. */
   messages = 0;
   damaged = 0;
@@ -24,6 +26,24 @@ export class MrtFeed {
   constructor(private readonly m: Monitor) {}
 
   private peer(address: Uint8Array, asn: number): number {
+    if (address.length === 4) {
+      const a = ((address[0]! << 24) | (address[1]! << 16) | (address[2]! << 8) | address[3]!) >>> 0;
+      let byAddr = this.peers4.get(asn);
+      if (!byAddr) {
+        byAddr = new Map();
+        this.peers4.set(asn, byAddr);
+      }
+      let i = byAddr.get(a);
+      if (i === undefined) {
+        i = this.peerByText(address, asn);
+        byAddr.set(a, i);
+      }
+      return i;
+    }
+    return this.peerByText(address, asn);
+  }
+
+  private peerByText(address: Uint8Array, asn: number): number {
     const text = `mrt:${formatAddress(address.length === 16 ? 6 : 4, address)} AS${asn}`;
     let i = this.peerIds.get(text);
     if (i === undefined) {
