@@ -112,16 +112,14 @@ export function graph(): AsGraph {
 
 export function watch(n: number, prefixes: { text: string; origin: number }[]): WatchList {
   return {
-    prefixes: prefixes
-      .slice(0, n)
-      .map((p) => ({
-        prefix: parsePrefix(p.text),
-        asns: [p.origin],
-        description: '',
-        ignoreMorespecifics: false,
-        ignore: false,
-        group: 'default',
-      })),
+    prefixes: prefixes.slice(0, n).map((p) => ({
+      prefix: parsePrefix(p.text),
+      asns: [p.origin],
+      description: '',
+      ignoreMorespecifics: false,
+      ignore: false,
+      group: 'default',
+    })),
     monitorASns: new Map([
       [OURS, { asn: OURS, group: 'default', upstreams: new Set([3000]), downstreams: new Set([4007]) }],
     ]),
