@@ -2,7 +2,7 @@
 // prefixes, visibility, origin/more-specific, ROV with the corpus's 424k VRPs, ASPA with its 6.6k ASPAs,
 // valley/RFC 7908 on a relationship graph, OTC, own-leak, new neighbours) with 100 and 10,000 watched
 // prefixes; (2) p99 latency from a message's arrival on a live feed (BMP station, BGP collector session,
-// over loopback TCP) to its alert line. The input is a deterministic synthetic BGP4MP stream (400,000
+// over loopback TCP) to its alert line. The input is a deterministic synthetic BGP4MP stream (300,000
 // UPDATEs, 1-3 prefixes each, 10% withdrawals, some paths through our ASN) plus, when the corpus is there,
 // the RouteViews updates of 2016-08-11 repeated. BGPalerter is not in the npm registry reachable here, so
 // it cannot run side by side: the ratio is against its documented default cap of 6,000 messages/s.
@@ -148,9 +148,12 @@ export function replayRate(
       },
     });
     const feed = new MrtFeed(m);
-    const t0 = process.hrtime.bigint();
+    // CPU time of this process (user + system), not wall time: the machine is shared by many jobs, and the
+    // figure asked for is messages per second on one core.
+    const c0 = process.cpuUsage();
     new MrtStreamReader().push(stream, feed);
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    const c = process.cpuUsage(c0);
+    const s = (c.user + c.system) / 1e6;
     messages = feed.messages;
     alerts = n;
     best = Math.max(best, feed.messages / s);
@@ -260,9 +263,9 @@ async function liveLatency(
 const bench: Bench = async (ctx) => {
   const out: BenchResult[] = [];
   const prefixes = pool(50_000);
-  ctx.log('building a synthetic stream of 400,000 UPDATEs');
-  let stream = syntheticStream(400_000, prefixes);
-  let input = 'synthetic 400k UPDATEs';
+  ctx.log('building a synthetic stream of 300,000 UPDATEs');
+  let stream = syntheticStream(300_000, prefixes);
+  let input = 'synthetic 300k UPDATEs';
   const corpus = corpusPath('mrt', 'bgpdump', 'test_data', 'updates.20160811.1600.gz');
   if (corpus) {
     const real = gunzipSync(readFileSync(corpus));
@@ -285,7 +288,7 @@ const bench: Bench = async (ctx) => {
         peer: 'BGPalerter default cap (documented; not installable here)',
         peerValue: BGPALERTER_CAP,
         goal: '>= 500000',
-        note: `${r.messages} UPDATEs (${input}), every detector on, ${r.alerts} alert lines; best of ${ROUNDS}, one core, shared machine`,
+        note: `${r.messages} UPDATEs (${input}), every detector on, ${r.alerts} alert lines; per CPU-second of one core (process.cpuUsage), best of ${ROUNDS}, on a shared machine`,
       }),
     );
   }
