@@ -26,13 +26,21 @@ export interface MonitorCliOptions {
 /** Writes alert lines to stdout and the --alerts file, in order, never dropping one. */
 function alertWriter(path?: string): { write(a: AlertRecord): void; close(): void } {
   const fd = path ? openSync(path, 'w') : undefined;
+  // A reader that goes away (`| head`) ends stdout, not the monitor: --alerts and the channels go on.
+  let stdoutOpen = true;
+  const onError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stdoutOpen = false;
+  };
+  process.stdout.on('error', onError);
   return {
     write(a) {
       const line = `${JSON.stringify(a)}\n`;
-      process.stdout.write(line);
+      if (stdoutOpen) process.stdout.write(line);
       if (fd !== undefined) writeSync(fd, line);
     },
     close() {
+      process.stdout.off('error', onError);
       if (fd !== undefined) closeSync(fd);
     },
   };
