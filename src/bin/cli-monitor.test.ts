@@ -1,14 +1,24 @@
 // `failsmall monitor` errors as an operator sees them, and BGPalerter's prefixes.yml example read unchanged.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parsePrefixesYml } from '../monitor/config.js';
 import { runCli } from '../testing/cli.js';
 import { register } from './cli-monitor.js';
 
+const made: string[] = [];
+function tmp(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 function dir(files: Record<string, string>): string {
-  const d = mkdtempSync(join(tmpdir(), 'fsm-cli-'));
+  const d = tmp('fsm-cli-');
   for (const [k, v] of Object.entries(files)) writeFileSync(join(d, k), v);
   return d;
 }

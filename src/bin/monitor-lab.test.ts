@@ -6,7 +6,7 @@
 // joined by a veth; each has a veth to the test's namespace where the monitor listens (ports 18514-18515).
 // The namespaces (and their veths) are deleted afterwards; no system-wide FRR or BIRD state is touched.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -73,12 +73,14 @@ function labDown(): void {
 const PREFIX = '203.0.113.0/24';
 
 const procs: ChildProcess[] = [];
+const dirs: string[] = [];
 let svc: MonitorService | undefined;
 afterAll(async () => {
   await svc?.close();
   for (const p of procs) if (p.pid && p.exitCode === null) p.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 200));
   labDown();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 const until = async (what: string, cond: () => boolean, ms: number) => {
@@ -141,6 +143,7 @@ describeIfAvailable('lab: FRR → BMP and BIRD → BGP collector; visibility-los
     timeout: 90_000,
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fsm14-lab-'));
+    dirs.push(dir);
     // The rollout that must be halted: today's engine over the simulated fleet, its canary baking.
     const topo = simTopology(6, 1);
     const sim = await createSimulation({

@@ -4,7 +4,7 @@
 // type 3), amid 15 minutes of real background churn (RouteViews updates of 11 August 2016 from the corpus,
 // moved to the incident's evening). The revert at 20:50 withdraws them. Expected: exactly two own-leak
 // alerts with types 4 and 3, each resolved once ("leak over"), and nothing on the background.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -120,6 +120,7 @@ describeCorpus(
         .split('\n')
         .map((l) => JSON.parse(l));
       expect(readFileSync(join(dir, 'alerts.jsonl'), 'utf8')).toBe(run.out);
+    rmSync(dir, { recursive: true, force: true });
       expect(lines.map((l) => [l.rule, l.prefix, l.rfc7908_type, l.resolved ?? false])).toEqual([
         ['own-leak', '2a03:2880:f10c::/48', 4, false],
         ['own-leak', '2a03:2880:f20c::/48', 3, false],

@@ -3,14 +3,24 @@
 // the token bucket that limits channels (never stdout).
 import { createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttp } from 'node:http';
 import { createServer as createTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../alerts.js';
 import { makeChannel, SIGNATURE_HEADER, syslogLine, TokenBucket } from './channels.js';
+
+const made: string[] = [];
+function tmp(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 const ALERT: AlertRecord = {
   time: '2026-01-22T20:25:00.000Z',
@@ -95,7 +105,7 @@ describe('channels', () => {
   });
 
   it('file: one JSON line per alert', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'fsm-ch-')), 'alerts.jsonl');
+    const path = join(tmp('fsm-ch-'), 'alerts.jsonl');
     const ch = makeChannel({ type: 'file', path });
     await ch.send(ALERT);
     await ch.send({ ...ALERT, resolved: true });
@@ -108,7 +118,7 @@ describe('channels', () => {
   });
 
   it('a channel is rate-limited by its token bucket; a failing receiver is counted, not thrown', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'fsm-ch-')), 'alerts.jsonl');
+    const path = join(tmp('fsm-ch-'), 'alerts.jsonl');
     const ch = makeChannel({ type: 'file', path }, 3);
     for (let i = 0; i < 10; i++) await ch.send(ALERT);
     expect(ch.stats).toMatchObject({ sent: 3, limited: 7 });
