@@ -120,7 +120,7 @@ describeCorpus(
         .split('\n')
         .map((l) => JSON.parse(l));
       expect(readFileSync(join(dir, 'alerts.jsonl'), 'utf8')).toBe(run.out);
-    rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
       expect(lines.map((l) => [l.rule, l.prefix, l.rfc7908_type, l.resolved ?? false])).toEqual([
         ['own-leak', '2a03:2880:f10c::/48', 4, false],
         ['own-leak', '2a03:2880:f20c::/48', 3, false],
