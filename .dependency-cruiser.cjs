@@ -59,6 +59,22 @@ forbidden.push({
   from: { path: '^src/(lib|wire|routing|policy|addressing|snapshot|rollout|monitor)/.*\\.(test|case)\\.ts$' },
   to: { path: '^src/bin/' },
 });
+// src/monitor is pure except its adapter folder src/monitor/feeds (sockets, files, websockets, metrics).
+const monitorCore = { path: '^src/monitor/(?!feeds/)', pathNot: '\\.(test|case)\\.ts$' };
+forbidden.push({
+  name: 'monitor-core-not-feeds',
+  comment: 'the monitor core (detectors, state) does not import its adapter src/monitor/feeds',
+  severity: 'error',
+  from: monitorCore,
+  to: { path: '^src/monitor/feeds/' },
+});
+forbidden.push({
+  name: 'monitor-core-no-io',
+  comment: 'the monitor core does no I/O: node built-ins, ws and prom-client belong in src/monitor/feeds',
+  severity: 'error',
+  from: monitorCore,
+  to: { dependencyTypesNot: ['local', 'npm-no-pkg'], path: '^(node:|fs$|net$|dgram$|http|crypto$)|node_modules/(ws|prom-client)/' },
+});
 forbidden.push({ name: 'no-circular', severity: 'error', from: {}, to: { circular: true } });
 
 module.exports = {

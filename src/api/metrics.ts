@@ -25,15 +25,19 @@ export interface MetricsOptions {
   source?: MetricsSource;
   /** Default /metrics. */
   path?: string;
+  /** The registry to expose (other parts, such as the monitor, register theirs in it); default a new one. */
+  registry?: Registry;
 }
 
 /** The registry with every failsmall metric; exported for tests and for a second exposition path. */
-export function metricsRegistry(source?: MetricsSource): {
+export function metricsRegistry(
+  source?: MetricsSource,
+  registry: Registry = new Registry(),
+): {
   registry: Registry;
   requests: Counter<'method' | 'route' | 'status_code'>;
   duration: Histogram<'method' | 'route'>;
 } {
-  const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'failsmall_process_' });
   const requests = new Counter({
     name: 'failsmall_http_requests_total',
@@ -93,7 +97,7 @@ export function metricsRegistry(source?: MetricsSource): {
 }
 
 const plugin: FastifyPluginAsync<MetricsOptions> = async (app: FastifyInstance, opts) => {
-  const { registry, requests, duration } = metricsRegistry(opts.source);
+  const { registry, requests, duration } = metricsRegistry(opts.source, opts.registry);
   const path = opts.path ?? '/metrics';
   app.addHook('onResponse', async (req, reply) => {
     // The route pattern, never the raw URL: ids in paths would make every request its own series.

@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { register as registerAdmin } from './cli-admin.js';
+import { register as registerMonitor } from './cli-monitor.js';
 import { register as registerMrt } from './cli-mrt.js';
 import { register as registerRollout } from './cli-rollout.js';
 import { register as registerRouting } from './cli-routing.js';
@@ -37,6 +38,7 @@ export function buildCli(): Command {
   registerMrt(program);
   registerRouting(program);
   registerRollout(program);
+  registerMonitor(program);
   return program;
 }
 

@@ -4,6 +4,7 @@
 // → guard → staged rollout → fleet → gates) and the /v1 rollout API, with or without the demo.
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken } from '../api/auth.js';
 import { metricsPlugin } from '../api/metrics.js';
@@ -46,6 +47,10 @@ export interface ControlPlane {
   /** The control loop; serve() starts it, close() stops it before the database closes. */
   loop: ControlLoop;
   fleet: FleetChoice;
+  /** The engine's Signals port: the monitor and the probes publish their verdicts here. */
+  signals: VerdictBoard;
+  /** The registry /metrics exposes; parts that run in-process (the monitor) register their metrics in it. */
+  metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -65,6 +70,9 @@ export async function buildControlPlane(
   await bootstrapAdmin(service, opened, env.FAILSMALL_BOOTSTRAP_TOKEN);
   const level = logLevel ?? env.LOG_LEVEL ?? 'info';
   const fleet = await configuredFleet(env);
+  // Where monitors, probes and operators publish verdicts for the engine's gates.
+  const signals = new VerdictBoard();
+  const metrics = new Registry();
   // The loop logs through the server's logger, which exists only once the server is built; the server
   // needs the loop's operator port and edge status first, so the log is forwarded once it exists.
   const logRef: { current: LoopLog | null } = { current: null };
@@ -79,7 +87,7 @@ export async function buildControlPlane(
       clock: systemClock,
       store: new KyselyRolloutStore(opened.database.db),
       fleet: fleet.fleet,
-      signals: new VerdictBoard(),
+      signals,
       desired: { read: () => service.exportDesiredState() },
       log,
     },
@@ -95,13 +103,15 @@ export async function buildControlPlane(
   });
   logRef.current = app.log;
   service.onChange(() => loop.markDirty());
-  await app.register(metricsPlugin, { source: loop });
+  await app.register(metricsPlugin, { source: loop, registry: metrics });
   return {
     app,
     service,
     opened,
     loop,
     fleet,
+    signals,
+    metrics,
     close: async () => {
       await loop.stop();
       await app.close();
@@ -137,6 +147,12 @@ async function bootstrapAdmin(
 export async function serve(opts: ServeOptions): Promise<void> {
   const cp = await buildControlPlane();
   if (cp.fleet.demo) await (await import('./demo.js')).attachDemo(cp); // seed data and the demo token
+  const monitorConfig = process.env.FAILSMALL_MONITOR_CONFIG; // the BGP monitor in-process (docs/monitor.md)
+  if (monitorConfig)
+    await (await import('./monitor-serve.js')).attachMonitor(cp, monitorConfig, {
+      signals: cp.signals,
+      registry: cp.metrics,
+    });
   await cp.loop.start();
   cp.app.log.info(
     { locations: cp.fleet.fleet.locations().length, demo: cp.fleet.demo },

@@ -41,6 +41,17 @@ export const WIRE_ERROR_CODES = {
   E_MRT_ENCODE: 'An MRT record cannot be written: a field is missing, the wrong size, or out of range.',
   E_MRT_FILE: 'An MRT file cannot be opened or read.',
   E_MRT_DECOMPRESS: 'The gzip or bzip2 stream of an MRT file is corrupt or ends early; records before it were read.',
+  // BMP (src/wire/bmp): a broken common header stops the stream (the station closes the connection); a
+  // damaged body is skipped by its length.
+  E_BMP_VERSION: 'A BMP common header has a version other than 3.',
+  E_BMP_LENGTH: 'A BMP message length is below 6 or above 1 MiB.',
+  E_BMP_SHORT: 'A BMP message, per-peer header or field runs past the input or its message.',
+  E_BMP_TYPE: 'A BMP message type is not 0-6; the message is skipped.',
+  E_BMP_TLV: 'A BMP information or statistics TLV runs past its message.',
+  E_BMP_OPEN: 'A BMP Peer Up does not hold two framable BGP OPEN messages.',
+  E_BMP_PDU: 'A BMP Route Monitoring or Peer Down holds a BGP message of the wrong type.',
+  E_BMP_RESYNC: 'The BMP stream had bytes that are not a BMP header; the reader skipped to the next plausible one.',
+  E_BGP_LABELED_NLRI: 'A labeled or VPN NLRI (RFC 8277, RFC 4364) is shorter than its labels and route distinguisher.',
 } as const satisfies ErrorCodeTable;
 
 export type WireErrorCode = keyof typeof WIRE_ERROR_CODES;

@@ -14,6 +14,7 @@ export {
   writePathAttributes,
 } from './attributes.js';
 export * from './context.js';
+export { decodeLabeledNlri, isLabeledFamily, type LabeledNlri, SAFI_LABELED, SAFI_VPN } from './labeled.js';
 export * from './messages.js';
 export { ipFamily } from './mp.js';
 export { decodeNlri, writeNlri } from './nlri.js';

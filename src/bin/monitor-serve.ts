@@ -1,0 +1,94 @@
+// The monitor inside `serve`: FAILSMALL_MONITOR_CONFIG names a monitor.yml; the watch list comes from the
+// Addressing API's desired state (every advertised BGP prefix with its origin AS) unless monitor.yml names
+// a prefixes file; the live feeds run in-process; the per-location verdicts go to the rollout engine's
+// Signals port, so a failing prefix fails the gate of the rollout that touched it (and can trip the
+// breaker); the metrics register in a prom-client registry for /metrics.
+import { register as defaultRegistry, type Registry } from 'prom-client';
+import type { DesiredState } from '../addressing/model.js';
+import { type Prefix, tryParsePrefix } from '../lib/prefix.js';
+import type { WatchedPrefix, WatchList } from '../monitor/config.js';
+import { loadMonitorSetup } from '../monitor/feeds/files.js';
+import { registerMonitorMetrics } from '../monitor/feeds/metrics.js';
+import { type MonitorService, startMonitorService } from '../monitor/feeds/service.js';
+import type { MonitorVerdict } from '../monitor/signals.js';
+import type { Signals } from '../rollout/ports.js';
+
+/** The watch list of the desired state: advertised BGP prefixes, expected origin their ASN. */
+export function watchFromDesired(ds: Pick<DesiredState, 'bgp_prefixes' | 'prefixes'>): WatchList {
+  const asnOf = new Map(ds.prefixes.map((p) => [p.id, p.asn]));
+  const prefixes: WatchedPrefix[] = [];
+  for (const b of ds.bgp_prefixes) {
+    if (!b.on_demand.advertised) continue;
+    const p = tryParsePrefix(b.cidr);
+    const asn = b.asn ?? asnOf.get(b.prefix_id) ?? null;
+    if (!p.ok || asn === null) continue;
+    prefixes.push({
+      prefix: p.prefix as Prefix,
+      asns: [asn],
+      description: b.id,
+      ignoreMorespecifics: false,
+      ignore: false,
+      group: b.account_id,
+    });
+  }
+  return { prefixes, monitorASns: new Map() };
+}
+
+/**
+ * Publishes verdicts into the Signals port when a location's status changes, and again every
+ * `heartbeatMs` (a gate looks at verdicts since its stage was deployed: a steady pass must keep arriving).
+ */
+export class MonitorSignalBridge {
+  private readonly last = new Map<string, { status: string; at: number }>();
+  constructor(
+    private readonly signals: Signals,
+    private readonly now: () => number,
+    private readonly heartbeatMs = 10_000,
+  ) {}
+
+  sync(verdicts: readonly MonitorVerdict[]): number {
+    let n = 0;
+    const t = this.now();
+    for (const v of verdicts) {
+      const k = v.location ?? '*';
+      const prev = this.last.get(k);
+      if (prev && prev.status === v.status && t - prev.at < this.heartbeatMs) continue;
+      this.signals.publish({ ...v, at: t });
+      this.last.set(k, { status: v.status, at: t });
+      n++;
+    }
+    return n;
+  }
+}
+
+export interface AttachedMonitor {
+  service: MonitorService;
+  stop(): Promise<void>;
+}
+
+export async function attachMonitor(
+  cp: { service: { exportDesiredState(): Promise<DesiredState> }; app: { log: { info(o: object, m: string): void } } },
+  configPath: string,
+  o: { signals?: Signals; registry?: Registry; now?: () => number } = {},
+): Promise<AttachedMonitor> {
+  const now = o.now ?? Date.now;
+  const probe = await loadMonitorSetup(configPath);
+  const setup = probe.config.prefixes
+    ? probe
+    : await loadMonitorSetup(configPath, watchFromDesired(await cp.service.exportDesiredState()));
+  const service = await startMonitorService(setup, {
+    now,
+    onAlert: (a) => cp.app.log.info({ alert: a }, `monitor ${a.rule}${a.resolved ? ' resolved' : ''} ${a.prefix}`),
+  });
+  registerMonitorMetrics(o.registry ?? defaultRegistry, service.metrics);
+  const bridge = o.signals ? new MonitorSignalBridge(o.signals, now) : undefined;
+  const timer = bridge ? setInterval(() => bridge.sync(service.verdicts()), 1000) : undefined;
+  timer?.unref();
+  return {
+    service,
+    stop: async () => {
+      clearInterval(timer);
+      await service.close();
+    },
+  };
+}

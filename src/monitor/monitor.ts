@@ -1,0 +1,542 @@
+// The monitor's state and detectors, pure: route events in (announce, withdraw, peer down, tick), alert
+// lines out. Every feed (BMP, BGP session, MRT replay, RIS Live) ends here, so replay and live give the
+// same alerts. State is a per-peer Adj-RIB-In of the prefixes that matter: the watched prefixes, their
+// more-specifics and the less-specifics that cover them; visibility is "how many sessions have a route
+// now" against "how many had one", never a count of withdrawal messages. Routes of other prefixes are
+// judged as they pass (own leaks, new neighbours of our ASNs) and only remembered while they show one.
+import type { Prefix } from '../lib/prefix.js';
+import { parsePrefix, prefixKey } from '../lib/prefix.js';
+import { PrefixTrie } from '../lib/trie.js';
+import { type AspaTable, aspaVerdict } from '../routing/aspa.js';
+import { classifyPath, type LeakType, routeLeakType } from '../routing/leaks.js';
+import type { AsGraph, Relationship } from '../routing/relationships.js';
+import type { VrpIndex } from '../routing/rov.js';
+import type { AsPathSegment } from '../wire/bgp/types.js';
+import { AlertBook, type AlertRecord, type ConditionSpec, type Contribution } from './alerts.js';
+import type { MonitoredAsn, WatchedPrefix, WatchList } from './config.js';
+
+export interface MonitorOptions {
+  /** Our own AS numbers. */
+  asns: readonly number[];
+  watch: WatchList;
+  graph?: AsGraph;
+  vrps?: VrpIndex;
+  aspas?: AspaTable;
+  visibility: { min_peers_fraction: number; fade_off_s: number };
+  onAlert: (a: AlertRecord) => void;
+}
+
+interface PeerInfo {
+  id: string;
+  asn: number;
+  up: boolean;
+  /** Routes of this peer in the RIB. */
+  routes: number;
+  /** Route keys of this peer's routes that show a condition (any prefix). */
+  conditioned: Map<string, string[]>;
+}
+
+interface Route {
+  path: number[];
+  origin: number | null;
+}
+
+interface Visibility {
+  w: WatchedPrefix;
+  key: string;
+  seen: Set<number>;
+  now: Set<number>;
+  /** Time of the message that took the fraction below the threshold, or -1. */
+  below: number;
+  lastPath: Map<number, number[]>;
+}
+
+const ROLE_WORD: Record<Relationship, string> = { provider: 'a provider', customer: 'a customer', peer: 'a peer' };
+
+/** The path as a list of ASNs (sets flattened in place), origin last; and its origin (null for an AS_SET). */
+export function flattenSegments(segs: readonly AsPathSegment[]): { path: number[]; origin: number | null } {
+  const path: number[] = [];
+  let origin: number | null = null;
+  for (const s of segs) {
+    if (s.type === 3 || s.type === 4) continue;
+    for (const a of s.asns) path.push(a);
+    origin = s.type === 2 && s.asns.length > 0 ? s.asns[s.asns.length - 1]! : s.asns.length > 0 ? null : origin;
+  }
+  return { path, origin };
+}
+
+export class Monitor {
+  readonly alerts = new AlertBook();
+  private readonly o: MonitorOptions;
+  private readonly ours: Set<number>;
+  private readonly watched = new PrefixTrie<WatchedPrefix>();
+  private readonly covers = new PrefixTrie<true>();
+  private readonly monitored: Map<number, MonitoredAsn>;
+  private readonly peers: PeerInfo[] = [];
+  private readonly peerIndex = new Map<string, number>();
+  /** The Adj-RIB-In of every session, for the prefixes that matter: prefix → session → route. */
+  private readonly rib = new PrefixTrie<Map<number, Route>>();
+  private readonly vis = new Map<WatchedPrefix, Visibility>();
+  /** Visibility drops waiting out the fade-off, in time order (message times only move forward). */
+  private readonly pending: { v: Visibility; below: number }[] = [];
+  /** Prefixes with a route that shows a condition: lets the hot path skip string keys for the rest. */
+  private readonly conditionedPrefixes = new Map<number | string, number>();
+  private readonly fadeMs: number;
+  /** Counters for metrics and benchmarks. */
+  readonly counts = { announcements: 0, withdrawals: 0, ribRoutes: 0 };
+
+  constructor(o: MonitorOptions) {
+    this.o = o;
+    this.ours = new Set(o.asns);
+    this.monitored = o.watch.monitorASns;
+    this.fadeMs = o.visibility.fade_off_s * 1000;
+    for (const w of o.watch.prefixes) {
+      this.watched.insert(w.prefix, w);
+      // Every less-specific of a watched prefix, so that "does this route cover something we watch" is one lookup.
+      for (let len = 0; len < w.prefix.len; len++) this.covers.insert(truncate(w.prefix, len), true);
+      if (!w.ignore && w.asns.length > 0) {
+        const key = prefixKey(w.prefix);
+        this.vis.set(w, { w, key, seen: new Set(), now: new Set(), below: -1, lastPath: new Map() });
+      }
+    }
+    this.watched.optimize();
+    this.covers.optimize();
+  }
+
+  /** The index of a session (created on first use). `id` names it in alerts. */
+  peer(id: string, asn: number): number {
+    let i = this.peerIndex.get(id);
+    if (i === undefined) {
+      i = this.peers.length;
+      this.peers.push({ id, asn, up: true, routes: 0, conditioned: new Map() });
+      this.peerIndex.set(id, i);
+    }
+    this.peers[i]!.up = true;
+    return i;
+  }
+
+  get peersUp(): number {
+    let n = 0;
+    for (const p of this.peers) if (p.up) n++;
+    return n;
+  }
+
+  /** Peers that have a route for `prefix` now (for tests and the Signals). */
+  routesFor(prefix: Prefix): { peer: string; path: number[] }[] {
+    const m = this.rib.get(prefix);
+    return m ? [...m].map(([i, r]) => ({ peer: this.peers[i]!.id, path: r.path })) : [];
+  }
+
+  /** Visibility of a watched prefix: sessions with a route of an expected origin now, and that had one. */
+  visibility(prefix: Prefix): { now: number; seen: number } | undefined {
+    const w = this.watched.get(prefix);
+    const v = w ? this.vis.get(w) : undefined;
+    return v ? { now: v.now.size, seen: v.seen.size } : undefined;
+  }
+
+  announce(
+    peerIdx: number,
+    prefix: Prefix,
+    segs: readonly AsPathSegment[],
+    otc: number | undefined,
+    time: number,
+  ): void {
+    this.counts.announcements++;
+    if (this.pending.length > 0) this.tick(time);
+    const peer = this.peers[peerIdx]!;
+    const match = this.watched.longestMatch(prefix);
+    const related = match !== undefined || this.covers.has(prefix);
+    let flat: { path: number[]; origin: number | null } | undefined;
+    let key: string | undefined;
+    if (related) {
+      flat = flattenSegments(segs);
+      let m = this.rib.get(prefix);
+      if (!m) {
+        m = new Map();
+        this.rib.insert(prefix, m);
+      }
+      if (!m.has(peerIdx)) {
+        this.counts.ribRoutes++;
+        peer.routes++;
+      }
+      m.set(peerIdx, flat);
+      const v = match && match.prefix.len === prefix.len ? this.vis.get(match.value) : undefined;
+      if (v) this.visibilityChanged(v, peerIdx, flat, time);
+    }
+    // Judge the route: watched-prefix rules, and for any prefix the paths through our ASNs.
+    let specs: { spec: ConditionSpec; c: Contribution }[] | undefined;
+    const touchesOurs = this.pathHasOurs(segs);
+    if (match !== undefined || touchesOurs) {
+      flat ??= flattenSegments(segs);
+      key ??= prefixKey(prefix);
+      specs = this.evaluate(peer, prefix, key, match, segs, flat, otc);
+    }
+    if (specs === undefined && (peer.conditioned.size === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
+    key ??= prefixKey(prefix);
+    this.replaceConditions(peer, prefix, `${peerIdx} ${key}`, specs, time);
+  }
+
+  withdraw(peerIdx: number, prefix: Prefix, time: number): void {
+    this.counts.withdrawals++;
+    if (this.pending.length > 0) this.tick(time);
+    const peer = this.peers[peerIdx]!;
+    const match = this.watched.longestMatch(prefix);
+    const related = match !== undefined || this.covers.has(prefix);
+    if (!related && (peer.conditioned.size === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
+    this.dropRoute(peerIdx, prefix, match, time);
+  }
+
+  /** The session went down: its routes are gone, and it no longer counts toward visibility. */
+  peerDown(peerIdx: number, time: number): void {
+    const peer = this.peers[peerIdx];
+    if (!peer) return;
+    peer.up = false;
+    for (const v of this.vis.values()) {
+      if (v.seen.delete(peerIdx)) {
+        v.now.delete(peerIdx);
+        this.evaluateVisibility(v, time);
+      }
+    }
+    if (peer.routes > 0) {
+      const mine: Prefix[] = [];
+      for (const e of this.rib) if (e.value.has(peerIdx)) mine.push(e.prefix);
+      for (const p of mine) this.dropRoute(peerIdx, p, this.watched.longestMatch(p), time);
+    }
+    for (const rk of [...peer.conditioned.keys()]) {
+      const text = rk.slice(rk.indexOf(' ') + 1);
+      this.replaceConditions(peer, parsePrefix(text), rk, undefined, time);
+    }
+  }
+
+  /** Time passes (live feeds call this every second; replay calls it with message times). */
+  tick(time: number): void {
+    const q = this.pending;
+    let i = 0;
+    while (i < q.length && time - q[i]!.below >= this.fadeMs) {
+      const { v, below } = q[i++]!;
+      // Stale entries (the prefix recovered, or dropped again later) are skipped.
+      if (v.below === below && !this.alerts.isOpen(`visibility-loss|${v.key}`)) this.openVisibility(v);
+    }
+    if (i > 0) q.splice(0, i);
+  }
+
+  private dropRoute(
+    peerIdx: number,
+    prefix: Prefix,
+    match: { prefix: Prefix; value: WatchedPrefix } | undefined,
+    time: number,
+  ): void {
+    const peer = this.peers[peerIdx]!;
+    const m = this.rib.get(prefix);
+    if (m?.delete(peerIdx)) {
+      this.counts.ribRoutes--;
+      peer.routes--;
+      if (m.size === 0) this.rib.delete(prefix);
+      const v = match && match.prefix.len === prefix.len ? this.vis.get(match.value) : undefined;
+      if (v) this.visibilityChanged(v, peerIdx, undefined, time);
+    }
+    if (peer.conditioned.size > 0 && this.conditionedPrefixes.has(condKey(prefix))) {
+      const rk = `${peerIdx} ${prefixKey(prefix)}`;
+      if (peer.conditioned.has(rk)) this.replaceConditions(peer, prefix, rk, undefined, time);
+    }
+  }
+
+  private replaceConditions(
+    peer: PeerInfo,
+    prefix: Prefix,
+    routeKey: string,
+    specs: { spec: ConditionSpec; c: Contribution }[] | undefined,
+    time: number,
+  ): void {
+    const before = peer.conditioned.get(routeKey);
+    if (before === undefined && specs === undefined) return;
+    const now = specs?.map((s) => s.spec.key) ?? [];
+    if (before) {
+      for (const k of before) {
+        if (!now.includes(k)) this.emit(this.alerts.remove(k, routeKey, time));
+      }
+    }
+    for (const s of specs ?? []) this.emit(this.alerts.add(s.spec, routeKey, s.c, time));
+    const had = before !== undefined;
+    if (now.length > 0) peer.conditioned.set(routeKey, now);
+    else peer.conditioned.delete(routeKey);
+    const has = now.length > 0;
+    if (had !== has) {
+      // Count of sessions whose route for this prefix shows a condition.
+      const k = condKey(prefix);
+      const n = (this.conditionedPrefixes.get(k) ?? 0) + (has ? 1 : -1);
+      if (n > 0) this.conditionedPrefixes.set(k, n);
+      else this.conditionedPrefixes.delete(k);
+    }
+  }
+
+  private emit(a: AlertRecord | undefined): void {
+    if (a) this.o.onAlert(a);
+  }
+
+  private pathHasOurs(segs: readonly AsPathSegment[]): boolean {
+    for (const s of segs) for (const a of s.asns) if (this.ours.has(a) || this.monitored.has(a)) return true;
+    return false;
+  }
+
+  private evaluate(
+    peer: PeerInfo,
+    prefix: Prefix,
+    key: string,
+    match: { prefix: Prefix; value: WatchedPrefix } | undefined,
+    segs: readonly AsPathSegment[],
+    flat: { path: number[]; origin: number | null },
+    otc: number | undefined,
+  ): { spec: ConditionSpec; c: Contribution }[] | undefined {
+    let out: { spec: ConditionSpec; c: Contribution }[] | undefined;
+    const c: Contribution = { peer: peer.id, path: flat.path, prefix: key, origin: flat.origin };
+    const add = (spec: ConditionSpec) => {
+      out ??= [];
+      out.push({ spec, c });
+    };
+    const origin = flat.origin;
+    const o = this.o;
+    if (match && !match.value.ignore && flat.path.length > 0) {
+      const w = match.value;
+      const exact = match.prefix.len === prefix.len;
+      const legit = origin !== null && w.asns.includes(origin);
+      const wk = prefixKey(w.prefix);
+      if (exact && !legit) {
+        add({
+          key: `origin-hijack|${key}|${origin}`,
+          rule: 'origin-hijack',
+          prefix: key,
+          origin_as: origin,
+          message: `${key} (${w.description || 'watched'}) announced by AS${origin ?? '{set}'}, expected ${w.asns.map((a) => `AS${a}`).join(', ') || 'nobody'}`,
+          resolvedMessage: `${key} no longer announced by AS${origin ?? '{set}'}`,
+        });
+      }
+      if (!exact && !legit && !w.ignoreMorespecifics) {
+        add({
+          key: `more-specific|${key}|${origin}`,
+          rule: 'more-specific',
+          prefix: key,
+          origin_as: origin,
+          message: `${key}, a more-specific of ${wk} (${w.description || 'watched'}), announced by AS${origin ?? '{set}'}`,
+          resolvedMessage: `${key} (more-specific of ${wk}) no longer announced by AS${origin ?? '{set}'}`,
+        });
+      }
+      if (o.vrps && o.vrps.validate(prefix, origin) === 'invalid') {
+        add({
+          key: `rov-invalid|${key}|${origin}`,
+          rule: 'rov-invalid',
+          prefix: key,
+          origin_as: origin,
+          message: `${key} from AS${origin ?? '{set}'} is RPKI invalid (RFC 6811)`,
+          resolvedMessage: `${key} from AS${origin ?? '{set}'} is no longer seen RPKI invalid`,
+        });
+      }
+      if (exact) this.pathRules(prefix, key, segs, flat, otc, add);
+    }
+    if (origin !== null && !this.ours.has(origin)) this.ownLeak(key, flat.path, origin, add);
+    this.neighbours(key, flat.path, origin, add);
+    return out;
+  }
+
+  /** path-leak, aspa-invalid, otc-violation for a route of a watched prefix. */
+  private pathRules(
+    prefix: Prefix,
+    key: string,
+    segs: readonly AsPathSegment[],
+    flat: { path: number[]; origin: number | null },
+    otc: number | undefined,
+    add: (s: ConditionSpec) => void,
+  ): void {
+    const o = this.o;
+    const origin = flat.origin;
+    if (o.graph) {
+      const cls = classifyPath(o.graph, segs);
+      if (cls.verdict === 'valley' && !this.ours.has(cls.leaker)) {
+        const spec: ConditionSpec = {
+          key: `path-leak|${key}|${cls.leaker}|${cls.leakType}`,
+          rule: 'path-leak',
+          prefix: key,
+          origin_as: origin,
+          message: `${key}: AS${cls.leaker} sent a route learned from AS${cls.receivedFrom} (${cls.learnedFromRole ? ROLE_WORD[cls.learnedFromRole] : 'unknown'}) to AS${cls.sentTo} (${ROLE_WORD[cls.sentToRole]})`,
+          resolvedMessage: `${key}: leak through AS${cls.leaker} over`,
+        };
+        if (cls.leakType !== null) spec.rfc7908_type = cls.leakType;
+        add(spec);
+      }
+      if (otc !== undefined && this.otcViolated(flat.path, otc)) {
+        add({
+          key: `otc-violation|${key}|${otc}`,
+          rule: 'otc-violation',
+          prefix: key,
+          origin_as: origin,
+          message: `${key} carries OTC AS${otc} (RFC 9234) but went up or across after AS${otc}`,
+          resolvedMessage: `${key}: OTC AS${otc} violation over`,
+        });
+      }
+    }
+    if (o.aspas && o.aspas.size > 0 && flat.path.length > 0) {
+      // The collector is a customer of every session that feeds it: the downstream procedure applies.
+      const v = aspaVerdict(o.aspas, segs, { neighborRole: 'provider', neighborAsn: flat.path[0]! });
+      if (v === 'invalid') {
+        add({
+          key: `aspa-invalid|${key}`,
+          rule: 'aspa-invalid',
+          prefix: key,
+          origin_as: origin,
+          message: `${key}: ASPA verification (downstream) says Invalid for this path`,
+          resolvedMessage: `${key}: no ASPA-invalid path left`,
+        });
+      }
+    }
+    void prefix;
+  }
+
+  /** RFC 9234: after the AS that set OTC, the route may only go down (to customers). */
+  private otcViolated(path: number[], otc: number): boolean {
+    const g = this.o.graph!;
+    const c = collapse(path).reverse(); // origin first
+    const i = c.indexOf(otc);
+    if (i < 0) return false; // set by a route server, or unknown: not ours to judge
+    for (let j = i + 1; j + 1 < c.length; j++) {
+      const rel = g.relationship(c[j]!, c[j + 1]!);
+      if (rel === 'provider' || rel === 'peer') return true;
+    }
+    return false;
+  }
+
+  /** own-leak: a route we do not originate, through one of our ASNs, from a provider/peer to a provider/peer. */
+  private ownLeak(key: string, path: number[], origin: number, add: (s: ConditionSpec) => void): void {
+    const g = this.o.graph;
+    if (!g) return;
+    const c = collapse(path); // collector side first
+    for (let i = 1; i + 1 < c.length; i++) {
+      const us = c[i]!;
+      if (!this.ours.has(us)) continue;
+      const sentTo = g.relationship(us, c[i - 1]!);
+      const learnedFrom = g.relationship(us, c[i + 1]!);
+      if (sentTo === undefined || learnedFrom === undefined) continue;
+      const t: LeakType | null = routeLeakType(learnedFrom, sentTo);
+      if (t === null) continue;
+      add({
+        key: `own-leak|${key}|${us}|${t}`,
+        rule: 'own-leak',
+        prefix: key,
+        origin_as: origin,
+        rfc7908_type: t,
+        message: `AS${us} (ours) re-advertised ${key} of AS${origin}, learned from AS${c[i + 1]} (${ROLE_WORD[learnedFrom]}), to AS${c[i - 1]} (${ROLE_WORD[sentTo]})`,
+        resolvedMessage: `own leak of ${key} through AS${us} to ${ROLE_WORD[sentTo]} over`,
+      });
+    }
+  }
+
+  /** new-upstream / new-downstream of the ASNs of options.monitorASns that list their neighbours. */
+  private neighbours(key: string, path: number[], origin: number | null, add: (s: ConditionSpec) => void): void {
+    if (this.monitored.size === 0) return;
+    const c = collapse(path);
+    for (let i = 0; i < c.length; i++) {
+      const m = this.monitored.get(c[i]!);
+      if (!m) continue;
+      const up = i > 0 ? c[i - 1]! : undefined;
+      const down = i + 1 < c.length ? c[i + 1]! : undefined;
+      if (up !== undefined && m.upstreams && !m.upstreams.has(up)) {
+        add({
+          key: `new-upstream|${m.asn}|${up}`,
+          rule: 'new-upstream',
+          prefix: key,
+          origin_as: origin,
+          message: `AS${up} is a new upstream of AS${m.asn} (seen on ${key})`,
+          resolvedMessage: `AS${up} no longer seen as an upstream of AS${m.asn}`,
+        });
+      }
+      if (down !== undefined && m.downstreams && !m.downstreams.has(down)) {
+        add({
+          key: `new-downstream|${m.asn}|${down}`,
+          rule: 'new-downstream',
+          prefix: key,
+          origin_as: origin,
+          message: `AS${down} is a new downstream of AS${m.asn} (seen on ${key})`,
+          resolvedMessage: `AS${down} no longer seen as a downstream of AS${m.asn}`,
+        });
+      }
+    }
+  }
+
+  private visibilityChanged(v: Visibility, peerIdx: number, r: Route | undefined, time: number): void {
+    if (r && r.origin !== null && v.w.asns.includes(r.origin)) {
+      v.seen.add(peerIdx);
+      v.now.add(peerIdx);
+      v.lastPath.set(peerIdx, r.path);
+    } else {
+      v.now.delete(peerIdx);
+    }
+    this.evaluateVisibility(v, time);
+  }
+
+  private evaluateVisibility(v: Visibility, time: number): void {
+    const low = v.seen.size > 0 && v.now.size < v.seen.size * this.o.visibility.min_peers_fraction;
+    const key = `visibility-loss|${v.key}`;
+    if (low) {
+      if (v.below < 0) {
+        v.below = time;
+        if (this.fadeMs === 0) this.openVisibility(v);
+        else this.pending.push({ v, below: time });
+      }
+      return;
+    }
+    v.below = -1;
+    if (this.alerts.isOpen(key)) {
+      const peers = [...v.now].map((i) => this.peers[i]!.id);
+      const paths = [...v.now].map((i) => v.lastPath.get(i) ?? []);
+      const spec = this.visibilitySpec(v);
+      this.emit(this.alerts.set(spec, false, peers, paths, time));
+    }
+  }
+
+  private openVisibility(v: Visibility): void {
+    const lost = [...v.seen].filter((i) => !v.now.has(i));
+    const spec = this.visibilitySpec(v);
+    this.emit(
+      this.alerts.set(
+        spec,
+        true,
+        lost.map((i) => this.peers[i]!.id),
+        lost.map((i) => v.lastPath.get(i) ?? []),
+        v.below,
+      ),
+    );
+  }
+
+  private visibilitySpec(v: Visibility): ConditionSpec {
+    const frac = v.seen.size === 0 ? 0 : v.now.size / v.seen.size;
+    return {
+      key: `visibility-loss|${v.key}`,
+      rule: 'visibility-loss',
+      prefix: v.key,
+      origin_as: v.w.asns[0] ?? null,
+      message: `${v.key} (${v.w.description || 'watched'}) visible on ${v.now.size} of ${v.seen.size} sessions that had it (${Math.round(frac * 100)}% < ${Math.round(this.o.visibility.min_peers_fraction * 100)}%) for ${this.o.visibility.fade_off_s} s`,
+      resolvedMessage: `${v.key} visible again on ${v.now.size} of ${v.seen.size} sessions`,
+    };
+  }
+}
+
+/** A cheap map key: a number for IPv4 (address × 64 + length), the text for IPv6. */
+function condKey(p: Prefix): number | string {
+  if (p.family === 6) return prefixKey(p);
+  const a = p.addr;
+  return (((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0) * 64 + p.len;
+}
+
+/** The path without prepends (collector side first). */
+function collapse(path: number[]): number[] {
+  const out: number[] = [];
+  for (const a of path) if (out[out.length - 1] !== a) out.push(a);
+  return out;
+}
+
+function truncate(p: Prefix, len: number): Prefix {
+  const addr = new Uint8Array(p.addr.length);
+  const full = len >> 3;
+  addr.set(p.addr.subarray(0, full));
+  if (len & 7) addr[full] = p.addr[full]! & ((0xff << (8 - (len & 7))) & 0xff);
+  return { family: p.family, addr, len };
+}
