@@ -6,6 +6,7 @@ import { register as registerAdmin } from './cli-admin.js';
 import { register as registerMrt } from './cli-mrt.js';
 import { register as registerRollout } from './cli-rollout.js';
 import { register as registerRouting } from './cli-routing.js';
+import { register as registerVerify } from './cli-verify.js';
 import { errorsMarkdown } from './error-codes.js';
 import { VERSION } from './version.js';
 
@@ -37,6 +38,7 @@ export function buildCli(): Command {
   registerMrt(program);
   registerRouting(program);
   registerRollout(program);
+  registerVerify(program);
   return program;
 }
 
