@@ -385,6 +385,8 @@ export function verify(
     if (ch.kind === 'term-empty' || ch.kind === 'term-match-deactivated') kind = ch.kind;
     else if (
       t.conditions.length > 0 &&
+      // A condition evaluated conservatively as a match says nothing about the term.
+      !t.conditions.some((c) => c.kind === 'unsupported' || c.kind === 'undefined') &&
       stats &&
       stats.reached > 0 &&
       stats.matched === stats.reached &&
