@@ -61,42 +61,48 @@ export const POLICY_CASES: PolicyCase[] = [
   {
     name: 'implicit deny at the end of a route-map',
     frr: 'ip prefix-list A seq 5 permit 10.2.0.0/16\nroute-map OUT permit 10\n match ip address prefix-list A',
-    junos: 'prefix-list A { 10.2.0.0/16; }\npolicy-statement OUT { term T { from prefix-list A; then accept; } term END { then reject; } }',
+    junos:
+      'prefix-list A { 10.2.0.0/16; }\npolicy-statement OUT { term T { from prefix-list A; then accept; } term END { then reject; } }',
     routes: FOUR,
     expect: [{ prefix: '10.2.0.0/16' }],
   },
   {
     name: 'prefix exact',
     frr: 'ip prefix-list A seq 5 permit 10.1.1.0/24\nroute-map OUT permit 10\n match ip address prefix-list A',
-    junos: 'policy-statement OUT { term T { from route-filter 10.1.1.0/24 exact; then accept; } term END { then reject; } }',
+    junos:
+      'policy-statement OUT { term T { from route-filter 10.1.1.0/24 exact; then accept; } term END { then reject; } }',
     routes: FOUR,
     expect: [{ prefix: '10.1.1.0/24' }],
   },
   {
     name: 'prefix orlonger (le 32)',
     frr: 'ip prefix-list A seq 5 permit 10.1.0.0/16 le 32\nroute-map OUT permit 10\n match ip address prefix-list A',
-    junos: 'policy-statement OUT { term T { from route-filter 10.1.0.0/16 orlonger; then accept; } term END { then reject; } }',
+    junos:
+      'policy-statement OUT { term T { from route-filter 10.1.0.0/16 orlonger; then accept; } term END { then reject; } }',
     routes: FOUR,
     expect: [{ prefix: '10.1.0.0/16' }, { prefix: '10.1.1.0/24' }, { prefix: '10.1.1.128/25' }],
   },
   {
     name: 'prefix longer (ge 17)',
     frr: 'ip prefix-list A seq 5 permit 10.1.0.0/16 ge 17\nroute-map OUT permit 10\n match ip address prefix-list A',
-    junos: 'policy-statement OUT { term T { from route-filter 10.1.0.0/16 longer; then accept; } term END { then reject; } }',
+    junos:
+      'policy-statement OUT { term T { from route-filter 10.1.0.0/16 longer; then accept; } term END { then reject; } }',
     routes: FOUR,
     expect: [{ prefix: '10.1.1.0/24' }, { prefix: '10.1.1.128/25' }],
   },
   {
     name: 'prefix upto /24 (le 24)',
     frr: 'ip prefix-list A seq 5 permit 10.1.0.0/16 le 24\nroute-map OUT permit 10\n match ip address prefix-list A',
-    junos: 'policy-statement OUT { term T { from route-filter 10.1.0.0/16 upto /24; then accept; } term END { then reject; } }',
+    junos:
+      'policy-statement OUT { term T { from route-filter 10.1.0.0/16 upto /24; then accept; } term END { then reject; } }',
     routes: FOUR,
     expect: [{ prefix: '10.1.0.0/16' }, { prefix: '10.1.1.0/24' }],
   },
   {
     name: 'prefix length range (ge 24 le 25)',
     frr: 'ip prefix-list A seq 5 permit 10.0.0.0/8 ge 24 le 25\nroute-map OUT permit 10\n match ip address prefix-list A',
-    junos: 'policy-statement OUT { term T { from route-filter 10.0.0.0/8 prefix-length-range /24-/25; then accept; } term END { then reject; } }',
+    junos:
+      'policy-statement OUT { term T { from route-filter 10.0.0.0/8 prefix-length-range /24-/25; then accept; } term END { then reject; } }',
     routes: FOUR,
     expect: [{ prefix: '10.1.1.0/24' }, { prefix: '10.1.1.128/25' }],
   },
@@ -115,7 +121,8 @@ export const POLICY_CASES: PolicyCase[] = [
   {
     name: 'ipv6 prefix-list',
     frr: 'ipv6 prefix-list A6 seq 5 permit 2001:db8:1::/48 le 64\nroute-map OUT permit 10\n match ipv6 address prefix-list A6',
-    junos: 'policy-statement OUT { term T { from route-filter 2001:db8:1::/48 upto /64; then accept; } term END { then reject; } }',
+    junos:
+      'policy-statement OUT { term T { from route-filter 2001:db8:1::/48 upto /64; then accept; } term END { then reject; } }',
     routes: [r('2001:db8:1::/48'), r('2001:db8:1:1::/64'), r('2001:db8:2::/48')],
     expect: [{ prefix: '2001:db8:1::/48' }, { prefix: '2001:db8:1:1::/64' }],
   },
@@ -177,14 +184,20 @@ export const POLICY_CASES: PolicyCase[] = [
   {
     name: 'match community (standard list)',
     frr: 'bgp community-list standard C seq 5 permit 65002:7\nroute-map OUT permit 10\n match community C',
-    junos: 'community C members 65002:7;\npolicy-statement OUT { term T { from community C; then accept; } term END { then reject; } }',
-    routes: [r('10.1.0.0/16', { communities: ['65002:7'] }), r('10.2.0.0/16', { communities: ['65002:8'] }), r('10.3.0.0/16')],
+    junos:
+      'community C members 65002:7;\npolicy-statement OUT { term T { from community C; then accept; } term END { then reject; } }',
+    routes: [
+      r('10.1.0.0/16', { communities: ['65002:7'] }),
+      r('10.2.0.0/16', { communities: ['65002:8'] }),
+      r('10.3.0.0/16'),
+    ],
     expect: [{ prefix: '10.1.0.0/16', communities: ['65002:7'] }],
   },
   {
     name: 'match community: every value of a standard entry must be present',
     frr: 'bgp community-list standard C seq 5 permit 65002:7 65002:8\nroute-map OUT permit 10\n match community C',
-    junos: 'community C members [ 65002:7 65002:8 ];\npolicy-statement OUT { term T { from community C; then accept; } term END { then reject; } }',
+    junos:
+      'community C members [ 65002:7 65002:8 ];\npolicy-statement OUT { term T { from community C; then accept; } term END { then reject; } }',
     routes: [r('10.1.0.0/16', { communities: ['65002:7', '65002:8'] }), r('10.2.0.0/16', { communities: ['65002:8'] })],
     expect: [{ prefix: '10.1.0.0/16', communities: ['65002:7', '65002:8'] }],
   },
@@ -203,7 +216,10 @@ export const POLICY_CASES: PolicyCase[] = [
   {
     name: 'match large-community',
     frr: 'bgp large-community-list standard L seq 5 permit 65002:1:2\nroute-map OUT permit 10\n match large-community L',
-    routes: [r('10.1.0.0/16', { large_communities: ['65002:1:2'] }), r('10.2.0.0/16', { large_communities: ['65002:1:3'] })],
+    routes: [
+      r('10.1.0.0/16', { large_communities: ['65002:1:2'] }),
+      r('10.2.0.0/16', { large_communities: ['65002:1:3'] }),
+    ],
     expect: [{ prefix: '10.1.0.0/16', large_communities: ['65002:1:2'] }],
   },
   {
@@ -215,14 +231,16 @@ export const POLICY_CASES: PolicyCase[] = [
   {
     name: 'match as-path (origin AS)',
     frr: 'bgp as-path access-list P seq 5 permit _64999$\nroute-map OUT permit 10\n match as-path P',
-    junos: 'as-path P ".* 64999";\npolicy-statement OUT { term T { from as-path P; then accept; } term END { then reject; } }',
+    junos:
+      'as-path P ".* 64999";\npolicy-statement OUT { term T { from as-path P; then accept; } term END { then reject; } }',
     routes: [r('10.1.0.0/16', { as_path: [65002, 64999] }), r('10.2.0.0/16', { as_path: [65002, 64998] })],
     expect: [{ prefix: '10.1.0.0/16', as_path: [65002, 64999] }],
   },
   {
     name: 'match as-path (neighbour AS)',
     frr: 'bgp as-path access-list P seq 5 permit ^65002_\nroute-map OUT permit 10\n match as-path P',
-    junos: 'as-path P "65002 .*";\npolicy-statement OUT { term T { from as-path P; then accept; } term END { then reject; } }',
+    junos:
+      'as-path P "65002 .*";\npolicy-statement OUT { term T { from as-path P; then accept; } term END { then reject; } }',
     routes: [r('10.1.0.0/16', { as_path: [65002, 64999] })],
     expect: [{ prefix: '10.1.0.0/16', as_path: [65002, 64999] }],
   },
@@ -269,14 +287,16 @@ export const POLICY_CASES: PolicyCase[] = [
   {
     name: 'two conditions in one entry are both required',
     frr: 'ip prefix-list A seq 5 permit 10.0.0.0/8 le 32\nbgp community-list standard C seq 5 permit 65002:7\nroute-map OUT permit 10\n match ip address prefix-list A\n match community C',
-    junos: 'community C members 65002:7;\npolicy-statement OUT { term T { from { route-filter 10.0.0.0/8 orlonger; community C; } then accept; } term END { then reject; } }',
+    junos:
+      'community C members 65002:7;\npolicy-statement OUT { term T { from { route-filter 10.0.0.0/8 orlonger; community C; } then accept; } term END { then reject; } }',
     routes: [r('10.1.0.0/16', { communities: ['65002:7'] }), r('10.2.0.0/16')],
     expect: [{ prefix: '10.1.0.0/16', communities: ['65002:7'] }],
   },
   {
     name: 'the first matching entry decides',
     frr: 'ip prefix-list A seq 5 permit 10.1.0.0/16\nroute-map OUT deny 10\n match ip address prefix-list A\nroute-map OUT permit 20',
-    junos: 'policy-statement OUT { term T1 { from route-filter 10.1.0.0/16 exact; then reject; } term T2 { then accept; } }',
+    junos:
+      'policy-statement OUT { term T1 { from route-filter 10.1.0.0/16 exact; then reject; } term T2 { then accept; } }',
     routes: [r('10.1.0.0/16'), r('10.2.0.0/16')],
     expect: [{ prefix: '10.2.0.0/16' }],
   },

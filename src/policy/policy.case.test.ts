@@ -1,7 +1,15 @@
 // The conformance cases (conformance.case.ts) through both front ends: what the receiver gets, prefix for
 // prefix and attribute for attribute, must be what the case says, for FRR and (where written) Junos.
 import { describe, expect, it } from 'vitest';
-import { type Expected, POLICY_CASES, type PolicyCase, RECEIVER, caseRib, frrConfig, junosConfig } from './conformance.case.js';
+import {
+  caseRib,
+  type Expected,
+  frrConfig,
+  junosConfig,
+  POLICY_CASES,
+  type PolicyCase,
+  RECEIVER,
+} from './conformance.case.js';
 import { loadConfig } from './load.js';
 import type { Vendor } from './model.js';
 import { parseRouteList } from './route.js';

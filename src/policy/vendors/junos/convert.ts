@@ -196,6 +196,10 @@ function collectPolicies(ctx: Ctx, all: Statement[]): void {
     }
     let termName = '';
     let rest = w.slice(3);
+    if (rest.length === 0) {
+      ok(ctx, s); // the policy-statement's own header
+      continue;
+    }
     let termAt = 2;
     if (rest[0] === 'term') {
       termName = rest[1] ?? '';
@@ -369,6 +373,7 @@ function buildTerm(ctx: Ctx, policy: string, tb: TermBuild, seq: number): Term {
         bad(`from ${key} is not supported`);
     }
   }
+  mergeLists(conditions);
   if (ranges.length > 0 || rangeTexts.length > 0) {
     conditions.push({ kind: 'route-filter', ranges, text: rangeTexts.join('; '), src: rangeSrc! });
   }
@@ -396,6 +401,41 @@ function buildTerm(ctx: Ctx, policy: string, tb: TermBuild, seq: number): Term {
     actions,
     flow,
   };
+}
+
+/**
+ * Junos ORs the values of one match condition: `protocol [ bgp static ]`, or `community A` and
+ * `community B` in the same from, are one condition with two values (the bracket list was expanded into
+ * one statement per value when the text was read).
+ */
+function mergeLists(conditions: Condition[]): void {
+  for (let i = 0; i < conditions.length; i++) {
+    const a = conditions[i]!;
+    for (let j = i + 1; j < conditions.length; j++) {
+      const b = conditions[j]!;
+      if (a.kind !== b.kind) continue;
+      let merged = true;
+      if (a.kind === 'protocol' && b.kind === 'protocol') a.protocols.push(...b.protocols);
+      else if (
+        (a.kind === 'neighbor' && b.kind === 'neighbor') ||
+        (a.kind === 'to-neighbor' && b.kind === 'to-neighbor') ||
+        (a.kind === 'next-hop' && b.kind === 'next-hop')
+      )
+        a.addresses.push(...b.addresses);
+      else if (a.kind === 'community' && b.kind === 'community') a.names.push(...b.names);
+      else if (
+        a.kind === 'as-path' &&
+        b.kind === 'as-path' &&
+        a.text.startsWith('as-path-group') === b.text.startsWith('as-path-group')
+      )
+        a.names.push(...b.names);
+      else merged = false;
+      if (!merged) continue;
+      a.text = `${a.text}; ${b.text}`;
+      conditions.splice(j, 1);
+      j--;
+    }
+  }
 }
 
 function undefinedRef(ctx: Ctx, at: SourceRef, what: string): void {
