@@ -4,6 +4,10 @@
 // over them and the FRR system test (vendors/frr/frr.system.test.ts) runs real bgpd over the FRR half.
 // Addresses: the router is AS65001, the feeder AS65002 (10.0.0.2 / fd00::2), the receiver AS65003
 // (10.0.1.3 / fd00:1::3). The routes' AS paths start with the feeder's AS, as bgpd would receive them.
+import { loadConfig } from './load.js';
+import type { Vendor } from './model.js';
+import { parseRouteList } from './route.js';
+import { exportRoute, locRib } from './verify/export.js';
 
 export interface CaseRoute {
   prefix: string;
@@ -413,6 +417,44 @@ export function caseRib(c: PolicyCase): object[] {
       communities: x.communities ?? [],
       large_communities: x.large_communities ?? [],
       protocol: 'bgp',
+    };
+  });
+}
+
+/** What the verifier predicts the receiver gets, in the shape of the expectations. */
+export function predict(c: PolicyCase, vendor: Vendor): Expected[] {
+  const program = loadConfig(vendor === 'frr' ? frrConfig(c) : junosConfig(c), `${c.name}.conf`, vendor);
+  const routes = locRib(program, parseRouteList(JSON.stringify(caseRib(c))));
+  const out: Expected[] = [];
+  for (const r of routes) {
+    const n = program.neighbors.find((x) => x.address === (r.prefix.family === 4 ? RECEIVER.v4 : RECEIVER.v6))!;
+    const o = exportRoute(program, n, r);
+    if (!o.sent) continue;
+    const e = o.route;
+    out.push({
+      prefix: e.key,
+      as_path: e.asPath,
+      local_pref: e.localPref ?? 100,
+      ...(e.med !== undefined ? { med: e.med } : {}),
+      communities: [...e.communities].sort(),
+      large_communities: [...e.largeCommunities].sort(),
+    });
+  }
+  return out;
+}
+
+/** The expectation filled in with the unchanged attributes of the route it came from. */
+export function completed(c: PolicyCase): Expected[] {
+  return c.expect.map((x) => {
+    const src = c.routes.find((r) => r.prefix === x.prefix)!;
+    const med = x.med ?? src.med;
+    return {
+      prefix: x.prefix,
+      as_path: x.as_path ?? src.as_path,
+      local_pref: x.local_pref ?? 100,
+      ...(med !== undefined ? { med } : {}),
+      communities: [...(x.communities ?? src.communities ?? [])].sort(),
+      large_communities: [...(x.large_communities ?? src.large_communities ?? [])].sort(),
     };
   });
 }
