@@ -80,7 +80,7 @@ const NEIGHBOR_NEUTRAL = new Set([
 
 /** `router bgp` statements that do not change what is exported. */
 const BGP_NEUTRAL =
-  /^(bgp (router-id|log-neighbor-changes|bestpath|deterministic-med|always-compare-med|graceful-restart|graceful-shutdown|default|network import-check|suppress-duplicates|reject-as-sets|cluster-id|fast-convergence|disable-ebgp-connected-route-check|suppress-fib-pending|minimum-holdtime|hard-administrative-reset|labeled-unicast|update-delay|max-med|coalesce-time|listen|confederation)|timers bgp|maximum-paths|distance|no bgp (default|network import-check|graceful-restart|log-neighbor-changes|suppress-duplicates|enforce-first-as|hard-administrative-reset|fast-convergence|reject-as-sets)|bgp route-reflector|table-map|coalesce-time|exit-address-family|exit)\b/;
+  /^(bgp (router-id|log-neighbor-changes|bestpath|deterministic-med|always-compare-med|graceful-restart|graceful-shutdown|default|network import-check|suppress-duplicates|reject-as-sets|cluster-id|fast-convergence|disable-ebgp-connected-route-check|suppress-fib-pending|minimum-holdtime|hard-administrative-reset|labeled-unicast|update-delay|max-med|coalesce-time|listen|confederation)|timers bgp|maximum-paths|distance|no bgp (default|network import-check|graceful-restart|log-neighbor-changes|suppress-duplicates|enforce-first-as|hard-administrative-reset|fast-convergence|reject-as-sets)|bgp route-reflector|table-map|coalesce-time|bmp|exit-address-family|exit)\b/;
 
 interface NeighborBuild {
   name: string;

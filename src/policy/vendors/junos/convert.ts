@@ -75,6 +75,27 @@ const BGP_NEUTRAL = new Set([
   'no-client-reflect',
 ]);
 
+/** routing-options statements that do not change BGP exports (monitoring, RPKI sessions, FIB, timers). */
+const ROUTING_OPTIONS_NEUTRAL = new Set([
+  'rib',
+  'options',
+  'forwarding-table',
+  'graceful-restart',
+  'nonstop-routing',
+  'bmp',
+  'validation',
+  'martians',
+  'interface-routes',
+  'srlg',
+  'route-distinguisher-id',
+  'rib-groups',
+  'resolution',
+  'ppm',
+  'maximum-paths',
+  'maximum-prefixes',
+  'dynamic-tunnels',
+]);
+
 const PROTOCOL_NAMES: Record<string, Protocol> = {
   bgp: 'bgp',
   static: 'static',
@@ -766,16 +787,7 @@ function collectRoutingOptions(ctx: Ctx, all: Statement[]): void {
         });
       }
       ok(ctx, s);
-    } else if (
-      key === 'static' ||
-      key === 'aggregate' ||
-      key === 'generate' ||
-      key === 'rib' ||
-      key === 'options' ||
-      key === 'forwarding-table' ||
-      key === 'graceful-restart' ||
-      key === 'nonstop-routing'
-    ) {
+    } else if (key === 'static' || key === 'aggregate' || key === 'generate' || ROUTING_OPTIONS_NEUTRAL.has(key)) {
       ok(ctx, s);
     } else unsupported(ctx, s, `routing-options ${key} is not modelled`);
   }
