@@ -145,18 +145,23 @@ export const POLICY_CASES: PolicyCase[] = [
     expect: [{ prefix: '10.1.0.0/16', med: 77 }],
   },
   {
-    name: 'metric add',
+    name: 'metric add: from nothing, the received MED was removed first',
     frr: 'route-map OUT permit 10\n set metric +10',
+    routes: [r('10.1.0.0/16', { med: 5 })],
+    expect: [{ prefix: '10.1.0.0/16', med: 10 }],
+  },
+  {
+    name: 'metric add on Junos: to the MED the route carries',
     junos: 'policy-statement OUT { then { metric add 10; accept; } }',
     routes: [r('10.1.0.0/16', { med: 5 })],
     expect: [{ prefix: '10.1.0.0/16', med: 15 }],
   },
   {
-    name: 'metric subtract',
-    frr: 'route-map OUT permit 10\n set metric -3',
-    junos: 'policy-statement OUT { then { metric subtract 3; accept; } }',
+    name: 'metric subtract after a set in the same entry',
+    frr: 'route-map OUT permit 10\n set metric 20\n on-match next\nroute-map OUT permit 20\n set metric -3',
+    junos: 'policy-statement OUT { term A { then metric 20; } term B { then { metric subtract 3; accept; } } }',
     routes: [r('10.1.0.0/16', { med: 5 })],
-    expect: [{ prefix: '10.1.0.0/16', med: 2 }],
+    expect: [{ prefix: '10.1.0.0/16', med: 17 }],
   },
   {
     name: 'set community (replace)',
@@ -268,8 +273,13 @@ export const POLICY_CASES: PolicyCase[] = [
     expect: [{ prefix: '10.1.0.0/16', as_path: [65002, 64998] }],
   },
   {
-    name: 'match metric',
+    name: 'match metric: bgpd matches the MED as received, then sends none',
     frr: 'route-map OUT permit 10\n match metric 50',
+    routes: [r('10.1.0.0/16', { med: 50 }), r('10.2.0.0/16', { med: 51 })],
+    expect: [{ prefix: '10.1.0.0/16', med: undefined }],
+  },
+  {
+    name: 'match metric on Junos',
     junos: 'policy-statement OUT { term T { from metric 50; then accept; } term END { then reject; } }',
     routes: [r('10.1.0.0/16', { med: 50 }), r('10.2.0.0/16', { med: 51 })],
     expect: [{ prefix: '10.1.0.0/16', med: 50 }],
@@ -282,11 +292,22 @@ export const POLICY_CASES: PolicyCase[] = [
     expect: [{ prefix: '10.1.0.0/16' }],
   },
   {
-    name: 'match peer',
-    frr: 'route-map OUT permit 10\n match peer 10.0.0.2',
-    junos: 'policy-statement OUT { term T { from neighbor 10.0.0.2; then accept; } term END { then reject; } }',
+    name: 'to neighbor: the neighbour the route is sent to',
+    junos: 'policy-statement OUT { term T { to neighbor 10.0.1.3; then accept; } term END { then reject; } }',
     routes: [r('10.1.0.0/16')],
     expect: [{ prefix: '10.1.0.0/16' }],
+  },
+  {
+    name: 'to neighbor: not the neighbour the route came from',
+    junos: 'policy-statement OUT { term T { to neighbor 10.0.0.2; then accept; } term END { then reject; } }',
+    routes: [r('10.1.0.0/16')],
+    expect: [],
+  },
+  {
+    name: 'a received MED is not passed to an eBGP neighbour',
+    frr: 'route-map OUT permit 10',
+    routes: [r('10.1.0.0/16', { med: 42 })],
+    expect: [{ prefix: '10.1.0.0/16', med: undefined }],
   },
   {
     name: 'two conditions in one entry are both required',
@@ -312,10 +333,10 @@ export const POLICY_CASES: PolicyCase[] = [
     expect: [{ prefix: '10.1.0.0/16', local_pref: 300, med: 9 }],
   },
   {
-    name: 'on-match next then no further match: permit',
+    name: 'on-match next then no further match: the end of the map denies',
     frr: 'ip prefix-list B seq 5 permit 10.9.0.0/16\nroute-map OUT permit 10\n set metric 4\n on-match next\nroute-map OUT permit 20\n match ip address prefix-list B\n set metric 8',
     routes: [r('10.1.0.0/16')],
-    expect: [{ prefix: '10.1.0.0/16', med: 4 }],
+    expect: [],
   },
   {
     name: 'on-match goto skips entries',
@@ -342,8 +363,13 @@ export const POLICY_CASES: PolicyCase[] = [
     expect: [{ prefix: '10.2.0.0/16' }],
   },
   {
-    name: 'local-preference add',
+    name: 'local-preference add: an eBGP route has none, so bgpd adds to 0',
     frr: 'route-map OUT permit 10\n set local-preference +50',
+    routes: [r('10.1.0.0/16')],
+    expect: [{ prefix: '10.1.0.0/16', local_pref: 50 }],
+  },
+  {
+    name: 'local-preference add on Junos: to the default of 100',
     junos: 'policy-statement OUT { then { local-preference add 50; accept; } }',
     routes: [r('10.1.0.0/16')],
     expect: [{ prefix: '10.1.0.0/16', local_pref: 150 }],
@@ -412,7 +438,6 @@ export function caseRib(c: PolicyCase): object[] {
       peer,
       peer_as: FEEDER.as,
       origin: x.origin ?? 'igp',
-      local_pref: 100,
       ...(x.med !== undefined ? { med: x.med } : {}),
       communities: x.communities ?? [],
       large_communities: x.large_communities ?? [],
@@ -447,7 +472,7 @@ export function predict(c: PolicyCase, vendor: Vendor): Expected[] {
 export function completed(c: PolicyCase): Expected[] {
   return c.expect.map((x) => {
     const src = c.routes.find((r) => r.prefix === x.prefix)!;
-    const med = x.med ?? src.med;
+    const med = 'med' in x ? x.med : src.med;
     return {
       prefix: x.prefix,
       as_path: x.as_path ?? src.as_path,

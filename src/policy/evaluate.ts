@@ -114,8 +114,6 @@ function runChain(run: Run, chain: readonly string[]): Outcome {
 function runPolicy(run: Run, p: Policy): Outcome {
   const terms = p.terms;
   let i = 0;
-  // FRR: a permit entry that matched and continued decides `permit` unless a later entry denies.
-  let permitted: Decision | undefined;
   while (i < terms.length) {
     const t = terms[i]!;
     const matched = termMatches(run, t);
@@ -132,7 +130,6 @@ function runPolicy(run: Run, p: Policy): Outcome {
     }
     const f = t.flow;
     record(run, p, t, f.kind);
-    permitted = by;
     switch (f.kind) {
       case 'accept':
         return { kind: 'accept', by };
@@ -152,7 +149,8 @@ function runPolicy(run: Run, p: Policy): Outcome {
       }
     }
   }
-  if (p.atEnd === 'reject' && permitted !== undefined) return { kind: 'accept', by: permitted };
+  // FRR 8.4 (checked against bgpd): a permit entry that matched and went on (on-match next, continue)
+  // does not decide; when no later entry matches, the end of the map denies.
   if (p.atEnd === 'reject') return { kind: 'reject', by: { policy: p.name, term: '(implicit deny)', src: p.src } };
   return { kind: 'undecided' };
 }
@@ -202,7 +200,7 @@ function conditionMatches(run: Run, c: Condition): boolean {
     case 'local-pref':
       return (r.localPref ?? 100) === c.value;
     case 'med':
-      return (r.med ?? 0) === c.value;
+      return (r.med ?? r.receivedMed ?? 0) === c.value;
     case 'origin':
       return r.origin === c.origin;
     case 'next-hop':
@@ -284,7 +282,9 @@ function applyActions(run: Run, actions: readonly Action[]): boolean {
         break;
       case 'local-pref': {
         const r = writable(run);
-        const cur = r.localPref ?? 100;
+        // FRR adds to the attribute as the route carries it (none from an eBGP peer: 0); Junos to the
+        // route's preference, 100 unless something set it.
+        const cur = r.localPref ?? (program.vendor === 'frr' ? 0 : 100);
         r.localPref =
           a.op === 'set' ? a.value : a.op === 'add' ? Math.min(cur + a.value, 0xffffffff) : Math.max(cur - a.value, 0);
         break;

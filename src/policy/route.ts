@@ -23,6 +23,11 @@ export interface Route {
   protocol: Protocol;
   /** Only to Customer (RFC 9234), when the route carries it. */
   otc?: number | undefined;
+  /**
+   * The MED as received, when the export path removed it before the policy ran (FRR to an eBGP
+   * neighbour): `match metric` still sees it, `set metric +N` starts from nothing.
+   */
+  receivedMed?: number | undefined;
 }
 
 const ORIGINS: readonly Origin[] = ['igp', 'egp', 'incomplete'];

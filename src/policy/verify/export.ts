@@ -50,12 +50,17 @@ export function exportRoute(
   const chain = n.exportChain[family];
   let ev: EvalResult | undefined;
   let out = r;
+  // bgpd removes a MED it did not originate before sending to an eBGP neighbour (RFC 4271 §5.1.4),
+  // before the outbound route-map runs (checked against bgpd 8.4).
+  if (program.vendor === 'frr' && !n.internal && r.protocol === 'bgp' && r.med !== undefined) {
+    out = { ...r, med: undefined, receivedMed: r.med };
+  }
   if (chain.length === 0 && program.vendor === 'frr') {
     if (!n.internal && d.ebgpRequiresPolicy)
       return { sent: false, why: 'ebgp-requires-policy: no outbound policy', eval: undefined };
   } else {
     const ctx: EvalContext = { program, neighbor: n, trace, ...(onTerm ? { onTerm } : {}) };
-    ev = evaluateChain(ctx, chain, r, program.defaults.chainEnd === 'bgp-default' ? junosDefault : denyAtEnd);
+    ev = evaluateChain(ctx, chain, out, program.defaults.chainEnd === 'bgp-default' ? junosDefault : denyAtEnd);
     if (!ev.accept) return { sent: false, why: `rejected by ${ev.decidedBy.policy} ${ev.decidedBy.term}`, eval: ev };
     out = ev.route;
   }

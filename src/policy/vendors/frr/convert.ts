@@ -621,8 +621,10 @@ function routeMapLine(ctx: Ctx, term: Term, w: string[], s: string, at: SourceRe
     if (a === 'metric' && num(b) !== undefined) return cond({ kind: 'med', value: num(b)!, text: s, src: at });
     if (a === 'origin' && (b === 'igp' || b === 'egp' || b === 'incomplete'))
       return cond({ kind: 'origin', origin: b, text: s, src: at });
-    if (a === 'peer' && b !== undefined && b !== 'local')
-      return cond({ kind: 'neighbor', addresses: [b], text: s, src: at });
+    // `match peer` on an outbound map: bgpd 8.4 matched no route in the differential test, whether the
+    // address was the source or the destination (update groups evaluate the map once for many peers).
+    // Not modelled: evaluated conservatively, so an export path through it cannot be proven safe.
+    if (a === 'peer') return bad(`${s}: bgpd's outbound semantics of match peer are not modelled`, 'match');
     if (a === 'source-protocol' && SOURCE_PROTOCOLS[b ?? ''] !== undefined)
       return cond({ kind: 'protocol', protocols: [SOURCE_PROTOCOLS[b!]!], text: s, src: at });
     return bad(`${s} is not modelled`, 'match');

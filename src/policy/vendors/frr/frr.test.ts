@@ -84,6 +84,10 @@ route-map V6 permit 10`,
     expect(c).toMatchObject({ peerAs: 65010, families: [6], exportChain: { 6: ['V6'] } });
     expect(p.warnings).toEqual([]);
   });
+  it('match peer is reported unsupported (bgpd 8.4 matched nothing with it on an outbound map)', () => {
+    const p = parseFrr('route-map M permit 10\n match peer 10.0.1.3\n', 'f.conf');
+    expect(p.policies.get('M')!.terms[0]!.conditions[0]!.kind).toBe('unsupported');
+  });
   it('unknown lines are unsupported warnings with their line; undefined lists are undefined references', () => {
     const p = parseFrr('route-map M permit 10\n match rpki invalid\n match ip address prefix-list NOPE\n', 'f.conf');
     expect(p.warnings.map((w) => [w.kind, w.line])).toEqual([
