@@ -10,7 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { formatPrefix, makePrefix, type Prefix } from '../src/lib/prefix.js';
+import { formatPrefix, makePrefix, type Prefix, prefixFromBytes } from '../src/lib/prefix.js';
 import { loadConfig } from '../src/policy/load.js';
 import { routeAttributes } from '../src/policy/mrt-routes.js';
 import type { Route } from '../src/policy/route.js';
@@ -63,7 +63,7 @@ async function corpusRoutes(): Promise<Route[]> {
 
 /** >= 900k IPv4 + 200k IPv6 routes from the corpus routes (see the header). */
 export async function fullTable(v4Target = 900_000, v6Target = 200_000): Promise<Route[]> {
-  const base = await corpusRoutes();
+  const base = (await corpusRoutes()).slice(0, v4Target);
   const have = new Set(base.map((r) => r.key));
   const table = base.slice();
   for (let i = 0; table.length < v4Target && i < base.length * 4; i++) {
@@ -86,7 +86,7 @@ export async function fullTable(v4Target = 900_000, v6Target = 200_000): Promise
     a[4] = r.prefix.addr[0]!;
     a[5] = r.prefix.addr[1]!;
     const len = [32, 40, 44, 48, 48, 48][i % 6]!;
-    const p: Prefix = makePrefix(6, a, len);
+    const p: Prefix = prefixFromBytes(6, a, len);
     table.push({ ...r, prefix: p, key: formatPrefix(p), nextHop: 'fd00::2', peer: 'fd00::2' });
   }
   // 30% learned over iBGP (from the other routers of the AS), the rest from the eBGP feed.

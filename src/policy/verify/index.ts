@@ -212,7 +212,39 @@ export function verify(
   // Per term of the after program: routes it let through that are new to some neighbour, or changed.
   const addedBy = new Map<Term, Map<string, Route[]>>();
 
+  // Neighbours with the same export signature (chain, session type, role, families) get the same answer
+  // for a route, except for routes learned from themselves: one evaluation serves them all. Addresses are
+  // sorted by signature so that only the current signature's answers are kept.
+  const toNeighbor = (p: PolicyProgram): boolean =>
+    [...p.policies.values()].some((x) => x.terms.some((t) => t.conditions.some((c) => c.kind === 'to-neighbor')));
+  const perAddress = [toNeighbor(before), toNeighbor(after)];
+  const signature = (n: Neighbor | undefined, which: 0 | 1): string =>
+    n === undefined
+      ? '-'
+      : JSON.stringify([
+          n.exportChain,
+          n.internal,
+          n.reflectorClient,
+          n.localRole,
+          n.localAs,
+          n.families,
+          n.unsupported?.length,
+          perAddress[which] ? n.address : '',
+        ]);
+  const sigs = new Map(
+    addresses.map((a) => [a, `${signature(neighborsBefore.get(a), 0)}|${signature(neighborsAfter.get(a), 1)}`]),
+  );
+  addresses.sort((x, y) => (sigs.get(x)! < sigs.get(y)! ? -1 : sigs.get(x)! > sigs.get(y)! ? 1 : 0));
+  let memoSig = '';
+  let memoA: (ExportOutcome | undefined)[] = [];
+  let memoB: (ExportOutcome | undefined)[] = [];
+
   for (const addr of addresses) {
+    if (sigs.get(addr) !== memoSig) {
+      memoSig = sigs.get(addr)!;
+      memoA = new Array(ribAfter.length);
+      memoB = new Array(ribAfter.length);
+    }
     const na = neighborsAfter.get(addr);
     const nbf = neighborsBefore.get(addr);
     const n = na ?? nbf!;
@@ -249,14 +281,21 @@ export function verify(
     const safeguard = ni?.exportable ?? (intent?.exportable.length ? intent.exportable : configSafeguard);
     const external = role === 'provider' || role === 'peer' || role === 'rs';
     const seen = new Set<string>();
-    for (const r of ribAfter) {
+    for (let i = 0; i < ribAfter.length; i++) {
+      const r = ribAfter[i]!;
       seen.add(r.key);
-      const a: ExportOutcome = na
-        ? exportRoute(after, na, r, false, onTerm)
-        : { sent: false, why: 'neighbour removed', eval: undefined };
+      const own = r.peer === addr;
+      let a: ExportOutcome | undefined = own ? undefined : memoA[i];
+      if (a === undefined) {
+        a = na ? exportRoute(after, na, r, false, onTerm) : { sent: false, why: 'neighbour removed', eval: undefined };
+        if (!own) memoA[i] = a;
+      }
       const rb = beforeByKey.get(r.key);
-      const b: ExportOutcome =
-        nbf && rb ? exportRoute(before, nbf, rb) : { sent: false, why: 'not present before', eval: undefined };
+      let b: ExportOutcome | undefined = own ? undefined : memoB[i];
+      if (b === undefined) {
+        b = nbf && rb ? exportRoute(before, nbf, rb) : { sent: false, why: 'not present before', eval: undefined };
+        if (!own) memoB[i] = b;
+      }
       if (a.eval && a.eval.uncertain.length > 0) {
         for (const u of a.eval.uncertain) {
           const undefinedRef = / is not defined$/.test(u.reason);
