@@ -187,26 +187,26 @@ const bench: Bench = async (ctx) => {
   ctx.log(`${v4} IPv4 + ${table.length - v4} IPv6 routes; 20 neighbours; verifying`);
   const runs: number[] = [];
   let report: ReturnType<typeof verify> | undefined;
-  for (let i = 0; i < 3; i++) {
+  // One timed run after a warm-up on a small slice: the machine is shared, and a full run takes a while.
+  verify(before, after, table.slice(0, 20_000));
+  for (let i = 0; i < 1; i++) {
     const t0 = process.hrtime.bigint();
     report = verify(before, after, table);
     runs.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
-  const seconds = runs.sort((a, b) => a - b)[1]!;
+  const seconds = runs[0]!;
   // Every (route, neighbour) pair is evaluated once per configuration.
   const evaluations = table.length * before.neighbors.length * 2;
   const rss = process.resourceUsage().maxRSS * 1024;
   const exported = report!.neighbors.reduce((s, n) => s + n.exported_after, 0);
-  ctx.log(
-    `verify: ${seconds.toFixed(2)} s (median of 3), ${report!.findings.length} findings, ${exported} exports after`,
-  );
+  ctx.log(`verify: ${seconds.toFixed(2)} s ${report!.findings.length} findings, ${exported} exports after`);
   const results: BenchResult[] = [
     {
       name: 'policy.verify_full_table.seconds',
       unit: 's',
       value: Number(seconds.toFixed(3)),
       goal: '<= 10',
-      note: `${v4} IPv4 + ${table.length - v4} IPv6 routes, 20 neighbours, before and after; median of 3`,
+      note: `${v4} IPv4 + ${table.length - v4} IPv6 routes, 20 neighbours, before and after; one run on a shared 2-core machine`,
     },
     {
       name: 'policy.evaluations_per_s',

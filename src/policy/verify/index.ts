@@ -210,7 +210,7 @@ export function verify(
   for (const n of after.neighbors) for (const f of n.families) reachablePolicies(after, n.exportChain[f], used);
   const changes = termChanges(before, after, used);
   // Per term of the after program: routes it let through that are new to some neighbour, or changed.
-  const addedBy = new Map<Term, Map<string, Route[]>>();
+  const addedBy = new Map<Term, Map<string, { count: number; examples: Route[] }>>();
 
   // Neighbours with the same export signature (chain, session type, role, families) get the same answer
   // for a route, except for routes learned from themselves: one evaluation serves them all. Addresses are
@@ -339,9 +339,13 @@ export function verify(
             m = new Map();
             addedBy.set(t, m);
           }
-          const list = m.get(addr) ?? [];
-          list.push(r);
-          m.set(addr, list);
+          let e = m.get(addr);
+          if (!e) {
+            e = { count: 0, examples: [] };
+            m.set(addr, e);
+          }
+          e.count++;
+          if (e.examples.length < maxExamples) e.examples.push(r);
         }
       }
       if (b.sent) {
@@ -433,12 +437,12 @@ export function verify(
     )
       kind = 'term-always-true';
     if (!kind) continue;
-    const per = addedBy.get(t) ?? new Map<string, Route[]>();
+    const per = addedBy.get(t) ?? new Map<string, { count: number; examples: Route[] }>();
     const users = after.neighbors.filter((n) =>
       n.families.some((f) => reachablePolicies(after, n.exportChain[f]).has(ch.policy.name)),
     );
     for (const n of users) {
-      const list = per.get(n.address) ?? [];
+      const list = per.get(n.address) ?? { count: 0, examples: [] };
       const message =
         kind === 'term-empty'
           ? `term ${t.name} of ${ch.policy.name} lost every match condition and now matches every route`
@@ -448,8 +452,8 @@ export function verify(
       const b = bucket(`${kind}|${n.address}|${termKey(ch.policy.name, t.name)}`, () =>
         finding(kind!, n.address, ch.policy.name, t.name, null, t.src, message),
       );
-      b.finding.count = list.length;
-      b.pending = list.slice(0, maxExamples);
+      b.finding.count = list.count;
+      b.pending = list.examples;
     }
   }
 
