@@ -7,6 +7,7 @@ import { register as registerMonitor } from './cli-monitor.js';
 import { register as registerMrt } from './cli-mrt.js';
 import { register as registerRollout } from './cli-rollout.js';
 import { register as registerRouting } from './cli-routing.js';
+import { register as registerVerify } from './cli-verify.js';
 import { errorsMarkdown } from './error-codes.js';
 import { VERSION } from './version.js';
 
@@ -39,6 +40,7 @@ export function buildCli(): Command {
   registerRouting(program);
   registerRollout(program);
   registerMonitor(program);
+  registerVerify(program);
   return program;
 }
 

@@ -4,6 +4,7 @@ import { ADDRESSING_ERROR_CODES } from '../addressing/errors.js';
 import { API_ERROR_CODES } from '../api/errors.js';
 import { type ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
 import { MONITOR_ERROR_CODES } from '../monitor/errors.js';
+import { POLICY_ERROR_CODES } from '../policy/errors.js';
 import { ROLLOUT_ERROR_CODES } from '../rollout/errors.js';
 import { ROUTING_ERROR_CODES } from '../routing/errors.js';
 import { SNAPSHOT_ERROR_CODES } from '../snapshot/errors.js';
@@ -21,6 +22,7 @@ export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] =
   { layer: 'wire', codes: WIRE_ERROR_CODES },
   { layer: 'routing', codes: ROUTING_ERROR_CODES },
   { layer: 'monitor', codes: MONITOR_ERROR_CODES },
+  { layer: 'policy', codes: POLICY_ERROR_CODES },
   { layer: 'addressing', codes: ADDRESSING_ERROR_CODES },
   { layer: 'api', codes: API_ERROR_CODES },
   { layer: 'snapshot', codes: SNAPSHOT_ERROR_CODES },

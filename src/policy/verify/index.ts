@@ -1,0 +1,532 @@
+// The export verifier: one router's configuration before and after a change, its RIB, the AS
+// relationships and the intent → for every neighbour the routes exported before and after (added,
+// removed, changed) and the findings: RFC 7908 leaks among the new exports, exports despite OTC, missing
+// "exportable" safeguard communities, terms the change emptied, deactivated or made always-true, intent
+// violations, and every undefined or unsupported construct on an export path ("cannot prove safe").
+// Streams route by route: memory stays at the RIB plus the examples kept.
+import { prefixContains } from '../../lib/prefix.js';
+import { routeLeakType } from '../../routing/leaks.js';
+import type { AsGraph } from '../../routing/relationships.js';
+import { type BgpRole, neighborRoleOf } from '../../routing/roles.js';
+import type { TraceStep } from '../evaluate.js';
+import type { Intent, NeighborIntent, NeighborRole } from '../intent.js';
+import type { Neighbor, Policy, PolicyProgram, PolicyWarning, SourceRef, Term } from '../model.js';
+import { isInternal, type Route } from '../route.js';
+import { type ExportOutcome, exportRoute, locRib } from './export.js';
+
+export type FindingKind =
+  | 'route-leak'
+  | 'otc-violation'
+  | 'missing-safeguard'
+  | 'term-always-true'
+  | 'term-match-deactivated'
+  | 'term-empty'
+  | 'intent-violation'
+  | 'undefined-reference'
+  | 'unsupported';
+
+export interface Example {
+  prefix: string;
+  as_path: number[];
+  trace: TraceStep[];
+}
+
+export interface Finding {
+  kind: FindingKind;
+  neighbor: string;
+  policy: string | null;
+  term: string | null;
+  rfc7908_type: number | null;
+  count: number;
+  examples: Example[];
+  message: string;
+  file: string;
+  line: number;
+}
+
+export interface NeighborReport {
+  neighbor: string;
+  group: string | null;
+  peer_as: number;
+  role: NeighborRole | 'unknown';
+  exported_before: number;
+  exported_after: number;
+  added: number;
+  removed: number;
+  changed: number;
+}
+
+export interface VerifyReport {
+  verdict: 'pass' | 'fail' | 'cannot-evaluate';
+  neighbors: NeighborReport[];
+  findings: Finding[];
+  warnings: { file: string; line: number; message: string }[];
+}
+
+export interface VerifyOptions {
+  relationships?: AsGraph | undefined;
+  intent?: Intent | undefined;
+  maxExamples?: number;
+}
+
+const SAFEGUARD_NAME = /EXPORTABLE/i;
+
+/** Neighbour role: the intent (address, then group), FRR local-role, the relationships, iBGP. */
+function roleOf(
+  n: Neighbor,
+  intent: Intent | undefined,
+  graph: AsGraph | undefined,
+  localAs: number | undefined,
+): NeighborRole | 'unknown' {
+  const i = intent?.neighbors.get(n.address) ?? (n.group !== undefined ? intent?.neighbors.get(n.group) : undefined);
+  if (i?.role) return i.role;
+  if (n.internal) return 'internal';
+  if (n.localRole) return neighborRoleOf(n.localRole);
+  const rel = graph && localAs !== undefined ? graph.relationship(localAs, n.peerAs) : undefined;
+  return rel ?? 'unknown';
+}
+
+function intentOf(n: Neighbor, intent: Intent | undefined): NeighborIntent | undefined {
+  return intent?.neighbors.get(n.address) ?? (n.group !== undefined ? intent?.neighbors.get(n.group) : undefined);
+}
+
+function sameExport(a: Route, b: Route): boolean {
+  return (
+    a.localPref === b.localPref &&
+    a.med === b.med &&
+    a.origin === b.origin &&
+    a.nextHop === b.nextHop &&
+    a.otc === b.otc &&
+    a.asPath.length === b.asPath.length &&
+    a.asPath.every((x, i) => x === b.asPath[i]) &&
+    a.communities.length === b.communities.length &&
+    a.communities.every((c) => b.communities.includes(c)) &&
+    a.largeCommunities.length === b.largeCommunities.length &&
+    a.largeCommunities.every((c) => b.largeCommunities.includes(c))
+  );
+}
+
+/** Policies reachable from a chain (subroutines and calls included). */
+function reachablePolicies(program: PolicyProgram, chain: readonly string[], out = new Set<string>()): Set<string> {
+  for (const name of chain) {
+    if (out.has(name)) continue;
+    const p = program.policies.get(name);
+    if (!p) continue;
+    out.add(name);
+    for (const t of p.terms) {
+      for (const c of t.conditions) if (c.kind === 'policy') reachablePolicies(program, c.names, out);
+      for (const a of t.actions) if (a.kind === 'call') reachablePolicies(program, [a.policy], out);
+    }
+  }
+  return out;
+}
+
+function termKey(p: string, t: string): string {
+  return `${p}\u0000${t}`;
+}
+
+/** How the change altered a term of an export policy: the structural half of the January/2020 checks. */
+function termChanges(
+  before: PolicyProgram,
+  after: PolicyProgram,
+  used: Set<string>,
+): Map<Term, { policy: Policy; kind: 'term-empty' | 'term-match-deactivated' | 'changed' }> {
+  const out = new Map<Term, { policy: Policy; kind: 'term-empty' | 'term-match-deactivated' | 'changed' }>();
+  for (const name of used) {
+    const p = after.policies.get(name)!;
+    const old = before.policies.get(name);
+    for (const t of p.terms) {
+      const o = old?.terms.find((x) => x.name === t.name);
+      const texts = (x: Term): string =>
+        x.conditions
+          .map((c) => c.text)
+          .sort()
+          .join('\n');
+      const newlyDeactivated = t.deactivated.filter((d) => !o?.deactivated.some((x) => x.text === d.text));
+      if (newlyDeactivated.length > 0 && o !== undefined) out.set(t, { policy: p, kind: 'term-match-deactivated' });
+      else if (o !== undefined && o.conditions.length > 0 && t.conditions.length === 0)
+        out.set(t, { policy: p, kind: 'term-empty' });
+      else if (o === undefined || texts(o) !== texts(t)) out.set(t, { policy: p, kind: 'changed' });
+    }
+  }
+  return out;
+}
+
+interface Bucket {
+  finding: Finding;
+  /** Example routes to trace once the pass is over. */
+  pending: Route[];
+}
+
+export function verify(
+  before: PolicyProgram,
+  after: PolicyProgram,
+  routes: readonly Route[],
+  opts: VerifyOptions = {},
+): VerifyReport {
+  const maxExamples = opts.maxExamples ?? 3;
+  const graph = opts.relationships;
+  const intent = opts.intent;
+  const localAs = after.localAs ?? before.localAs;
+  const ribBefore = locRib(before, routes);
+  const ribAfter = locRib(after, routes);
+  const beforeByKey = new Map(ribBefore.map((r) => [r.key, r]));
+  const neighborsAfter = new Map(after.neighbors.map((n) => [n.address, n]));
+  const neighborsBefore = new Map(before.neighbors.map((n) => [n.address, n]));
+  const addresses = [...new Set([...after.neighbors.map((n) => n.address), ...before.neighbors.map((n) => n.address)])];
+  const buckets = new Map<string, Bucket>();
+  const bucket = (key: string, make: () => Finding): Bucket => {
+    let b = buckets.get(key);
+    if (!b) {
+      b = { finding: make(), pending: [] };
+      buckets.set(key, b);
+    }
+    return b;
+  };
+  const hit = (b: Bucket, r: Route): void => {
+    b.finding.count++;
+    if (b.pending.length < maxExamples) b.pending.push(r);
+  };
+
+  // Safeguard communities: the intent's, or a community the configuration names EXPORTABLE.
+  const configSafeguard: string[] = [];
+  for (const s of after.communities.values()) {
+    if (!SAFEGUARD_NAME.test(s.name)) continue;
+    for (const e of s.entries) for (const m of e.members) if ('literal' in m) configSafeguard.push(m.literal);
+  }
+
+  const reports: NeighborReport[] = [];
+  const termStats = new Map<Term, { reached: number; matched: number }>();
+  const onTerm = (t: Term, matched: boolean): void => {
+    let s = termStats.get(t);
+    if (!s) {
+      s = { reached: 0, matched: 0 };
+      termStats.set(t, s);
+    }
+    s.reached++;
+    if (matched) s.matched++;
+  };
+  const used = new Set<string>();
+  for (const n of after.neighbors) for (const f of n.families) reachablePolicies(after, n.exportChain[f], used);
+  const changes = termChanges(before, after, used);
+  // Per term of the after program: routes it let through that are new to some neighbour, or changed.
+  const addedBy = new Map<Term, Map<string, { count: number; examples: Route[] }>>();
+
+  // Neighbours with the same export signature (chain, session type, role, families) get the same answer
+  // for a route, except for routes learned from themselves: one evaluation serves them all. Addresses are
+  // sorted by signature so that only the current signature's answers are kept.
+  const toNeighbor = (p: PolicyProgram): boolean =>
+    [...p.policies.values()].some((x) => x.terms.some((t) => t.conditions.some((c) => c.kind === 'to-neighbor')));
+  const perAddress = [toNeighbor(before), toNeighbor(after)];
+  const signature = (n: Neighbor | undefined, which: 0 | 1): string =>
+    n === undefined
+      ? '-'
+      : JSON.stringify([
+          n.exportChain,
+          n.internal,
+          n.reflectorClient,
+          n.localRole,
+          n.localAs,
+          n.families,
+          n.unsupported?.length,
+          perAddress[which] ? n.address : '',
+        ]);
+  const sigs = new Map(
+    addresses.map((a) => [a, `${signature(neighborsBefore.get(a), 0)}|${signature(neighborsAfter.get(a), 1)}`]),
+  );
+  addresses.sort((x, y) => (sigs.get(x)! < sigs.get(y)! ? -1 : sigs.get(x)! > sigs.get(y)! ? 1 : 0));
+  let memoSig = '';
+  let memoA: (ExportOutcome | undefined)[] = [];
+  let memoB: (ExportOutcome | undefined)[] = [];
+
+  for (const addr of addresses) {
+    if (sigs.get(addr) !== memoSig) {
+      memoSig = sigs.get(addr)!;
+      memoA = new Array(ribAfter.length);
+      memoB = new Array(ribAfter.length);
+    }
+    const na = neighborsAfter.get(addr);
+    const nbf = neighborsBefore.get(addr);
+    const n = na ?? nbf!;
+    const role = roleOf(n, intent, graph, localAs);
+    const ni = intentOf(n, intent);
+    const report: NeighborReport = {
+      neighbor: addr,
+      group: n.group ?? null,
+      peer_as: n.peerAs,
+      role,
+      exported_before: 0,
+      exported_after: 0,
+      added: 0,
+      removed: 0,
+      changed: 0,
+    };
+    reports.push(report);
+    if (na?.unsupported) {
+      for (const u of na.unsupported) {
+        const b = bucket(`unsupported|${addr}|${u.file}:${u.line}`, () =>
+          finding(
+            'unsupported',
+            addr,
+            null,
+            null,
+            null,
+            u,
+            `neighbor ${addr}: a statement that may change its exports is not modelled`,
+          ),
+        );
+        b.finding.count = Math.max(b.finding.count, 1);
+      }
+    }
+    const safeguard = ni?.exportable ?? (intent?.exportable.length ? intent.exportable : configSafeguard);
+    const external = role === 'provider' || role === 'peer' || role === 'rs';
+    const seen = new Set<string>();
+    for (let i = 0; i < ribAfter.length; i++) {
+      const r = ribAfter[i]!;
+      seen.add(r.key);
+      const own = r.peer === addr;
+      let a: ExportOutcome | undefined = own ? undefined : memoA[i];
+      if (a === undefined) {
+        a = na ? exportRoute(after, na, r, false, onTerm) : { sent: false, why: 'neighbour removed', eval: undefined };
+        if (!own) memoA[i] = a;
+      }
+      const rb = beforeByKey.get(r.key);
+      let b: ExportOutcome | undefined = own ? undefined : memoB[i];
+      if (b === undefined) {
+        b = nbf && rb ? exportRoute(before, nbf, rb) : { sent: false, why: 'not present before', eval: undefined };
+        if (!own) memoB[i] = b;
+      }
+      if (a.eval && a.eval.uncertain.length > 0) {
+        for (const u of a.eval.uncertain) {
+          const undefinedRef = / is not defined$/.test(u.reason);
+          const kind = undefinedRef ? 'undefined-reference' : 'unsupported';
+          const bk = bucket(`${kind}|${addr}|${u.src.file}:${u.src.line}|${u.reason}`, () =>
+            finding(kind, addr, a.eval!.decidedBy.policy, null, null, u.src, u.reason),
+          );
+          hit(bk, r);
+        }
+      }
+      if (b.sent) report.exported_before++;
+      if (!a.sent) {
+        if (b.sent) report.removed++;
+        continue;
+      }
+      report.exported_after++;
+      const out = a.route;
+      const by = a.eval?.decidedBy;
+      if (ni?.allow && !ni.allow.some((p) => prefixContains(p, r.prefix))) {
+        hit(
+          bucket(`intent|${addr}|${by?.policy}|${by?.term}`, () =>
+            finding(
+              'intent-violation',
+              addr,
+              by?.policy ?? null,
+              by?.term ?? null,
+              null,
+              by?.src ?? n.src,
+              `exported to ${addr}, outside the prefixes the intent allows`,
+            ),
+          ),
+          r,
+        );
+      }
+      const differs = b.sent && !sameExport(b.route, out);
+      if ((!b.sent || differs) && by) {
+        const t = termOf(after, by.policy, by.term);
+        if (t) {
+          let m = addedBy.get(t);
+          if (!m) {
+            m = new Map();
+            addedBy.set(t, m);
+          }
+          let e = m.get(addr);
+          if (!e) {
+            e = { count: 0, examples: [] };
+            m.set(addr, e);
+          }
+          e.count++;
+          if (e.examples.length < maxExamples) e.examples.push(r);
+        }
+      }
+      if (b.sent) {
+        if (differs) report.changed++;
+        continue;
+      }
+      report.added++;
+      const src = by?.src ?? n.src;
+      const learned = learnedFrom(r, after, neighborsAfter, (x) => roleOf(x, intent, graph, localAs), graph, localAs);
+      if (learned !== undefined && role !== 'unknown' && role !== 'internal') {
+        const type = routeLeakType(learned, role === 'rs' ? 'rs' : role);
+        if (type !== null) {
+          hit(
+            bucket(`leak|${addr}|${by?.policy}|${by?.term}|${type}`, () =>
+              finding(
+                'route-leak',
+                addr,
+                by?.policy ?? null,
+                by?.term ?? null,
+                type,
+                src,
+                `RFC 7908 type ${type}: a route learned from a ${learned} sent to a ${role}`,
+              ),
+            ),
+            r,
+          );
+        }
+      }
+      if (out.otc !== undefined && external && na?.localRole === undefined) {
+        hit(
+          bucket(`otc|${addr}|${by?.policy}|${by?.term}`, () =>
+            finding(
+              'otc-violation',
+              addr,
+              by?.policy ?? null,
+              by?.term ?? null,
+              null,
+              src,
+              `route carries OTC ${out.otc} (RFC 9234: only to customers) and is sent to a ${role}`,
+            ),
+          ),
+          r,
+        );
+      }
+      if (
+        external &&
+        safeguard.length > 0 &&
+        !safeguard.some((c) => out.communities.includes(c) || out.largeCommunities.includes(c))
+      ) {
+        hit(
+          bucket(`safeguard|${addr}|${by?.policy}|${by?.term}`, () =>
+            finding(
+              'missing-safeguard',
+              addr,
+              by?.policy ?? null,
+              by?.term ?? null,
+              null,
+              src,
+              `exported to a ${role} without the exportable community ${safeguard.join(' or ')}`,
+            ),
+          ),
+          r,
+        );
+      }
+    }
+    // Routes only the before RIB had (a local route the change removed).
+    for (const r of ribBefore) {
+      if (seen.has(r.key) || !nbf) continue;
+      if (exportRoute(before, nbf, r).sent) {
+        report.exported_before++;
+        report.removed++;
+      }
+    }
+  }
+
+  // Structural findings: terms the change emptied or deactivated, or whose conditions now match everything.
+  for (const [t, ch] of changes) {
+    const stats = termStats.get(t);
+    let kind: FindingKind | undefined;
+    if (ch.kind === 'term-empty' || ch.kind === 'term-match-deactivated') kind = ch.kind;
+    else if (
+      t.conditions.length > 0 &&
+      // A condition evaluated conservatively as a match says nothing about the term.
+      !t.conditions.some((c) => c.kind === 'unsupported' || c.kind === 'undefined') &&
+      stats &&
+      stats.reached > 0 &&
+      stats.matched === stats.reached &&
+      t.flow.kind !== 'reject'
+    )
+      kind = 'term-always-true';
+    if (!kind) continue;
+    const per = addedBy.get(t) ?? new Map<string, { count: number; examples: Route[] }>();
+    const users = after.neighbors.filter((n) =>
+      n.families.some((f) => reachablePolicies(after, n.exportChain[f]).has(ch.policy.name)),
+    );
+    for (const n of users) {
+      const list = per.get(n.address) ?? { count: 0, examples: [] };
+      const message =
+        kind === 'term-empty'
+          ? `term ${t.name} of ${ch.policy.name} lost every match condition and now matches every route`
+          : kind === 'term-match-deactivated'
+            ? `term ${t.name} of ${ch.policy.name} stays active but its match (${t.deactivated.map((d) => d.text).join('; ')}) is deactivated`
+            : `term ${t.name} of ${ch.policy.name} matches every route that reaches it (${stats?.reached} on this RIB)`;
+      const b = bucket(`${kind}|${n.address}|${termKey(ch.policy.name, t.name)}`, () =>
+        finding(kind!, n.address, ch.policy.name, t.name, null, t.src, message),
+      );
+      b.finding.count = list.count;
+      b.pending = list.examples;
+    }
+  }
+
+  const findings: Finding[] = [];
+  for (const b of buckets.values()) {
+    const n = neighborsAfter.get(b.finding.neighbor) ?? neighborsBefore.get(b.finding.neighbor);
+    b.finding.examples = b.pending.map((r) => example(after, n, r));
+    findings.push(b.finding);
+  }
+  findings.sort((x, y) => x.neighbor.localeCompare(y.neighbor) || x.kind.localeCompare(y.kind) || y.count - x.count);
+  const blocking = findings.some((f) => f.kind === 'unsupported' || f.kind === 'undefined-reference');
+  const warnings = after.warnings.map((w: PolicyWarning) => ({ file: w.file, line: w.line, message: w.message }));
+  return {
+    verdict: blocking ? 'cannot-evaluate' : findings.length > 0 ? 'fail' : 'pass',
+    neighbors: reports,
+    findings,
+    warnings,
+  };
+}
+
+function termOf(p: PolicyProgram, policy: string, term: string): Term | undefined {
+  return p.policies.get(policy)?.terms.find((t) => t.name === term);
+}
+
+function finding(
+  kind: FindingKind,
+  neighbor: string,
+  policy: string | null,
+  term: string | null,
+  type: number | null,
+  src: SourceRef,
+  message: string,
+): Finding {
+  return {
+    kind,
+    neighbor,
+    policy,
+    term,
+    rfc7908_type: type,
+    count: 0,
+    examples: [],
+    message,
+    file: src.file,
+    line: src.line,
+  };
+}
+
+function example(p: PolicyProgram, n: Neighbor | undefined, r: Route): Example {
+  const out: Example = { prefix: r.key, as_path: r.asPath, trace: [] };
+  if (n && p.neighbors.includes(n)) {
+    const o = exportRoute(p, n, r, true);
+    out.trace = o.eval?.trace ?? [];
+  }
+  return out;
+}
+
+/** Where the route was learned, as the role of that neighbour (RFC 9234 names), when it can be told. */
+function learnedFrom(
+  r: Route,
+  p: PolicyProgram,
+  byAddr: Map<string, Neighbor>,
+  role: (n: Neighbor) => NeighborRole | 'unknown',
+  graph: AsGraph | undefined,
+  localAs: number | undefined,
+): BgpRole | undefined {
+  if (r.protocol !== 'bgp' || r.asPath.length === 0) return undefined;
+  const n = byAddr.get(r.peer);
+  if (n && !n.internal && !isInternal(r, p.localAs)) {
+    const x = role(n);
+    if (x !== 'unknown' && x !== 'internal') return x;
+  }
+  // iBGP-learned (or from a session not in the configuration): the relationship with its neighbour AS.
+  const first = r.asPath[0]!;
+  if (graph && localAs !== undefined && first !== localAs) return graph.relationship(localAs, first);
+  return undefined;
+}
