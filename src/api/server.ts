@@ -9,6 +9,7 @@ import { FailsmallError } from '../lib/errors.js';
 import { registerAddressingRoutes } from './addressing-routes.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { bearer, TokenCache, type TokenLookup } from './auth.js';
+import bodyGuard from './body-guard.js';
 import { ERROR_HTTP, isKnownCode } from './errors.js';
 import { describeValidation, STRICT_AJV, strictQuery } from './strict.js';
 
@@ -52,18 +53,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     routerOptions: { ignoreTrailingSlash: false },
   });
 
-  // JSON bodies: an empty body is "no body" (clients send Content-Type on bodiless POST/DELETE);
-  // malformed JSON is a 400 with a stable code.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      done(new FailsmallError('E_API_JSON', `request body is not valid JSON: ${(e as Error).message}`), undefined);
-    }
-  });
+  await app.register(bodyGuard);
 
   await app.register(swagger, {
     openapi: {

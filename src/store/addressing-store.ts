@@ -18,6 +18,7 @@ import type {
   ServiceBinding,
   Token,
 } from '../addressing/model.js';
+import { addrError } from '../addressing/errors.js';
 import type { AddressingStore, AddressingTx } from '../addressing/ports.js';
 import type {
   AuditTable,
@@ -32,6 +33,23 @@ import type {
 import type { ChangeWatcher } from './notify.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * A constraint the database enforces after the service's own check passed: two transactions raced (two
+ * overlapping creates, each saw no overlap). The loser answers what the non-racing path answers, never a
+ * 500: 23P01 (exclusion: prefixes_no_overlap) is E_ADDR_OVERLAP, 23505 (unique (prefix_id, cidr), ...) is
+ * E_ADDR_DUPLICATE.
+ */
+function rethrowConstraint(e: unknown): never {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === '23P01') {
+    throw addrError('E_ADDR_OVERLAP', 'cidr overlaps a prefix created at the same time by another request');
+  }
+  if (code === '23505') {
+    throw addrError('E_ADDR_DUPLICATE', 'an object with this cidr was created at the same time by another request');
+  }
+  throw e;
+}
 
 function iso(v: string | Date): string {
   return v instanceof Date ? v.toISOString() : new Date(v).toISOString();
@@ -477,7 +495,7 @@ export class KyselyAddressingStore implements AddressingStore {
   transaction<T>(fn: (tx: AddressingTx) => Promise<T>, opts: { snapshot?: boolean } = {}): Promise<T> {
     let t = this.db.transaction();
     if (opts.snapshot) t = t.setIsolationLevel('repeatable read').setAccessMode('read only');
-    return t.execute((trx) => fn(new KyselyTx(trx)));
+    return t.execute((trx) => fn(new KyselyTx(trx))).catch(rethrowConstraint);
   }
 
   read<T>(fn: (tx: AddressingTx) => Promise<T>): Promise<T> {
