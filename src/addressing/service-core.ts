@@ -185,6 +185,19 @@ export class AddressingCore {
     return this.store.read(fn);
   }
 
+  /**
+   * An admin token bound to an account administers that account's tokens only: minting a global token
+   * (operator, admin of everything) or one of another account would be an escalation.
+   */
+  protected requireSameAccount(actor: Actor, accountId: string | null, verb: string): void {
+    if (actor.account_id === null || actor.account_id === accountId) return;
+    throw addrError(
+      'E_ADDR_FORBIDDEN',
+      `an admin token of account ${actor.account_id} cannot ${verb} ${accountId === null ? 'a global token' : "another account's tokens"}`,
+      { scope: 'admin' },
+    );
+  }
+
   protected requireAdmin(actor: Actor): void {
     if (!actor.scopes.includes('admin'))
       throw addrError('E_ADDR_FORBIDDEN', 'this operation needs a token with scope admin', { scope: 'admin' });

@@ -50,6 +50,7 @@ export class AddressingPrefixes extends AddressingCore {
     input: { account_id: string | null; name: string; scopes: Scope[]; token_hash: string },
   ): Promise<Token> {
     this.requireAdmin(actor);
+    this.requireSameAccount(actor, input.account_id, 'mint');
     const t: Token = { id: this.ids.next(), ...input, created_at: this.now(), revoked_at: null };
     return this.change(input.account_id ? [input.account_id] : [], 'token', async (tx) => {
       if (input.account_id !== null && !(await tx.getAccount(input.account_id)))
@@ -70,6 +71,7 @@ export class AddressingPrefixes extends AddressingCore {
     return this.change([], 'token', async (tx) => {
       const before = await tx.getToken(id);
       if (!before) throw addrError('E_ADDR_NOT_FOUND', `token ${id} not found`);
+      this.requireSameAccount(actor, before.account_id, 'revoke');
       if (before.revoked_at) return before;
       const at = this.now();
       await tx.revokeToken(id, at);

@@ -4,9 +4,9 @@
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { AddressingService } from '../addressing/service.js';
-import { hashToken } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
 import { type OpenedStore, openStore, randomIds, systemClock } from '../store/harness.js';
+import { bootstrapAdmin } from './bootstrap-token.js';
 import { VERSION } from './version.js';
 
 export interface ServeOptions {
@@ -50,30 +50,6 @@ export async function buildControlPlane(
       await opened.close();
     },
   };
-}
-
-/**
- * With FAILSMALL_BOOTSTRAP_TOKEN set, makes sure an admin token with that secret exists, so a fresh
- * embedded database can be administered over HTTP (PGlite allows one process, so the admin CLI
- * cannot open it while the server runs).
- */
-async function bootstrapAdmin(
-  service: AddressingService,
-  opened: OpenedStore,
-  secret: string | undefined,
-): Promise<void> {
-  if (!secret) return;
-  if (secret.length < 32) throw new Error('FAILSMALL_BOOTSTRAP_TOKEN must be at least 32 characters');
-  const hash = hashToken(secret);
-  if (await opened.store.tokenByHash(hash)) return;
-  const actor = {
-    kind: 'cli' as const,
-    id: 'cli:bootstrap',
-    account_id: null,
-    scopes: ['admin' as const],
-    request_id: 'bootstrap',
-  };
-  await service.createToken(actor, { account_id: null, name: 'bootstrap', scopes: ['admin'], token_hash: hash });
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {

@@ -3,6 +3,7 @@
 
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { CompiledQuery, sql } from 'kysely';
+import { addrError } from '../addressing/errors.js';
 import type {
   Account,
   Approval,
@@ -18,7 +19,6 @@ import type {
   ServiceBinding,
   Token,
 } from '../addressing/model.js';
-import { addrError } from '../addressing/errors.js';
 import type { AddressingStore, AddressingTx } from '../addressing/ports.js';
 import type {
   AuditTable,
