@@ -9,8 +9,11 @@ import { FailsmallError } from '../lib/errors.js';
 import { registerAddressingRoutes } from './addressing-routes.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { bearer, TokenCache, type TokenLookup } from './auth.js';
+import authFailures from './auth-failures.js';
 import bodyGuard from './body-guard.js';
 import { ERROR_HTTP, isKnownCode } from './errors.js';
+import rateLimits, { type RateLimits, rateLimitsFromEnv } from './rate-limit.js';
+import requestLimits from './request-limits.js';
 import { describeValidation, STRICT_AJV, strictQuery } from './strict.js';
 
 export interface ServerOptions {
@@ -26,6 +29,12 @@ export interface ServerOptions {
     /** Token cache TTL in ms (default 5000). */
     tokenTtlMs?: number;
   };
+  /** Rate limits (default rateLimitsFromEnv()); false: none (the fuzzer, benchmarks). */
+  rateLimits?: RateLimits | false;
+  /** How long a request may take to arrive, headers and body (default 30 s; Node's check). */
+  requestTimeoutMs?: number;
+  /** How long a body may take to arrive after its headers (default 10 s). */
+  bodyTimeoutMs?: number;
 }
 
 function envelopeError(code: string, message: string, pointer?: string) {
@@ -49,11 +58,15 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       return typeof h === 'string' && /^[A-Za-z0-9._:@/-]{1,128}$/.test(h) ? h : crypto.randomUUID();
     },
     ajv: STRICT_AJV,
+    requestTimeout: opts.requestTimeoutMs ?? 30_000,
     // Query strings: repeated keys become arrays (rejected by strictQuery), nothing else is interpreted.
     routerOptions: { ignoreTrailingSlash: false },
   });
 
   await app.register(bodyGuard);
+  if (opts.rateLimits !== false) await app.register(rateLimits, opts.rateLimits ?? rateLimitsFromEnv());
+  await app.register(authFailures);
+  await app.register(requestLimits, { bodyTimeoutMs: opts.bodyTimeoutMs ?? 10_000 });
 
   await app.register(swagger, {
     openapi: {

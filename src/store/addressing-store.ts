@@ -40,6 +40,8 @@ type Db = Kysely<Database> | Transaction<Database>;
  * 500: 23P01 (exclusion: prefixes_no_overlap) is E_ADDR_OVERLAP, 23505 (unique (prefix_id, cidr), ...) is
  * E_ADDR_DUPLICATE.
  */
+const TX_ATTEMPTS = 5;
+
 function rethrowConstraint(e: unknown): never {
   const code = (e as { code?: unknown } | null)?.code;
   if (code === '23P01') {
@@ -493,9 +495,20 @@ export class KyselyAddressingStore implements AddressingStore {
   }
 
   transaction<T>(fn: (tx: AddressingTx) => Promise<T>, opts: { snapshot?: boolean } = {}): Promise<T> {
-    let t = this.db.transaction();
-    if (opts.snapshot) t = t.setIsolationLevel('repeatable read').setAccessMode('read only');
-    return t.execute((trx) => fn(new KyselyTx(trx))).catch(rethrowConstraint);
+    const run = async (attempt: number): Promise<T> => {
+      let t = this.db.transaction();
+      if (opts.snapshot) t = t.setIsolationLevel('repeatable read').setAccessMode('read only');
+      try {
+        return await t.execute((trx) => fn(new KyselyTx(trx)));
+      } catch (e) {
+        // Racing writers that deadlock (40P01: two overlapping inserts waiting on each other's exclusion
+        // check) or fail serialisation (40001): the transaction is rolled back whole, so run it again.
+        const code = (e as { code?: unknown } | null)?.code;
+        if ((code === '40P01' || code === '40001') && attempt < TX_ATTEMPTS) return run(attempt + 1);
+        return rethrowConstraint(e);
+      }
+    };
+    return run(1);
   }
 
   read<T>(fn: (tx: AddressingTx) => Promise<T>): Promise<T> {
