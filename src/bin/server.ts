@@ -1,5 +1,5 @@
 // Composition root of the control plane: `npm start` runs this. Reads its settings from the
-// environment (see README: PORT, HOST, DATABASE_URL, FAILSMALL_DATA_DIR, LOG_LEVEL,
+// environment (see README: PORT, HOST, DATABASE_URL, FAILSMALL_PG_SCHEMA, FAILSMALL_DATA_DIR, LOG_LEVEL,
 // FAILSMALL_BOOTSTRAP_TOKEN).
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -32,6 +32,7 @@ export async function buildControlPlane(
   const opened = await openStore({
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATABASE_URL ? undefined : (env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
+    schema: env.DATABASE_URL ? env.FAILSMALL_PG_SCHEMA : undefined,
   });
   const service = new AddressingService(opened.store, systemClock, randomIds);
   await bootstrapAdmin(service, opened, env.FAILSMALL_BOOTSTRAP_TOKEN);
