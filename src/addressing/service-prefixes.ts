@@ -208,6 +208,16 @@ export class AddressingPrefixes extends AddressingCore {
 
   // ---- audit and export --------------------------------------------------------------------------
 
+  /**
+   * The audit entries of no account (what global operator and admin tokens did outside any account:
+   * accounts created, global tokens minted and revoked), for global admins only.
+   */
+  async listGlobalAudit(actor: Actor, page: Page): Promise<PageOf<AuditEntry>> {
+    this.requireAdmin(actor);
+    this.requireSameAccount(actor, null, 'read the audit log of');
+    return this.read((tx) => tx.listAudit(null, page));
+  }
+
   async listAudit(actor: Actor, accountId: string, page: Page): Promise<PageOf<AuditEntry>> {
     return this.read(async (tx) => {
       await this.access(tx, actor, accountId, 'read');

@@ -7,11 +7,13 @@ import { actorOf, addRoute, ok, okList } from './addressing-routes.js';
 import { hashToken, newTokenSecret, type TokenCache } from './auth.js';
 import {
   AccountSchema,
+  AuditSchema,
   CreateAccountBody,
   CreateTokenBody,
   envelope,
   ListTokensQuery,
   listEnvelope,
+  PageOnlyQuery,
   TokenParams,
   TokenSchema,
 } from './schemas.js';
@@ -78,6 +80,25 @@ export function registerAdminRoutes(app: FastifyInstance, svc: AddressingService
       const q = req.query as Static<typeof ListTokensQuery>;
       const all = await svc.listTokens(actorOf(req), q.account_id ?? null);
       return okList(all, 1, Math.max(all.length, 1), all.length);
+    },
+  );
+  addRoute(
+    app,
+    'GET',
+    '/client/v4/admin/audit',
+    {
+      querystring: PageOnlyQuery,
+      response: listEnvelope(AuditSchema),
+      summary: 'Audit log of global actions (accounts, global tokens), newest first',
+      scope: A,
+    },
+    tag,
+    async (req) => {
+      const q = req.query as Static<typeof PageOnlyQuery>;
+      const page = q.page ?? 1;
+      const perPage = q.per_page ?? 100;
+      const r = await svc.listGlobalAudit(actorOf(req), { page, per_page: perPage });
+      return okList(r.items, page, perPage, r.total_count);
     },
   );
   addRoute(

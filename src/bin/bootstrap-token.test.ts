@@ -46,7 +46,7 @@ describe('FAILSMALL_BOOTSTRAP_TOKEN', () => {
     } finally {
       await cp.close();
     }
-  }, 60_000);
+  }, 600_000);
 
   it.each([
     ['a'.repeat(32), /bits of entropy/],

@@ -42,7 +42,8 @@ function start(t: Target): ChildProcess {
 }
 
 async function ready(port: number, child: ChildProcess): Promise<void> {
-  const until = Date.now() + 120_000;
+  // generous: on a loaded machine (the whole suite in parallel) PGlite's start-up alone has taken over 100 s
+  const until = Date.now() + 400_000;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {

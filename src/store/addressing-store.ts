@@ -447,12 +447,12 @@ class KyselyTx implements AddressingTx {
   async insertAudit(e: AuditEntry): Promise<void> {
     await this.db.insertInto('audit').values(auditRow(e)).execute();
   }
-  async listAudit(accountId: string, page: Page): Promise<PageOf<AuditEntry>> {
+  async listAudit(accountId: string | null, page: Page): Promise<PageOf<AuditEntry>> {
     const rs = await this.db
       .selectFrom('audit')
       .selectAll()
       .select(sql<string>`count(*) over ()`.as('total_count'))
-      .where('account_id', '=', accountId)
+      .where('account_id', accountId === null ? 'is' : '=', accountId)
       .orderBy('seq', 'desc')
       .limit(page.per_page)
       .offset((page.page - 1) * page.per_page)
