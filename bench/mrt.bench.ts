@@ -2,7 +2,8 @@
 // side by side in one run, on (1) updates.et-header.2015.gz (BGP4MP_ET, 577,737 announcements) and (2) a
 // TABLE_DUMP_V2 RIB: the corpus's largest RIB (bview.20020722.2337.gz, TABLE_DUMP v1, 115,521 routes) turned
 // into TABLE_DUMP_V2 with our writer (PEER_INDEX_TABLE + RIB_IPV4_UNICAST, AS numbers widened to 4 bytes) and
-// gzipped, since the corpus has no large TABLE_DUMP_V2 file. Both programs write to temp files, best of N
+// gzipped, since the corpus has no large TABLE_DUMP_V2 file, and (3) the file of (1) recompressed with bzip2,
+// as RouteViews archives are. Both programs write to temp files, best of N
 // wall times each; the outputs are then compared line by line and the mismatch count is reported.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -120,6 +121,12 @@ function mismatches(a: string, b: string): { count: number; lines: number } {
   return { count, lines: y.length - 1 };
 }
 
+const INPUT_NOTE = {
+  et_header_2015: 'updates.et-header.2015.gz',
+  rib_table_dump_v2: '<bview.20020722.2337 as TABLE_DUMP_V2>.gz',
+  et_header_2015_bz2: '<updates.et-header.2015 recompressed with bzip2 -9>.bz2 (bzip2 -dc child process)',
+} as const;
+
 const bench: Bench = async (ctx) => {
   const missing = commandMissing('bgpdump');
   const updates = corpusPath('mrt', 'bgpdump', 'test_data', 'updates.et-header.2015.gz');
@@ -130,10 +137,16 @@ const bench: Bench = async (ctx) => {
   const dir = mkdtempSync(join(tmpdir(), 'failsmall-mrt-bench-'));
   const rib = join(dir, 'rib.table_dump_v2.20020722.gz');
   writeFileSync(rib, gzipSync(tableDumpToV2(gunzipSync(readFileSync(bview)))));
+  // RouteViews archives are bz2: the same updates file recompressed with bzip2 -9.
+  const updatesBz2 = join(dir, 'updates.et-header.2015.bz2');
+  const rawUpdates = join(dir, 'updates.et-header.2015.mrt');
+  writeFileSync(rawUpdates, gunzipSync(readFileSync(updates)));
+  writeFileSync(updatesBz2, spawnSync('bzip2', ['-9', '-c', rawUpdates], { maxBuffer: 1 << 30 }).stdout);
   const results: BenchResult[] = [];
   for (const [label, file] of [
     ['et_header_2015', updates],
     ['rib_table_dump_v2', rib],
+    ['et_header_2015_bz2', updatesBz2],
   ] as const) {
     const ours = join(dir, `${label}.ours.txt`);
     const theirs = join(dir, `${label}.bgpdump.txt`);
@@ -158,7 +171,7 @@ const bench: Bench = async (ctx) => {
         peer: 'bgpdump 1.6.2 -m',
         peerValue: Number(tb.toFixed(4)),
         goal: 'ratio <= 0.67',
-        note: `node dist/bin/cli.js mrt dump -m ${label === 'rib_table_dump_v2' ? '<bview.20020722.2337 as TABLE_DUMP_V2>.gz' : 'updates.et-header.2015.gz'} > file; best of ${ROUNDS}; ${m.lines} lines, ${m.count} mismatched`,
+        note: `node dist/bin/cli.js mrt dump -m ${INPUT_NOTE[label]} > file; best of ${ROUNDS}; ${m.lines} lines, ${m.count} mismatched`,
       }),
     );
     results.push(

@@ -45,6 +45,19 @@ export class AccessChecker {
       throw addrError('E_ADDR_FORBIDDEN', 'this operation needs a token with scope admin', { scope: 'admin' });
   }
 
+  /**
+   * An admin token bound to an account administers that account's tokens only: minting a global token
+   * (operator, admin of everything) or one of another account would be an escalation.
+   */
+  sameAccount(actor: Actor, accountId: string | null, verb: string): void {
+    if (actor.account_id === null || actor.account_id === accountId) return;
+    throw addrError(
+      'E_ADDR_FORBIDDEN',
+      `an admin token of account ${actor.account_id} cannot ${verb} ${accountId === null ? 'a global token' : "another account's tokens"}`,
+      { scope: 'admin' },
+    );
+  }
+
   operator(actor: Actor, what: string): void {
     if (!isGlobal(actor)) throw addrError('E_ADDR_FORBIDDEN', `${what} needs scope operator`, { scope: 'operator' });
   }

@@ -42,6 +42,7 @@ export class TokenService {
     input: { account_id: string | null; name: string; scopes: Scope[]; token_hash: string },
   ): Promise<Token> {
     this.d.access.admin(actor);
+    this.d.access.sameAccount(actor, input.account_id, 'mint');
     const t: Token = { id: this.d.tx.newId(), ...input, created_at: this.d.tx.now(), revoked_at: null };
     return this.d.tx.change([input.account_id], 'token', async (tx) => {
       if (input.account_id !== null && !(await tx.getAccount(input.account_id)))
@@ -63,6 +64,7 @@ export class TokenService {
     return this.d.tx.change([], 'token', async (tx) => {
       const before = await tx.getToken(id);
       if (!before) throw addrError('E_ADDR_NOT_FOUND', `token ${id} not found`);
+      this.d.access.sameAccount(actor, before.account_id, 'revoke');
       if (before.revoked_at) return before;
       const at = this.d.tx.now();
       await tx.revokeToken(id, at);

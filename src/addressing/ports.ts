@@ -68,7 +68,8 @@ export interface AddressingTx {
 
   // audit
   insertAudit(e: AuditEntry): Promise<void>;
-  listAudit(accountId: string, page: Page): Promise<PageOf<AuditEntry>>;
+  /** The audit log of an account, or (null) of what was done outside any account: accounts, global tokens. */
+  listAudit(accountId: string | null, page: Page): Promise<PageOf<AuditEntry>>;
 
   /** Everything the snapshot compiler reads; called inside a read-only transaction for consistency. */
   readDesiredState(): Promise<Omit<DesiredState, 'read_at'>>;

@@ -57,6 +57,16 @@ export class AddressingService {
   }
 
   /**
+   * The audit entries of no account (what global operator and admin tokens did outside any account:
+   * accounts created, global tokens minted and revoked), for global admins only.
+   */
+  async listGlobalAudit(actor: Actor, page: Page): Promise<PageOf<AuditEntry>> {
+    this.d.access.admin(actor);
+    this.d.access.sameAccount(actor, null, 'read the audit log of');
+    return this.d.tx.read((tx) => tx.listAudit(null, page));
+  }
+
+  /**
    * The whole desired state in one consistent read, for the snapshot compiler. Not tied to an actor:
    * it is called by the control plane itself, never through the HTTP API.
    */

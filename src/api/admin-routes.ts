@@ -2,13 +2,15 @@
 // A token's secret is returned once, at creation; only its SHA-256 is stored.
 import type { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret, type TokenCache } from './auth.js';
-import { envelope, listEnvelope, ok, okAll } from './envelope.js';
+import { envelope, listEnvelope, ok, okAll, okList } from './envelope.js';
 import { type Route, route } from './route-table.js';
 import {
   AccountSchema,
+  AuditSchema,
   CreateAccountBody,
   CreateTokenBody,
   ListTokensQuery,
+  PageOnlyQuery,
   TokenParams,
   TokenSchema,
 } from './schemas.js';
@@ -61,6 +63,20 @@ export function adminRoutes(svc: AddressingService, cache: TokenCache): Route[] 
       query: ListTokensQuery,
       response: listEnvelope(TokenSchema),
       handler: async ({ actor, query }) => okAll(await svc.tokens.list(actor, query.account_id ?? null)),
+    }),
+    route({
+      ...common,
+      method: 'GET',
+      url: '/client/v4/admin/audit',
+      summary: 'Audit log of global actions (accounts, global tokens, rollout commands), newest first',
+      query: PageOnlyQuery,
+      response: listEnvelope(AuditSchema),
+      handler: async ({ actor, query }) => {
+        const page = query.page ?? 1;
+        const perPage = query.per_page ?? 100;
+        const r = await svc.listGlobalAudit(actor, { page, per_page: perPage });
+        return okList(r.items, page, perPage, r.total_count);
+      },
     }),
     route({
       ...common,

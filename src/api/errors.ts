@@ -19,6 +19,11 @@ export const API_ERROR_CODES = {
   E_API_JSON: 'The request body is not valid JSON.',
   E_API_ROUTE: 'No such route (method and path).',
   E_API_INTERNAL: 'Unexpected server error; the request id in the log tells what happened.',
+  E_API_JSON_DUPLICATE_KEY: 'The JSON body gives one key twice in the same object; the message names it.',
+  E_API_RATE_LIMITED: 'Too many requests from this client address or with this token; retry after Retry-After seconds.',
+  E_API_BODY_TIMEOUT: 'The request body did not arrive in time (a slow client); the connection is closed.',
+  E_API_TEXT:
+    'A string of the request holds a NUL character or an unpaired UTF-16 surrogate, or the body is not valid UTF-8.',
 } as const satisfies ErrorCodeTable;
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
@@ -46,6 +51,10 @@ export const ERROR_HTTP: Record<HttpErrorCode, HttpMapping> = {
   E_API_JSON: { status: 400, number: 10004 },
   E_API_ROUTE: { status: 404, number: 10005 },
   E_API_INTERNAL: { status: 500, number: 10006 },
+  E_API_JSON_DUPLICATE_KEY: { status: 400, number: 10020 },
+  E_API_TEXT: { status: 400, number: 10021 },
+  E_API_RATE_LIMITED: { status: 429, number: 10022 },
+  E_API_BODY_TIMEOUT: { status: 408, number: 10023 },
   E_ADDR_NOT_FOUND: { status: 404, number: 11000 },
   E_ADDR_FORBIDDEN: { status: 403, number: 11001 },
   E_ADDR_CIDR: { status: 400, number: 11002 },

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { FailsmallError } from '../lib/errors.js';
 import { bearer, type TokenCache } from './auth.js';
+import bodyGuard from './body-guard.js';
 import { errorBody } from './envelope.js';
 import { httpOf } from './errors.js';
 import { describeValidation, strictQuery } from './strict.js';
@@ -19,18 +20,9 @@ export async function installHttpStack(
   app: FastifyInstance,
   opts: { cache: TokenCache | undefined; guards: readonly ServerGuard[] },
 ): Promise<void> {
-  // JSON bodies: an empty body is "no body" (clients send Content-Type on bodiless POST/DELETE);
-  // malformed JSON is a 400 with a stable code.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      done(new FailsmallError('E_API_JSON', `request body is not valid JSON: ${(e as Error).message}`), undefined);
-    }
-  });
+  // The one JSON body parser (body-guard.ts): empty is no body; invalid UTF-8, NUL, unpaired surrogates,
+  // duplicate keys and deep nesting are 400s with stable codes.
+  await app.register(bodyGuard);
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send(errorBody('E_API_ROUTE', `no route ${req.method} ${req.url.split('?')[0]}`));

@@ -34,6 +34,20 @@ describe('ListCache', () => {
     for (let i = 0; i < 100; i++) if (c.get(`a${i}`, 'k')) n++;
     expect(n).toBeLessThanOrEqual(10);
   });
+  it('stays bounded in bytes: 1,000 distinct keys of a 100 kB body hold at most the budget', () => {
+    const budget = 4 * 1024 * 1024;
+    const c = new ListCache(20_000, budget);
+    const body = 'x'.repeat(100_000);
+    for (let perPage = 1; perPage <= 1000; perPage++) {
+      c.set('a', `per_page=${perPage}`, body, c.generation('a'));
+      expect(c.bytes).toBeLessThanOrEqual(budget);
+    }
+    expect(c.get('a', 'per_page=1000')).toBe(body);
+    c.set('a', 'huge', 'y'.repeat(budget), c.generation('a'));
+    expect(c.get('a', 'huge')).toBeUndefined();
+    c.invalidate('a');
+    expect(c.bytes).toBe(0);
+  });
 });
 
 describe('cached list responses follow every change', () => {

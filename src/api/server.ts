@@ -5,13 +5,17 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { EdgeStatusPort } from '../addressing/edge-status.js';
 import type { AddressingService } from '../addressing/service.js';
 import type { RolloutControl } from '../rollout/control.js';
 import { addressingRoutes } from './addressing-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { TokenCache, type TokenLookup } from './auth.js';
+import authFailures from './auth-failures.js';
 import { installHttpStack, type ServerGuard } from './http-stack.js';
+import rateLimits, { type RateLimits, rateLimitsFromEnv } from './rate-limit.js';
+import requestLimits from './request-limits.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import { type Route, registerRoutes } from './route-table.js';
 import { STRICT_AJV } from './strict.js';
@@ -36,6 +40,12 @@ export interface ServerOptions {
    * the place API hardening plugs in.
    */
   guards?: readonly ServerGuard[];
+  /** Rate limits (default rateLimitsFromEnv()); false: none (the fuzzer, benchmarks). */
+  rateLimits?: RateLimits | false;
+  /** How long a request may take to arrive, headers and body (default 30 s; Node's check). */
+  requestTimeoutMs?: number;
+  /** How long a body may take to arrive after its headers (default 10 s). */
+  bodyTimeoutMs?: number;
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -49,10 +59,20 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       return typeof h === 'string' && /^[A-Za-z0-9._:@/-]{1,128}$/.test(h) ? h : crypto.randomUUID();
     },
     ajv: STRICT_AJV,
+    requestTimeout: opts.requestTimeoutMs ?? 30_000,
+    // Query strings: repeated keys become arrays (rejected by strictQuery), nothing else is interpreted.
     routerOptions: { ignoreTrailingSlash: false },
   });
   const cache = opts.tokens ? new TokenCache(opts.tokens, opts.tokenTtlMs ?? 5_000) : undefined;
-  await installHttpStack(app, { cache, guards: opts.guards ?? [] });
+  // Issue 11's abuse limits run before authentication on every request, then the caller's own guards.
+  const limits = opts.rateLimits === false ? undefined : (opts.rateLimits ?? rateLimitsFromEnv());
+  const guards: ServerGuard[] = [
+    ...(limits ? [fp(async (a: FastifyInstance) => a.register(rateLimits, limits))] : []),
+    authFailures,
+    fp(async (a: FastifyInstance) => a.register(requestLimits, { bodyTimeoutMs: opts.bodyTimeoutMs ?? 10_000 })),
+    ...(opts.guards ?? []),
+  ];
+  await installHttpStack(app, { cache, guards });
 
   await app.register(swagger, {
     openapi: {

@@ -1,66 +1,27 @@
 // `failsmall mrt dump` and `failsmall mrt stats`: the I/O around src/wire/mrt. Files are read in large
-// chunks and decompressed as streams (gzip with node:zlib, bzip2 with the pure-JS unbzip2-stream), so a
-// dump of any size is read in constant memory; text goes to stdout in ~64 KB synchronous writes.
-import { closeSync, createReadStream, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+// chunks and decompressed as streams (src/bin/mrt-input.ts: gzip with node:zlib, bzip2 with a bzip2 child
+// process), so a dump of any size is read in constant memory; text goes to stdout in ~64 KB synchronous writes.
+import { statSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import { FailsmallError } from '../lib/errors.js';
 import { BgpdumpFormatter } from '../wire/mrt/bgpdump-format.js';
 import { type MrtDamage, type MrtSink, MrtStreamReader } from '../wire/mrt/reader.js';
 import type { MrtStats } from '../wire/mrt/stats.js';
+import { decompressFile } from './mrt-input.js';
 
-// unbzip2-stream, cli-progress and the stats (which pull in the BGP codec) load on demand: `mrt dump` of a
+// cli-progress and the stats (which pull in the BGP codec) load on demand: `mrt dump` of a
 // gzip file starts faster without them.
 
-const READ_CHUNK = 1 << 20;
-
-/** What kind of compression the file starts with. */
-function sniff(path: string): 'gzip' | 'bzip2' | 'none' {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new FailsmallError('E_MRT_FILE', `cannot open ${path}: ${(e as Error).message}`, { path });
-  }
-  const head = new Uint8Array(3);
-  const n = readSync(fd, head, 0, 3, 0);
-  closeSync(fd);
-  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (n >= 3 && head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
-  return 'none';
-}
-
-/** The decompressed bytes of an MRT file, as a stream of chunks. `progress` sees compressed bytes read. */
-export async function openDump(path: string, progress?: (bytes: number) => void): Promise<Readable> {
-  const kind = sniff(path);
-  const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
-  if (progress) raw.on('data', (c) => progress((c as Buffer).length));
-  if (kind === 'none') return raw;
-  const dec =
-    kind === 'gzip'
-      ? createGunzip({ chunkSize: 1 << 18 })
-      : ((await import('unbzip2-stream')).default() as unknown as Readable);
-  raw.on('error', (e) => dec.destroy(e));
-  // unbzip2-stream is a classic (through) stream: a PassThrough makes it async-iterable and carries errors.
-  const out = new PassThrough({ highWaterMark: READ_CHUNK });
-  dec.on('error', (e) => out.destroy(e));
-  return (raw.pipe(dec as unknown as NodeJS.WritableStream) as unknown as Readable).pipe(out);
-}
-
-/** Feed a whole dump through `sink`; resolves when the input ends. */
+/** Feed a whole dump through `sink`; resolves when the input ends. A decompressor failure is damage. */
 export async function readDump(path: string, sink: MrtSink, progress?: (bytes: number) => void): Promise<void> {
   const reader = new MrtStreamReader();
-  const stream = await openDump(path, progress);
-  try {
-    for await (const chunk of stream) reader.push(chunk as Uint8Array, sink);
-  } catch (e) {
-    if (e instanceof FailsmallError) throw e;
+  const failed = await decompressFile(path, (chunk) => reader.push(chunk, sink), progress);
+  if (failed !== undefined) {
     sink.damage({
       offset: reader.position,
       code: 'E_MRT_DECOMPRESS',
-      message: `input stream failed after ${reader.position} bytes: ${(e as Error).message}`,
+      message: `${failed.message} after ${failed.compressedOffset} compressed bytes; the ${reader.position} bytes before it were read`,
     });
   }
   reader.end(sink);

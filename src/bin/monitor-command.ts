@@ -14,7 +14,7 @@ import { monitorFromSetup, startMonitorService } from '../monitor/feeds/service.
 import { MrtFeed } from '../monitor/mrt.js';
 import { RisFeed } from '../monitor/ris.js';
 import { type MrtRawRecord, MrtStreamReader } from '../wire/mrt/reader.js';
-import { openDump } from './cli-mrt.js';
+import { readDump } from './cli-mrt.js';
 
 export interface MonitorCliOptions {
   config: string;
@@ -81,9 +81,10 @@ export async function replay(
       await replayRisLines(new RisFeed(monitor), file);
       continue;
     }
-    const reader = new MrtStreamReader();
-    const stream = await openDump(file);
-    let batch: MrtRawRecord[] = [];
+    // Records as fast as they decode, or (realtime) collected and then played at the pace of their
+    // timestamps. readDump keeps what decompressed before a broken gzip/bzip2 stream and reports the rest
+    // as damage, as `mrt dump` does.
+    const batch: MrtRawRecord[] = [];
     const sink = {
       record: realtime
         ? (r: MrtRawRecord) => batch.push({ ...r, buf: r.buf.slice(r.start, r.end), start: 0, end: r.end - r.start })
@@ -91,24 +92,17 @@ export async function replay(
       damage: (d: Parameters<MrtFeed['damage']>[0]) => feed.damage(d),
     };
     try {
-      for await (const chunk of stream) {
-        reader.push(chunk as Uint8Array, sink);
-        if (!realtime) continue;
-        for (const r of batch) {
-          const t = r.timestamp * 1000 + r.microseconds / 1000;
-          if (first < 0) first = t;
-          const wait = t - first - (Date.now() - wallStart);
-          if (wait > 0) await sleep(wait);
-          feed.record(r);
-        }
-        batch = [];
-      }
+      await readDump(file, sink);
     } catch (e) {
       throw new FailsmallError('E_MONITOR_FILE', `cannot read ${file}: ${(e as Error).message}`, { path: file });
     }
-    reader.end(sink);
-    for (const r of batch) feed.record(r);
-    batch = [];
+    for (const r of batch) {
+      const t = r.timestamp * 1000 + r.microseconds / 1000;
+      if (first < 0) first = t;
+      const wait = t - first - (Date.now() - wallStart);
+      if (wait > 0) await sleep(wait);
+      feed.record(r);
+    }
   }
   monitor.tick(feed.lastTime);
   await Promise.all(sent);

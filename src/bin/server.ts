@@ -1,12 +1,12 @@
 // Composition root of the control plane: `npm start` runs this. Reads its settings from the
-// environment (see README: PORT, HOST, DATABASE_URL, FAILSMALL_DATA_DIR, LOG_LEVEL,
-// FAILSMALL_BOOTSTRAP_TOKEN, FAILSMALL_DEMO). It always runs the control loop (desired state → snapshot
-// → guard → staged rollout → fleet → gates) and the /v1 rollout API, with or without the demo.
+// environment (see README: PORT, HOST, DATABASE_URL, FAILSMALL_PG_SCHEMA, FAILSMALL_DATA_DIR, LOG_LEVEL,
+// FAILSMALL_BOOTSTRAP_TOKEN, FAILSMALL_DEMO, FAILSMALL_MONITOR_CONFIG). It always runs the control loop
+// (desired state → snapshot → guard → staged rollout → fleet → gates) and the /v1 rollout API, with or
+// without the demo.
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { AddressingService } from '../addressing/service.js';
-import { hashToken } from '../api/auth.js';
 import { metricsPlugin } from '../api/metrics.js';
 import { buildServer } from '../api/server.js';
 import { systemClock } from '../lib/clock.js';
@@ -15,6 +15,7 @@ import { VerdictBoard } from '../rollout/memory.js';
 import { EMPTY_FLEET, type Fleet } from '../rollout/ports.js';
 import { type OpenedStore, openStore, randomIds } from '../store/harness.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
+import { bootstrapAdmin } from './bootstrap-token.js';
 import { VERSION } from './version.js';
 
 /** The fleet the control loop drives, and the loop's configuration that goes with it. */
@@ -65,6 +66,7 @@ export async function buildControlPlane(
   const opened = await openStore({
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATABASE_URL ? undefined : (env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
+    schema: env.DATABASE_URL ? env.FAILSMALL_PG_SCHEMA : undefined,
   });
   const service = new AddressingService(opened.store, systemClock, randomIds);
   await bootstrapAdmin(service, opened, env.FAILSMALL_BOOTSTRAP_TOKEN);
@@ -118,30 +120,6 @@ export async function buildControlPlane(
       await opened.close();
     },
   };
-}
-
-/**
- * With FAILSMALL_BOOTSTRAP_TOKEN set, makes sure an admin token with that secret exists, so a fresh
- * embedded database can be administered over HTTP (PGlite allows one process, so the admin CLI
- * cannot open it while the server runs).
- */
-async function bootstrapAdmin(
-  service: AddressingService,
-  opened: OpenedStore,
-  secret: string | undefined,
-): Promise<void> {
-  if (!secret) return;
-  if (secret.length < 32) throw new Error('FAILSMALL_BOOTSTRAP_TOKEN must be at least 32 characters');
-  const hash = hashToken(secret);
-  if (await opened.store.tokenByHash(hash)) return;
-  const actor = {
-    kind: 'cli' as const,
-    id: 'cli:bootstrap',
-    account_id: null,
-    scopes: ['admin' as const],
-    request_id: 'bootstrap',
-  };
-  await service.tokens.create(actor, { account_id: null, name: 'bootstrap', scopes: ['admin'], token_hash: hash });
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {

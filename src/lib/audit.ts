@@ -56,8 +56,8 @@ export interface AuditLog {
 }
 
 export interface AuditFilter {
-  /** Entries about this account's data or made by this account's actors. */
-  readonly account_id?: string;
+  /** Entries about this account's data or made by this account's actors; null: entries of no account. */
+  readonly account_id?: string | null;
   /** Only these object types (e.g. the rollout log: rollout, breaker, snapshot). */
   readonly object_types?: readonly string[];
   readonly page: number;

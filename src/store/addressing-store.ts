@@ -3,6 +3,7 @@
 
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { CompiledQuery, sql } from 'kysely';
+import { addrError } from '../addressing/errors.js';
 import type {
   Account,
   Approval,
@@ -32,6 +33,25 @@ import type {
 import type { ChangeWatcher } from './notify.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * A constraint the database enforces after the service's own check passed: two transactions raced (two
+ * overlapping creates, each saw no overlap). The loser answers what the non-racing path answers, never a
+ * 500: 23P01 (exclusion: prefixes_no_overlap) is E_ADDR_OVERLAP, 23505 (unique (prefix_id, cidr), ...) is
+ * E_ADDR_DUPLICATE.
+ */
+const TX_ATTEMPTS = 5;
+
+function rethrowConstraint(e: unknown): never {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === '23P01') {
+    throw addrError('E_ADDR_OVERLAP', 'cidr overlaps a prefix created at the same time by another request');
+  }
+  if (code === '23505') {
+    throw addrError('E_ADDR_DUPLICATE', 'an object with this cidr was created at the same time by another request');
+  }
+  throw e;
+}
 
 function iso(v: string | Date): string {
   return v instanceof Date ? v.toISOString() : new Date(v).toISOString();
@@ -403,8 +423,11 @@ class KyselyTx implements AddressingTx {
   async insertAudit(e: AuditEntry): Promise<void> {
     await appendAudit(this.db, [e]);
   }
-  /** The account's log: changes of its data and changes its actors made (e.g. in a delegated prefix). */
-  async listAudit(accountId: string, page: Page): Promise<PageOf<AuditEntry>> {
+  /**
+   * The account's log: changes of its data and changes its actors made (e.g. in a delegated prefix); for
+   * null, the entries of no account (global actions).
+   */
+  async listAudit(accountId: string | null, page: Page): Promise<PageOf<AuditEntry>> {
     return (await readAudit(this.db, { account_id: accountId, ...page })) as PageOf<AuditEntry>;
   }
 
@@ -439,9 +462,20 @@ export class KyselyAddressingStore implements AddressingStore {
   }
 
   transaction<T>(fn: (tx: AddressingTx) => Promise<T>, opts: { snapshot?: boolean } = {}): Promise<T> {
-    let t = this.db.transaction();
-    if (opts.snapshot) t = t.setIsolationLevel('repeatable read').setAccessMode('read only');
-    return t.execute((trx) => fn(new KyselyTx(trx)));
+    const run = async (attempt: number): Promise<T> => {
+      let t = this.db.transaction();
+      if (opts.snapshot) t = t.setIsolationLevel('repeatable read').setAccessMode('read only');
+      try {
+        return await t.execute((trx) => fn(new KyselyTx(trx)));
+      } catch (e) {
+        // Racing writers that deadlock (40P01: two overlapping inserts waiting on each other's exclusion
+        // check) or fail serialisation (40001): the transaction is rolled back whole, so run it again.
+        const code = (e as { code?: unknown } | null)?.code;
+        if ((code === '40P01' || code === '40001') && attempt < TX_ATTEMPTS) return run(attempt + 1);
+        return rethrowConstraint(e);
+      }
+    };
+    return run(1);
   }
 
   read<T>(fn: (tx: AddressingTx) => Promise<T>): Promise<T> {

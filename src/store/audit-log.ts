@@ -60,7 +60,8 @@ export async function appendAudit(db: Db, events: readonly AuditEvent[]): Promis
 export async function readAudit(db: Db, f: AuditFilter): Promise<{ items: AuditEvent[]; total_count: number }> {
   let q = db.selectFrom('audit').selectAll().select(sql<string>`count(*) over ()`.as('total_count'));
   const account = f.account_id;
-  if (account !== undefined)
+  if (account === null) q = q.where('account_id', 'is', null);
+  else if (account !== undefined)
     q = q.where((eb) => eb.or([eb('account_id', '=', account), eb('actor_account_id', '=', account)]));
   if (f.object_types) q = q.where('object_type', 'in', [...f.object_types]);
   const rs = await q

@@ -27,6 +27,8 @@ export const WIRE_ERROR_CODES = {
     'An MRT record claims a body longer than the reader accepts (16 MiB); the reader looks for the next plausible header.',
   E_MRT_HEADER:
     'An MRT header cannot be right: a type IANA does not list, or an extended-timestamp record shorter than its 4-byte microsecond field.',
+  E_MRT_UNKNOWN_TYPE:
+    'An MRT record of a type IANA does not list, whose length leads to a plausible next header: skipped by its length, as bgpdump does.',
   E_MRT_RESYNC:
     'After a damaged MRT header the reader skipped bytes up to the next plausible header (the message says how many).',
   E_MRT_SHORT: 'A field of an MRT record runs past the end of the record.',

@@ -124,4 +124,38 @@ describe('MrtStreamReader', () => {
     expect(got.records).toEqual([]);
     expect(got.damage).toEqual([expect.objectContaining({ offset: 0, code: 'E_MRT_TRUNCATED' })]);
   });
+
+  it('skips a record of an unknown type by its length when a plausible header follows it, as bgpdump does', () => {
+    const unknown = frameRecord(0x0410, 4, { timestamp: 1700000000 }, new Uint8Array(40).fill(0xee));
+    const input = cat(unknown, dump);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: input.length }), { maxLength: 8 }), (cuts) => {
+        const got = readAll(input, cuts);
+        expect(got.damage).toEqual([
+          expect.objectContaining({ offset: 0, code: 'E_MRT_UNKNOWN_TYPE', type: 0x0410, subtype: 4 }),
+        ]);
+        expect(got.records.map((r) => r.offset)).toEqual(whole.records.map((r) => r.offset + unknown.length));
+      }),
+      { numRuns: 200 },
+    );
+    // the last record of the input, unknown: skipped too
+    expect(readAll(cat(dump, unknown)).damage.map((d) => d.code)).toEqual(['E_MRT_UNKNOWN_TYPE']);
+  });
+
+  it('does not resynchronise on a false header whose length runs past the end of the input', () => {
+    const first = whole.records[1]!.offset;
+    // a damaged header (unknown type, a length that leads nowhere), then a plausible header claiming 1 MB
+    const damaged = Uint8Array.from([0x65, 0x53, 0xf1, 0x00, 0x7f, 0x7f, 0, 0, 0, 0, 0, 3, 1, 2, 3]);
+    const falseHeader = frameRecord(16, 4, { timestamp: 1700000000 }, new Uint8Array(0)).slice(0, 12);
+    falseHeader.set([0, 0x0f, 0x42, 0x40], 8);
+    const input = cat(dump.subarray(0, first), damaged, falseHeader, dump.subarray(first));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: input.length }), { maxLength: 6 }), (cuts) => {
+        const got = readAll(input, cuts);
+        expect(got.damage.map((d) => d.code)).toEqual(['E_MRT_HEADER', 'E_MRT_RESYNC']);
+        expect(got.records).toHaveLength(whole.records.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

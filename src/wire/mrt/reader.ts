@@ -53,6 +53,13 @@ export function isMrtType(type: number): boolean {
 
 const YEAR = 366 * 86400;
 
+/**
+ * A resync candidate is accepted when a plausible header follows its record within this many bytes: RIPE
+ * RIS bviews of 2000 (bgpkit-parser's rrc00 bview.20000111.0032) have TABLE_DUMP lengths 4 bytes short, and
+ * reading them record by record after each resync is worth more than stopping at the first.
+ */
+const RESYNC_SLACK = 8;
+
 export interface MrtReaderOptions {
   /** Longest record body accepted (default 16 MiB). */
   maxRecordLength?: number;
@@ -64,19 +71,56 @@ export interface MrtReaderOptions {
   resync?: boolean;
 }
 
+/** Bytes kept back until `need` of them are there (a header cut by a chunk, a look-ahead). */
+class Held {
+  private data: Uint8Array;
+  fill: number;
+
+  constructor(
+    first: Uint8Array,
+    readonly offset: number,
+    readonly need: number,
+  ) {
+    this.data = new Uint8Array(Math.max(first.length, Math.min(need, 1 << 20)));
+    this.data.set(first, 0);
+    this.fill = first.length;
+  }
+
+  /** Appends `chunk`; the held bytes once there are `need` of them, else undefined. */
+  add(chunk: Uint8Array): Uint8Array | undefined {
+    if (this.fill + chunk.length > this.data.length) {
+      let size = this.data.length * 2;
+      while (size < this.fill + chunk.length) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.data.subarray(0, this.fill), 0);
+      this.data = grown;
+    }
+    this.data.set(chunk, this.fill);
+    this.fill += chunk.length;
+    return this.fill >= this.need ? this.data.subarray(0, this.fill) : undefined;
+  }
+
+  bytes(): Uint8Array {
+    return this.data.subarray(0, this.fill);
+  }
+}
+
+const u32 = (b: Uint8Array, p: number) => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+
 export class MrtStreamReader {
   /** Offset in the input of the next byte push() will see. */
   private base = 0;
   /** Bytes of an over-long record still to skip (resync off). */
   private skip = 0;
-  /** A record that spans chunks: its bytes so far, and where it started. */
+  /** A record that spans chunks (its header is known and good): its bytes so far, and where it started. */
   private pend: Uint8Array | null = null;
   private pendFill = 0;
   private pendOffset = 0;
-  /** Looking for the next plausible header after damage: since where, and the bytes not yet scanned. */
+  /** Bytes waiting for more input before a decision can be made about them. */
+  private held: Held | null = null;
+  /** Looking for the next plausible header after damage, since where. */
   private scanning = false;
   private scanFrom = 0;
-  private carry: Uint8Array | null = null;
   private lastTs = -1;
   private readonly maxLen: number;
   private readonly resync: boolean;
@@ -102,34 +146,43 @@ export class MrtStreamReader {
       p = Math.min(this.skip, buf.length);
       this.skip -= p;
     }
+    if (this.held !== null) {
+      const joined = this.held.add(buf.subarray(p));
+      if (joined === undefined) return;
+      bufBase = this.held.offset;
+      buf = joined;
+      p = 0;
+      this.held = null;
+    }
+    if (this.pend !== null && p < buf.length) {
+      p = this.fillPending(buf, p, sink);
+      if (this.pend !== null) return;
+    }
+    this.process(buf, bufBase, p, sink, false);
+  }
+
+  /** Keep buf[p..] until `need` bytes from p are there. */
+  private hold(buf: Uint8Array, p: number, bufBase: number, need: number): void {
+    this.held = new Held(buf.slice(p), bufBase + p, need);
+  }
+
+  /** Splits buf[p..] into records; at the end of input (`eof`) nothing is held back. */
+  private process(buf: Uint8Array, bufBase: number, p: number, sink: MrtSink, eof: boolean): void {
+    const n = buf.length;
     for (;;) {
       if (this.scanning) {
-        if (this.carry !== null) {
-          const joined = new Uint8Array(this.carry.length + buf.length - p);
-          joined.set(this.carry, 0);
-          joined.set(buf.subarray(p), this.carry.length);
-          bufBase = bufBase + p - this.carry.length;
-          buf = joined;
-          p = 0;
-          this.carry = null;
-        }
-        const q = this.scan(buf, p);
+        const q = this.scan(buf, p, bufBase, eof);
         if (q < 0) {
-          this.carry = buf.slice(Math.max(p, buf.length - 11));
+          if (eof) this.scanFailed(sink);
           return;
         }
         this.resynced(bufBase + q, sink);
         p = q;
       }
-      if (this.pend !== null && p < buf.length) {
-        p = this.fillPending(buf, p, sink);
-        if (this.scanning) continue;
-      }
-      const n = buf.length;
       while (n - p >= 12) {
-        const len = ((buf[p + 8]! << 24) | (buf[p + 9]! << 16) | (buf[p + 10]! << 8) | buf[p + 11]!) >>> 0;
+        const len = u32(buf, p + 8);
         const total = 12 + len;
-        if (len > this.maxLen || (this.resync && !isMrtType((buf[p + 4]! << 8) | buf[p + 5]!))) {
+        if (len > this.maxLen) {
           this.badHeader(buf, p, len, bufBase + p, sink);
           if (this.resync) {
             p += 1;
@@ -138,28 +191,45 @@ export class MrtStreamReader {
           if (total <= n - p) p += total;
           else {
             this.skip = total - (n - p);
-            p = n;
+            return;
           }
           continue;
+        }
+        if (this.resync && !isMrtType((buf[p + 4]! << 8) | buf[p + 5]!)) {
+          // Plausible but unknown: skipped by its length, as bgpdump does, when a record starts where it
+          // ends (or the input ends there); otherwise the header itself is the damage.
+          const next = p + total;
+          const ok = next === n && eof ? true : this.startsRecord(buf, next, eof);
+          if (typeof ok === 'number') {
+            this.hold(buf, p, bufBase, total + ok);
+            return;
+          }
+          if (ok) {
+            this.unknownType(buf, p, len, bufBase + p, sink);
+            p = next;
+            continue;
+          }
+          this.badHeader(buf, p, len, bufBase + p, sink);
+          p += 1;
+          break;
         }
         if (n - p < total) break;
         this.emit(buf, p, bufBase + p, total, sink);
         p += total;
       }
       if (this.scanning) continue;
-      if (p < n && this.skip === 0) {
-        // Keep the tail: a header fragment (< 12 bytes) or the start of a record longer than the rest.
-        const rest = n - p;
-        let size = 16;
-        if (rest >= 12) {
-          size = 12 + (((buf[p + 8]! << 24) | (buf[p + 9]! << 16) | (buf[p + 10]! << 8) | buf[p + 11]!) >>> 0);
-        }
-        // Sized exactly once the header is known (fillPending re-sizes a header-only buffer).
-        this.pend = new Uint8Array(rest >= 12 ? size : 16);
-        this.pend.set(buf.subarray(p, n), 0);
-        this.pendFill = rest;
-        this.pendOffset = bufBase + p;
+      if (p >= n) return;
+      const rest = n - p;
+      if (rest < 12) {
+        if (eof) this.truncated(bufBase + p, `input ends inside an MRT header (${rest} of 12 bytes)`, sink);
+        else this.hold(buf, p, bufBase, 12);
+        return;
       }
+      // The start of a record longer than the rest: buffered at its exact size.
+      this.pend = new Uint8Array(12 + u32(buf, p + 8));
+      this.pend.set(buf.subarray(p, n), 0);
+      this.pendFill = rest;
+      this.pendOffset = bufBase + p;
       return;
     }
   }
@@ -169,15 +239,47 @@ export class MrtStreamReader {
     const type = (b[q + 4]! << 8) | b[q + 5]!;
     // Types 0-4 (NULL, START, DIE, I_AM_DEAD, PEER_DOWN) are left out: a run of zero bytes would look like them.
     if (type < 5 || !isMrtType(type) || b[q + 6] !== 0 || b[q + 7]! > 64) return false;
-    const len = ((b[q + 8]! << 24) | (b[q + 9]! << 16) | (b[q + 10]! << 8) | b[q + 11]!) >>> 0;
+    const len = u32(b, q + 8);
     if (len > this.maxLen || (hasExtendedHeader(type) && len < 4)) return false;
     if (this.lastTs < 0) return true;
-    const ts = ((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) >>> 0;
-    return Math.abs(ts - this.lastTs) <= YEAR;
+    return Math.abs(u32(b, q) - this.lastTs) <= YEAR;
   }
 
-  private scan(b: Uint8Array, from: number): number {
-    for (let q = from; q + 12 <= b.length; q++) if (this.plausible(b, q)) return q;
+  /**
+   * Whether a record starts at q: a plausible header whose record ends at the end of the input or is
+   * followed, within RESYNC_SLACK bytes, by another plausible header. A number: the bytes from q needed to
+   * tell (only before the end of input).
+   */
+  private startsRecord(b: Uint8Array, q: number, eof: boolean): boolean | number {
+    const n = b.length;
+    if (q + 12 > n) return eof ? false : 12;
+    if (!this.plausible(b, q)) return false;
+    const next = q + 12 + u32(b, q + 8);
+    if (next + RESYNC_SLACK + 12 <= n) {
+      for (let s = 0; s <= RESYNC_SLACK; s++) if (this.plausible(b, next + s)) return true;
+      return false;
+    }
+    if (!eof) return next + RESYNC_SLACK + 12 - q;
+    if (next <= n && n - next <= RESYNC_SLACK) return true;
+    for (let s = 0; next + s + 12 <= n; s++) if (this.plausible(b, next + s)) return true;
+    return false;
+  }
+
+  /**
+   * The next resync point at or after `from` (startsRecord). -1 when there is none in `b` (the bytes that
+   * may still start one are held back unless at the end of input).
+   */
+  private scan(b: Uint8Array, from: number, bufBase: number, eof: boolean): number {
+    const n = b.length;
+    for (let q = from; q + 12 <= n; q++) {
+      const ok = this.startsRecord(b, q, eof);
+      if (ok === true) return q;
+      if (typeof ok === 'number') {
+        this.hold(b, q, bufBase, ok);
+        return -1;
+      }
+    }
+    if (!eof) this.hold(b, Math.max(from, n - 11), bufBase, 12);
     return -1;
   }
 
@@ -190,65 +292,45 @@ export class MrtStreamReader {
     });
   }
 
-  /** End of input: a record left incomplete is damage. */
+  private scanFailed(sink: MrtSink): void {
+    sink.damage({
+      offset: this.scanFrom,
+      code: 'E_MRT_RESYNC',
+      message: `no plausible record header in the ${this.base - this.scanFrom} bytes after a damaged header`,
+    });
+    this.scanning = false;
+  }
+
+  private truncated(offset: number, message: string, sink: MrtSink, type?: number, subtype?: number): void {
+    sink.damage({ offset, code: 'E_MRT_TRUNCATED', message, type, subtype });
+  }
+
+  /** End of input: held bytes are decided without look-ahead; a record left incomplete is damage. */
   end(sink: MrtSink): void {
-    if (this.scanning) {
-      sink.damage({
-        offset: this.scanFrom,
-        code: 'E_MRT_RESYNC',
-        message: `no plausible record header in the ${this.base - this.scanFrom} bytes after a damaged header`,
-      });
-      this.scanning = false;
-      this.carry = null;
+    if (this.held !== null) {
+      const held = this.held;
+      this.held = null;
+      this.process(held.bytes(), held.offset, 0, sink, true);
     }
+    if (this.scanning) this.scanFailed(sink);
     if (this.pend !== null) {
-      const have = this.pendFill;
       const pend = this.pend;
-      let msg = `input ends inside an MRT header (${have} of 12 bytes)`;
-      let type: number | undefined;
-      let subtype: number | undefined;
-      if (have >= 12) {
-        const len = ((pend[8]! << 24) | (pend[9]! << 16) | (pend[10]! << 8) | pend[11]!) >>> 0;
-        type = (pend[4]! << 8) | pend[5]!;
-        subtype = (pend[6]! << 8) | pend[7]!;
-        msg = `input ends inside a record: ${have - 12} of ${len} body bytes`;
-      }
-      sink.damage({ offset: this.pendOffset, code: 'E_MRT_TRUNCATED', message: msg, type, subtype });
+      this.truncated(
+        this.pendOffset,
+        `input ends inside a record: ${this.pendFill - 12} of ${pend.length - 12} body bytes`,
+        sink,
+        (pend[4]! << 8) | pend[5]!,
+        (pend[6]! << 8) | pend[7]!,
+      );
       this.pend = null;
-    } else if (this.skip > 0) {
-      this.skip = 0;
     }
+    this.skip = 0;
   }
 
   private fillPending(chunk: Uint8Array, p: number, sink: MrtSink): number {
-    const n = chunk.length;
-    let pend = this.pend!;
-    if (this.pendFill < 12) {
-      const k = Math.min(12 - this.pendFill, n - p);
-      pend.set(chunk.subarray(p, p + k), this.pendFill);
-      this.pendFill += k;
-      p += k;
-      if (this.pendFill < 12) return p;
-      const len = ((pend[8]! << 24) | (pend[9]! << 16) | (pend[10]! << 8) | pend[11]!) >>> 0;
-      if (len > this.maxLen || (this.resync && !isMrtType((pend[4]! << 8) | pend[5]!))) {
-        this.badHeader(pend, 0, len, this.pendOffset, sink);
-        this.pend = null;
-        if (this.resync) {
-          this.carry = pend.slice(1, 12);
-          return p;
-        }
-        const k2 = Math.min(len, n - p);
-        this.skip = len - k2;
-        return p + k2;
-      }
-      if (pend.length !== 12 + len) {
-        const exact = new Uint8Array(12 + len);
-        exact.set(pend.subarray(0, 12), 0);
-        this.pend = pend = exact;
-      }
-    }
+    const pend = this.pend!;
     const total = pend.length;
-    const k = Math.min(total - this.pendFill, n - p);
+    const k = Math.min(total - this.pendFill, chunk.length - p);
     pend.set(chunk.subarray(p, p + k), this.pendFill);
     this.pendFill += k;
     p += k;
@@ -257,6 +339,19 @@ export class MrtStreamReader {
       this.emit(pend, 0, this.pendOffset, total, sink);
     }
     return p;
+  }
+
+  /** A record of a type IANA does not list, whose length leads to a plausible next header: skipped. */
+  private unknownType(b: Uint8Array, p: number, len: number, offset: number, sink: MrtSink): void {
+    const type = (b[p + 4]! << 8) | b[p + 5]!;
+    const subtype = (b[p + 6]! << 8) | b[p + 7]!;
+    sink.damage({
+      offset,
+      code: 'E_MRT_UNKNOWN_TYPE',
+      message: `record type ${type} is not an MRT type; its ${len} body bytes are skipped by its length`,
+      type,
+      subtype,
+    });
   }
 
   /** Damage for a header that cannot be right; with resync on, starts looking for the next one. */
