@@ -13,7 +13,7 @@ const layers = {
   testing: ['lib'],
 };
 const pure = Object.keys(layers).filter((l) => l !== 'testing');
-const adapters = ['store', 'api', 'agent', 'fleet'];
+const adapters = ['store', 'api', 'agent', 'fleet', 'probe'];
 
 const forbidden = [];
 for (const [layer, allowed] of Object.entries(layers)) {
