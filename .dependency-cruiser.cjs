@@ -35,6 +35,14 @@ for (const adapter of adapters) {
     to: { path: '^src/', pathNot: `^src/(${[adapter, ...pure].join('|')})/` },
   });
 }
+// The lab composes real parts (agent, fleet, api, probe, rollout) like a composition root, but never src/bin.
+forbidden.push({
+  name: 'lab-not-bin',
+  comment: 'src/lab may import every layer and adapter, not src/bin',
+  severity: 'error',
+  from: { path: '^src/lab/' },
+  to: { path: '^src/bin/' },
+});
 forbidden.push({
   name: 'testing-only-in-tests',
   comment: 'src/testing is for tests and benchmarks only',

@@ -18,6 +18,7 @@ import { RolloutEngine } from '../rollout/engine.js';
 import { systemClock, VerdictBoard } from '../rollout/memory.js';
 import type { OpenDatabase } from '../store/db.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
+import { attachHttpFleet, parseLocations } from './fleet-http.js';
 
 /** What the demo needs of the control plane built by src/bin/server.ts (kept structural: no import cycle). */
 export interface ControlPlane {
@@ -68,12 +69,16 @@ export interface Demo {
 
 export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = process.env): Promise<Demo> {
   const log = cp.app.log;
-  const seeded = await seed(cp);
-  const locations = simTopology(12, 2);
-  const clock = systemClock;
-  const fleet = new SimulatedFleet({ locations, clock });
   // Snapshots, rollouts, engine state and audit live in the API's database: they survive a restart.
   const store = new KyselyRolloutStore(cp.opened.database.db);
+  const clock = systemClock;
+  // FAILSMALL_FLEET=http: real agents (`failsmall agent`) over HTTP instead of the simulated fleet.
+  const http =
+    env.FAILSMALL_FLEET === 'http' ? await attachHttpFleet(cp, store, parseLocations(env.FAILSMALL_LOCATIONS)) : null;
+  const seeded = http ? 0 : await seed(cp);
+  const locations = http ? [...http.locations()] : simTopology(12, 2);
+  const sim = http ? null : new SimulatedFleet({ locations: simTopology(12, 2), clock });
+  const fleet = http ?? (sim as SimulatedFleet);
   const signals = new VerdictBoard();
   const bake = Number(env.FAILSMALL_DEMO_BAKE_S ?? 20) * 1000;
   const engine = await RolloutEngine.open(
@@ -135,7 +140,7 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
     if (ticking) return;
     ticking = true;
     try {
-      fleet.heartbeat();
+      sim?.heartbeat();
       await sync();
       await engine.tick();
     } catch (e) {
@@ -153,7 +158,12 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
   }, 60_000);
   resync.unref();
   log.info(
-    { locations: locations.length, agents: fleet.all().length, seeded_prefixes: seeded, bake_s: bake / 1000 },
+    {
+      locations: locations.length,
+      agents: sim ? sim.all().length : 'http',
+      seeded_prefixes: seeded,
+      bake_s: bake / 1000,
+    },
     `demo fleet running; operator token for /v1/rollouts and \`failsmall rollout\`: FAILSMALL_TOKEN=${secret}`,
   );
   return {

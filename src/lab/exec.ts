@@ -9,10 +9,16 @@ export interface ExecResult {
 }
 
 /** Runs `cmd` (in namespace `ns` when given); resolves with its output, whatever the exit code. */
-export function run(cmd: string, args: readonly string[], ns?: string, timeoutMs = 120_000): Promise<ExecResult> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  ns?: string,
+  timeoutMs = 120_000,
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<ExecResult> {
   const [file, argv] = ns ? ['ip', ['netns', 'exec', ns, cmd, ...args]] : [cmd, [...args]];
   return new Promise((resolve) => {
-    execFile(file, argv, { timeout: timeoutMs, maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
+    execFile(file, argv, { timeout: timeoutMs, maxBuffer: 1 << 30, ...opts }, (err, stdout, stderr) => {
       const code = err
         ? typeof (err as { code?: unknown }).code === 'number'
           ? (err as { code: number }).code
@@ -40,10 +46,11 @@ export function start(
   ns: string | undefined,
   logFile: string,
   env?: NodeJS.ProcessEnv,
+  cwd?: string,
 ): ChildProcess {
   const [file, argv] = ns ? ['ip', ['netns', 'exec', ns, cmd, ...args]] : [cmd, [...args]];
   const fd = openSync(logFile, 'a');
-  const child = spawn(file, argv, { stdio: ['ignore', fd, fd], env: env ?? process.env, detached: true });
+  const child = spawn(file, argv, { stdio: ['ignore', fd, fd], env: env ?? process.env, cwd, detached: true });
   child.unref();
   return child;
 }

@@ -76,6 +76,8 @@ export interface Lab {
   /** Records a process the caller started for the lab (agents, serve), so stop() ends it too. */
   track(label: string, pid: number): void;
   untrack(label: string): void;
+  /** The pid of a tracked process, or undefined. */
+  pid(label: string): number | undefined;
   stop(): Promise<{ killed: number; namespaces: number }>;
 }
 
@@ -163,6 +165,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const edgeAs = opts.edgeAs ?? 65010;
   const servicePort = opts.servicePort ?? 80;
   if (existsSync(join(dir, 'lab.json'))) await stopLab(dir);
+  // A lab starts from nothing: no configuration, database or agent state of an earlier run.
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
   const state: LabState = { name, dir, namespaces: [], pids: {}, frrPathspace: `${name}u` };
@@ -321,6 +325,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       saveState(state);
     },
     track,
+    pid: (label) => state.pids[label],
     untrack(label) {
       delete state.pids[label];
       saveState(state);

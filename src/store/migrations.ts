@@ -1,6 +1,7 @@
 // Schema migrations, in code so the build carries them. Append only: never edit a released migration.
 // Each runs in a transaction (Kysely's Migrator) and is recorded in kysely_migration.
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { m006AgentCredentials } from './migrations-agent.js';
 import { m005RolloutStore } from './migrations-rollout.js';
 
 const M001_STATEMENTS = [
@@ -135,6 +136,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '003_row_versions': m003,
   '004_audit_json': m004,
   '005_rollout_store': m005RolloutStore,
+  '006_agent_credentials': m006AgentCredentials,
 };
 
 export const migrationProvider: MigrationProvider = {
