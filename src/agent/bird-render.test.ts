@@ -17,7 +17,7 @@ const ann = (prefix: string, x: Partial<Announcement> = {}): Announcement => ({
 });
 
 describe('BIRD include rendering', () => {
-  it('renders prepends, standard and large communities as static route attributes; the filter never changes', () => {
+  it('one static protocol per attribute set (prepends, communities in its import filter); the export filter never changes', () => {
     const s = seal(
       makeContent(
         [ann('192.0.2.0/24', { prepends: 1, communities: ['65010:1', '65010:2:3'] }), ann('2001:db8::/48')],
@@ -27,11 +27,11 @@ describe('BIRD include rendering', () => {
       { number: 1, parent: null, createdAt: '', origin: 'compile', reason: '' },
     );
     const text = renderInclude(viewFor(s, 'ams'), { localAs: 65010 });
-    expect(text).toContain(
-      'route 192.0.2.0/24 unreachable { bgp_path.prepend(64600); bgp_path.prepend(64600); bgp_community.add((65010,1)); bgp_large_community.add((65010,2,3)); };',
+    expect(text).toMatch(
+      /protocol static fs4_[0-9a-f]{12} \{\n {2}ipv4 \{ import filter \{ bgp_path\.prepend\(64600\); bgp_path\.prepend\(64600\); bgp_community\.add\(\(65010,1\)\); bgp_large_community\.add\(\(65010,2,3\)\); accept; \}; \};\n {2}route 192\.0\.2\.0\/24 unreachable;\n\}/,
     );
     expect(text).toMatch(
-      /protocol static failsmall6 \{\n {2}ipv6;\n {2}route 2001:db8::\/48 unreachable \{ bgp_path.prepend\(64600\); \};\n\}/,
+      /protocol static fs6_[0-9a-f]{12} \{\n {2}ipv6 \{ import filter \{ bgp_path\.prepend\(64600\); accept; \}; \};\n {2}route 2001:db8::\/48 unreachable;\n\}/,
     );
     const empty = renderInclude(
       viewFor(
@@ -40,8 +40,9 @@ describe('BIRD include rendering', () => {
       ),
       { localAs: 65010 },
     );
-    const filterOf = (t: string) => t.slice(t.indexOf('filter '), t.indexOf('protocol '));
+    const filterOf = (t: string) => t.slice(t.indexOf('filter '), t.indexOf('}\n') + 2);
     expect(filterOf(empty)).toBe(filterOf(text));
+    expect(empty).not.toContain('protocol static');
   });
 
   it('decodePath inverts staticPath for any origin and prepend count (own AS included)', () => {

@@ -17,8 +17,6 @@ import {
   exportedDigest,
   parseShowRouteAll,
   renderInclude,
-  STATIC4,
-  STATIC6,
 } from './bird-render.js';
 
 export interface BirdSpeakerOptions {
@@ -127,13 +125,14 @@ export class BirdSpeaker implements Speaker {
     const cmds = up
       ? [`show route export ${up.name} all`]
       : [
-          `show route protocol ${STATIC4} filter ${EXPORT_FILTER} all`,
-          `show route protocol ${STATIC6} filter ${EXPORT_FILTER} all`,
+          `show route table master4 filter ${EXPORT_FILTER} all`,
+          `show route table master6 filter ${EXPORT_FILTER} all`,
         ];
     const out: ExportedRoute[] = [];
     for (const c of cmds) {
       try {
-        out.push(...parseShowRouteAll((await this.control.command(c)).lines));
+        // (a loop, not push(...xs): a million routes would overflow the argument stack)
+        for (const r of parseShowRouteAll((await this.control.command(c)).lines)) out.push(r);
       } catch (e) {
         // No static protocol yet (a BIRD started without our include): it exports nothing of ours.
         if (!(e instanceof BirdError)) throw e;
