@@ -84,7 +84,7 @@ function agentsText(rows: readonly AgentRow[]): string {
   for (const a of rows) {
     const applied = a.applied_snapshot ? a.applied_snapshot.slice(0, 12) : '-';
     const behind =
-      a.applied_snapshot !== a.assigned_snapshot ? ' (assigned ' + (a.assigned_snapshot ?? '-').slice(0, 12) + ')' : '';
+      a.applied_snapshot !== a.assigned_snapshot ? ` (assigned ${(a.assigned_snapshot ?? '-').slice(0, 12)})` : '';
     const sessions = a.sessions.map((x) => `${x.name}:${x.state}`).join(',') || '-';
     const age = Math.round((now - Date.parse(a.last_report_at)) / 100) / 10;
     lines.push(
