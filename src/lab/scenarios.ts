@@ -89,7 +89,10 @@ export async function canaryHaltRollback(lab: Lab): Promise<Figures> {
     );
     const rolled = control.engine.rollout(r.rollout.id);
     const haltAt = rolled.halt?.at as number;
-    const failedAt = vantage.since(canary, proposedAt).find((x) => !x.ok)?.at ?? Number.NaN;
+    // When the client first saw the canary's service fail (a probe's start time), and the fail verdict.
+    const failedAt = vantage.since(canary, proposedAt).find((x) => !x.ok)?.at ?? null;
+    const verdictAt =
+      control.signals.verdicts(proposedAt).find((v) => v.location === canary && v.status === 'fail')?.at ?? null;
     const back = await waitFor(
       'the canary service to be reachable again',
       30_000,
@@ -104,8 +107,9 @@ export async function canaryHaltRollback(lab: Lab): Promise<Figures> {
       canary,
       withdrawn_prefix: served,
       status: rolled.status,
-      probe_failed_after_propose_ms: failedAt - proposedAt,
-      halt_after_probe_failure_ms: haltAt - failedAt,
+      probe_failed_after_propose_ms: failedAt === null ? 'none seen' : failedAt - proposedAt,
+      fail_verdict_after_propose_ms: verdictAt === null ? 'none' : verdictAt - proposedAt,
+      halt_after_fail_verdict_ms: verdictAt === null ? 'none' : haltAt - verdictAt,
       halt_to_reachable_ms: back.at - haltAt,
       goal_halt_to_reachable_ms: 5000,
       halt_reason: rolled.halt?.reason ?? '',
