@@ -16,7 +16,7 @@ const layers = {
   sim: ['lib', 'addressing', 'routing', 'snapshot', 'rollout', 'edge'],
 };
 const pure = Object.keys(layers).filter((l) => l !== 'testing' && l !== 'sim');
-const adapters = ['store', 'api', 'agent', 'fleet'];
+const adapters = ['store', 'api', 'agent', 'fleet', 'probe'];
 
 const forbidden = [];
 for (const [layer, allowed] of Object.entries(layers)) {
@@ -38,6 +38,14 @@ for (const adapter of adapters) {
     to: { path: '^src/', pathNot: `^src/(${[adapter, ...pure].join('|')})/` },
   });
 }
+// The lab composes real parts (agent, fleet, api, probe, rollout) like a composition root, but never src/bin.
+forbidden.push({
+  name: 'lab-not-bin',
+  comment: 'src/lab may import every layer and adapter, not src/bin',
+  severity: 'error',
+  from: { path: '^src/lab/' },
+  to: { path: '^src/bin/' },
+});
 forbidden.push({
   name: 'sim-only-from-roots-and-tests',
   comment: 'src/sim is simulation: only src/bin, bench and tests may import it, never product code',

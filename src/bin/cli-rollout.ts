@@ -56,6 +56,44 @@ async function call(c: Conn, method: 'GET' | 'POST', path: string, body?: unknow
   return json;
 }
 
+interface AgentRow {
+  agent: string;
+  location: string;
+  state: string;
+  applied_snapshot: string | null;
+  assigned_snapshot: string | null;
+  exported: number;
+  snapshot_count: number | null;
+  sessions: { name: string; state: string; since: string }[];
+  last_report_at: string;
+}
+
+/** GET /v1/agents, or undefined when this control plane has no real fleet (the simulated one). */
+async function agentRows(c: Conn): Promise<AgentRow[] | undefined> {
+  try {
+    const res = await fetch(`${c.url}/v1/agents`, { headers: c.token ? { authorization: `Bearer ${c.token}` } : {} });
+    return res.ok ? ((await res.json()) as { result: AgentRow[] }).result : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function agentsText(rows: readonly AgentRow[]): string {
+  const now = Date.now();
+  const lines = ['', 'Agents:', '  agent  location  state  applied  exported/snapshot  sessions  last report'];
+  for (const a of rows) {
+    const applied = a.applied_snapshot ? a.applied_snapshot.slice(0, 12) : '-';
+    const behind =
+      a.applied_snapshot !== a.assigned_snapshot ? ` (assigned ${(a.assigned_snapshot ?? '-').slice(0, 12)})` : '';
+    const sessions = a.sessions.map((x) => `${x.name}:${x.state}`).join(',') || '-';
+    const age = Math.round((now - Date.parse(a.last_report_at)) / 100) / 10;
+    lines.push(
+      `  ${a.agent}  ${a.location}  ${a.state}  ${applied}${behind}  ${a.exported}/${a.snapshot_count ?? '-'}  ${sessions}  ${age} s ago`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function print(x: unknown, asJson: boolean): void {
   if (x === undefined) return;
   const r = (x as { result?: unknown }).result ?? x;
@@ -71,10 +109,16 @@ export function register(program: Command): void {
   const common = (c: Command) =>
     c.option('--url <url>', 'control plane URL (FAILSMALL_URL)').option('--json', 'print JSON');
 
-  common(rollout.command('status').description('breaker, last good snapshot, active and recent rollouts')).action(
-    async (o: { url?: string; json?: boolean }) =>
-      print(await call(conn(o), 'GET', `/v1/rollouts/status${o.json ? '' : '?format=text'}`), !!o.json),
-  );
+  common(
+    rollout.command('status').description('breaker, last good snapshot, active and recent rollouts; every agent'),
+  ).action(async (o: { url?: string; json?: boolean }) => {
+    const c = conn(o);
+    const s = await call(c, 'GET', `/v1/rollouts/status${o.json ? '' : '?format=text'}`);
+    const agents = s === undefined ? undefined : await agentRows(c);
+    if (o.json && agents) print({ ...((s as { result: object }).result ?? {}), agents }, true);
+    else print(s, !!o.json);
+    if (!o.json && agents?.length) process.stdout.write(agentsText(agents));
+  });
   common(rollout.command('show <id>').description('one rollout: stages, gates, events')).action(
     async (id: string, o: { url?: string; json?: boolean }) =>
       print(await call(conn(o), 'GET', `/v1/rollouts/${encodeURIComponent(id)}`), true),

@@ -3,6 +3,8 @@
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { register as registerAdmin } from './cli-admin.js';
+import { register as registerAgent } from './cli-agent.js';
+import { register as registerLab } from './cli-lab.js';
 import { register as registerMonitor } from './cli-monitor.js';
 import { register as registerMrt } from './cli-mrt.js';
 import { register as registerRollout } from './cli-rollout.js';
@@ -36,6 +38,8 @@ export function buildCli(): Command {
     });
 
   registerAdmin(program);
+  registerAgent(program);
+  registerLab(program);
   registerMrt(program);
   registerRouting(program);
   registerRollout(program);

@@ -9,13 +9,15 @@ import { Registry } from 'prom-client';
 import { AddressingService } from '../addressing/service.js';
 import { metricsPlugin } from '../api/metrics.js';
 import { buildServer } from '../api/server.js';
+import { HttpFleet } from '../fleet/http-fleet.js';
 import { systemClock } from '../lib/clock.js';
 import { ControlLoop, type ControlLoopConfig, type LoopLog } from '../rollout/control-loop.js';
 import { VerdictBoard } from '../rollout/memory.js';
-import { EMPTY_FLEET, type Fleet } from '../rollout/ports.js';
+import { EMPTY_FLEET, type Fleet, type RolloutStore } from '../rollout/ports.js';
 import { type OpenedStore, openStore, randomIds } from '../store/harness.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
 import { bootstrapAdmin } from './bootstrap-token.js';
+import { mountAgentRoutes, parseLocations } from './fleet-http.js';
 import { VERSION } from './version.js';
 
 /** The fleet the control loop drives, and the loop's configuration that goes with it. */
@@ -31,7 +33,20 @@ export interface FleetChoice {
  * simulated fleet; otherwise the fleet of registered agents, empty until one registers (rollouts wait
  * queued). The agents' HTTP fleet (src/fleet/http-*.ts) is handed to the loop here.
  */
-export async function configuredFleet(env: NodeJS.ProcessEnv = process.env): Promise<FleetChoice> {
+export async function configuredFleet(
+  env: NodeJS.ProcessEnv = process.env,
+  store?: Pick<RolloutStore, 'getSnapshot'>,
+): Promise<FleetChoice> {
+  // FAILSMALL_FLEET=http: real agents (`failsmall agent`) at FAILSMALL_LOCATIONS, over HTTP; no demo.
+  if (env.FAILSMALL_FLEET === 'http') {
+    if (!store) throw new Error('configuredFleet: the HTTP fleet reads snapshots from the rollout store');
+    const locations = parseLocations(env.FAILSMALL_LOCATIONS);
+    return {
+      fleet: new HttpFleet({ locations, clock: systemClock, snapshot: (id) => store.getSnapshot(id) }),
+      loop: {},
+      demo: false,
+    };
+  }
   if (env.FAILSMALL_DEMO !== '0') return { ...(await import('./demo.js')).demoFleet(env), demo: true };
   return { fleet: EMPTY_FLEET, loop: {}, demo: false };
 }
@@ -71,7 +86,8 @@ export async function buildControlPlane(
   const service = new AddressingService(opened.store, systemClock, randomIds);
   await bootstrapAdmin(service, opened, env.FAILSMALL_BOOTSTRAP_TOKEN);
   const level = logLevel ?? env.LOG_LEVEL ?? 'info';
-  const fleet = await configuredFleet(env);
+  const rolloutStore = new KyselyRolloutStore(opened.database.db);
+  const fleet = await configuredFleet(env, rolloutStore);
   // Where monitors, probes and operators publish verdicts for the engine's gates.
   const signals = new VerdictBoard();
   const metrics = new Registry();
@@ -87,7 +103,7 @@ export async function buildControlPlane(
   const loop = await ControlLoop.open(
     {
       clock: systemClock,
-      store: new KyselyRolloutStore(opened.database.db),
+      store: rolloutStore,
       fleet: fleet.fleet,
       signals,
       desired: { read: () => service.exportDesiredState() },
@@ -106,6 +122,7 @@ export async function buildControlPlane(
   logRef.current = app.log;
   service.onChange(() => loop.markDirty());
   await app.register(metricsPlugin, { source: loop, registry: metrics });
+  if (fleet.fleet instanceof HttpFleet) await mountAgentRoutes(app, fleet.fleet, opened);
   return {
     app,
     service,

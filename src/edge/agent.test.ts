@@ -89,4 +89,25 @@ describe('edge agent', () => {
     expect(r.state).toBe('error');
     expect(r.appliedSnapshot).toBe(s1.id);
   });
+
+  it('repairs drift toward the applied view, and after a restart checks the speaker before changing it', async () => {
+    const { a, speaker } = agent();
+    expect(await a.repair()).toBe('nothing-applied');
+    await a.receive(s1);
+    expect(await a.repair()).toBe('in-sync');
+    // Someone (a hand edit, a restarted daemon) left the speaker announcing something else.
+    const other = snap(compile(syntheticDesired({ accounts: 1, prefixes: 3 }), { locations: topo }));
+    await speaker.apply(viewFor(other, 'ams'));
+    expect(await a.repair()).toBe('repaired');
+    expect((await a.report()).announceDigest).toBe(viewFor(s1, 'ams').announceDigest);
+    // Restart: a new agent adopts the view from disk; the speaker already matches, so nothing is applied.
+    const restarted = agent();
+    await restarted.speaker.apply(viewFor(s1, 'ams'));
+    await restarted.bindings.apply(viewFor(s1, 'ams'));
+    const before = restarted.speaker.applies;
+    restarted.a.adopt(viewFor(s1, 'ams'));
+    expect(await restarted.a.repair()).toBe('in-sync');
+    expect(restarted.speaker.applies).toBe(before);
+    expect((await restarted.a.receive(s1)).outcome).toBe('unchanged');
+  });
 });

@@ -65,6 +65,36 @@ export class EdgeAgent {
     return this.applied;
   }
 
+  /**
+   * After a restart: takes `view` (the last applied one, from disk) as applied without touching the
+   * speaker. The caller then runs repair(), which checks the speaker against it before changing anything.
+   */
+  adopt(view: LocationView): void {
+    this.applied = view;
+    this.problem = null;
+  }
+
+  /**
+   * Drift check: when what the speaker exports (read back) differs from the applied view (a hand edit,
+   * a restarted daemon, an undone configure), re-applies the applied view. Never applies anything new.
+   */
+  async repair(): Promise<'in-sync' | 'repaired' | 'nothing-applied' | { error: string }> {
+    const view = this.applied;
+    if (view === null) return 'nothing-applied';
+    try {
+      if ((await this.o.speaker.announced()).digest === view.announceDigest) {
+        if ((await this.o.bindings.held()).digest === view.bindingDigest) return 'in-sync';
+        await this.o.bindings.apply(view);
+        return 'repaired';
+      }
+      await this.o.speaker.apply(view);
+      await this.o.bindings.apply(view);
+      return 'repaired';
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }
+
   /** The control plane answered (a poll, a heartbeat, a delivered message). */
   contact(): void {
     this.lastContact = this.o.clock.now();

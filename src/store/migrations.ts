@@ -1,6 +1,7 @@
 // Schema migrations, in code so the build carries them. Append only: never edit a released migration.
 // Each runs in a transaction (Kysely's Migrator) and is recorded in kysely_migration.
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { m008AgentCredentials } from './migrations-agent.js';
 import { m007OneAuditLog } from './migrations-audit.js';
 import { m005RolloutStore, m006SnapshotDigestVersion } from './migrations-rollout.js';
 
@@ -138,6 +139,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '005_rollout_store': m005RolloutStore,
   '006_snapshot_digest_version': m006SnapshotDigestVersion,
   '007_one_audit_log': m007OneAuditLog,
+  '008_agent_credentials': m008AgentCredentials,
 };
 
 export const migrationProvider: MigrationProvider = {
