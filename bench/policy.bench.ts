@@ -45,7 +45,7 @@ async function corpusRoutes(): Promise<Route[]> {
       const d = dec.decode(raw);
       if (!d.ok || d.record.body.kind !== 'bgp4mp_message') return;
       const m = decodeMessage(d.record.body.message, ctx).message;
-      if (!m || m.type !== 2 || !('withdrawn' in m) || m.nlri.length === 0) return;
+      if (m?.type !== 2 || !('withdrawn' in m) || m.nlri.length === 0) return;
       const attrs = routeAttributes(m.attrs, 4);
       for (const n of m.nlri) {
         const key = formatPrefix(n.prefix);

@@ -168,9 +168,17 @@ export function verify(
   const graph = opts.relationships;
   const intent = opts.intent;
   const localAs = after.localAs ?? before.localAs;
-  const ribBefore = locRib(before, routes);
   const ribAfter = locRib(after, routes);
-  const beforeByKey = new Map(ribBefore.map((r) => [r.key, r]));
+  // The same Loc-RIB serves both when the change touched neither local routes nor RFC 9234 roles.
+  const sameRib =
+    JSON.stringify(before.localRoutes.map((l) => [l.prefix, l.protocol])) ===
+      JSON.stringify(after.localRoutes.map((l) => [l.prefix, l.protocol])) &&
+    JSON.stringify(before.neighbors.map((n) => [n.address, n.localRole, n.peerAs])) ===
+      JSON.stringify(after.neighbors.map((n) => [n.address, n.localRole, n.peerAs])) &&
+    before.localAs === after.localAs;
+  const ribBefore = sameRib ? ribAfter : locRib(before, routes);
+  const inAfter = new Set(ribAfter.map((r) => r.key));
+  const beforeByKey = sameRib ? undefined : new Map(ribBefore.map((r) => [r.key, r]));
   const neighborsAfter = new Map(after.neighbors.map((n) => [n.address, n]));
   const neighborsBefore = new Map(before.neighbors.map((n) => [n.address, n]));
   const addresses = [...new Set([...after.neighbors.map((n) => n.address), ...before.neighbors.map((n) => n.address)])];
@@ -280,17 +288,15 @@ export function verify(
     }
     const safeguard = ni?.exportable ?? (intent?.exportable.length ? intent.exportable : configSafeguard);
     const external = role === 'provider' || role === 'peer' || role === 'rs';
-    const seen = new Set<string>();
     for (let i = 0; i < ribAfter.length; i++) {
       const r = ribAfter[i]!;
-      seen.add(r.key);
       const own = r.peer === addr;
       let a: ExportOutcome | undefined = own ? undefined : memoA[i];
       if (a === undefined) {
         a = na ? exportRoute(after, na, r, false, onTerm) : { sent: false, why: 'neighbour removed', eval: undefined };
         if (!own) memoA[i] = a;
       }
-      const rb = beforeByKey.get(r.key);
+      const rb = beforeByKey ? beforeByKey.get(r.key) : r;
       let b: ExportOutcome | undefined = own ? undefined : memoB[i];
       if (b === undefined) {
         b = nbf && rb ? exportRoute(before, nbf, rb) : { sent: false, why: 'not present before', eval: undefined };
@@ -413,7 +419,7 @@ export function verify(
     }
     // Routes only the before RIB had (a local route the change removed).
     for (const r of ribBefore) {
-      if (seen.has(r.key) || !nbf) continue;
+      if (inAfter.has(r.key) || !nbf) continue;
       if (exportRoute(before, nbf, r).sent) {
         report.exported_before++;
         report.removed++;
