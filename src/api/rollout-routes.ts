@@ -17,7 +17,7 @@ export interface RolloutRoutesOptions {
 }
 
 /** HTTP status and envelope number of each rollout/snapshot code. Numbers are stable. */
-const HTTP: Record<string, { status: number; number: number }> = {
+export const ROLLOUT_HTTP: Record<string, { status: number; number: number }> = {
   E_ROLLOUT_NOT_FOUND: { status: 404, number: 12000 },
   E_ROLLOUT_STATE: { status: 409, number: 12001 },
   E_ROLLOUT_REASON_REQUIRED: { status: 400, number: 12002 },
@@ -88,7 +88,7 @@ export const rolloutRoutes: FastifyPluginAsync<RolloutRoutesOptions> = async (ap
     (err: Error & { validation?: unknown[]; statusCode?: number; code?: string }, req, reply: FastifyReply) => {
       if (err instanceof FailsmallError) {
         const m =
-          HTTP[err.code] ??
+          ROLLOUT_HTTP[err.code] ??
           (err.code === 'E_API_QUERY_PARAM' ? { status: 400, number: 10001 } : { status: 500, number: 10006 });
         if (m.status >= 500) req.log.error({ err }, 'unexpected rollout error');
         return reply.code(m.status).send(envelope(err.code, err.message, m.number));

@@ -2,7 +2,7 @@
 // wires routes to the ports handed in by the composition root (src/bin/server.ts).
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Actor } from '../addressing/model.js';
 import type { AddressingService } from '../addressing/service.js';
 import { FailsmallError } from '../lib/errors.js';
@@ -24,6 +24,12 @@ export interface ServerOptions {
     tokens: TokenLookup;
     /** Token cache TTL in ms (default 5000). */
     tokenTtlMs?: number;
+    /**
+     * Checks run before every write handler, after authentication and validation (incident mode:
+     * src/api/console-routes.ts). A gate that sends a reply stops the write. Read at request time, so
+     * the composition root may add gates after the server is built.
+     */
+    writeGates?: WriteGate[];
   };
 }
 
@@ -36,6 +42,8 @@ function envelopeError(code: string, message: string, pointer?: string) {
     result: null,
   };
 }
+
+export type WriteGate = (req: FastifyRequest, reply: FastifyReply, actor: Actor) => Promise<void>;
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -120,7 +128,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
 
   if (opts.addressing) {
-    const { service } = opts.addressing;
+    const { service, writeGates: gates } = opts.addressing;
     const cache = new TokenCache(opts.addressing.tokens, opts.addressing.tokenTtlMs ?? 5_000);
     await app.register(async (api) => {
       api.addHook('onRequest', async (req: FastifyRequest, reply) => {
@@ -151,6 +159,15 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         (req as FastifyRequest & { actor?: Actor }).actor = actor;
       });
       api.addHook('preValidation', strictQuery);
+      if (gates)
+        api.addHook('preHandler', async (req, reply) => {
+          if (req.method === 'GET') return;
+          const actor = (req as FastifyRequest & { actor?: Actor }).actor as Actor;
+          for (const g of gates) {
+            await g(req, reply, actor);
+            if (reply.sent) return reply;
+          }
+        });
       registerAddressingRoutes(api, service);
       registerAdminRoutes(api, service, cache);
     });

@@ -6,10 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Actor } from '../addressing/model.js';
 import { SERVICES } from '../addressing/model.js';
+import type { AddressingStore } from '../addressing/ports.js';
 import type { AddressingService } from '../addressing/service.js';
 import type { TokenLookup } from '../api/auth.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
 import { rolloutRoutes } from '../api/rollout-routes.js';
+import type { WriteGate } from '../api/server.js';
 import { SimulatedFleet } from '../fleet/simulated.js';
 import { simTopology } from '../fleet/topology.js';
 import { engineControl } from '../rollout/control.js';
@@ -18,12 +20,18 @@ import { RolloutEngine } from '../rollout/engine.js';
 import { systemClock, VerdictBoard } from '../rollout/memory.js';
 import type { OpenDatabase } from '../store/db.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
+import { attachConsole } from './console.js';
+import { seedByoipCustomers } from './demo-byoip.js';
 
 /** What the demo needs of the control plane built by src/bin/server.ts (kept structural: no import cycle). */
 export interface ControlPlane {
   app: FastifyInstance;
   service: AddressingService;
-  opened: { store: { tokenByHash: TokenLookup }; database: Pick<OpenDatabase, 'db'> };
+  opened: {
+    store: { tokenByHash: TokenLookup } & Pick<AddressingStore, 'transaction'>;
+    database: Pick<OpenDatabase, 'db'>;
+  };
+  writeGates: WriteGate[];
 }
 
 const ADMIN: Actor = {
@@ -59,7 +67,7 @@ async function seed(cp: ControlPlane): Promise<number> {
       n++;
     }
   }
-  return n;
+  return n + (await seedByoipCustomers(cp.opened.store, Number(process.env.FAILSMALL_DEMO_BYOIP ?? 300)));
 }
 
 export interface Demo {
@@ -96,10 +104,12 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
     { read: () => cp.service.exportDesiredState() },
     { compile: { locations }, clock },
   );
-  await cp.app.register(rolloutRoutes, {
-    control: engineControl(engine, { store, fleet, signals, clock }),
-    tokens: (h) => cp.opened.store.tokenByHash(h),
-  });
+  const control = engineControl(engine, { store, fleet, signals, clock });
+  const tokens: TokenLookup = (h) => cp.opened.store.tokenByHash(h);
+  await cp.app.register(rolloutRoutes, { control, tokens });
+  const accountName = (id: string) =>
+    cp.opened.store.transaction(async (tx) => (await tx.getAccount(id))?.name ?? null);
+  const attached = await attachConsole({ ...cp, tokens, accountName, engine, control, store, fleet, clock, env });
   const secret = env.FAILSMALL_DEMO_TOKEN ?? newTokenSecret();
   if (secret.length < 32) throw new Error('FAILSMALL_DEMO_TOKEN must be at least 32 characters');
   if (!(await cp.opened.store.tokenByHash(hashToken(secret)))) {
@@ -160,6 +170,7 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
     stop: () => {
       clearInterval(timer);
       clearInterval(resync);
+      attached.stop();
     },
   };
 }

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken } from '../api/auth.js';
-import { buildServer } from '../api/server.js';
+import { buildServer, type WriteGate } from '../api/server.js';
 import { type OpenedStore, openStore, randomIds, systemClock } from '../store/harness.js';
 import { VERSION } from './version.js';
 
@@ -18,6 +18,8 @@ export interface ControlPlane {
   app: FastifyInstance;
   service: AddressingService;
   opened: OpenedStore;
+  /** Checks before every Addressing API write (incident mode adds one: src/bin/console.ts). */
+  writeGates: WriteGate[];
   close(): Promise<void>;
 }
 
@@ -36,15 +38,17 @@ export async function buildControlPlane(
   const service = new AddressingService(opened.store, systemClock, randomIds);
   await bootstrapAdmin(service, opened, env.FAILSMALL_BOOTSTRAP_TOKEN);
   const level = logLevel ?? env.LOG_LEVEL ?? 'info';
+  const writeGates: WriteGate[] = [];
   const app = await buildServer({
     version: VERSION,
     logger: level === 'silent' ? false : { level },
-    addressing: { service, tokens: (h) => opened.store.tokenByHash(h) },
+    addressing: { service, tokens: (h) => opened.store.tokenByHash(h), writeGates },
   });
   return {
     app,
     service,
     opened,
+    writeGates,
     close: async () => {
       await app.close();
       await opened.close();
