@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { type AccountOverview, type BgpPrefix, type EdgeStatus, get, patch, post, type Session } from './api';
 import { fmtTime, useData, useTicks } from './live';
 import { useReason } from './Reason';
+import { Scroll } from './Scroll';
 
 function edgeText(e: EdgeStatus | null): string {
   if (!e) return 'unknown';
@@ -241,7 +242,7 @@ export function AccountView({ accountId, session }: { accountId: string | null; 
           </section>
           <section className="panel" aria-labelledby="h-hist">
             <h2 id="h-hist">Change history</h2>
-            <div className="scroll">
+            <Scroll label="Change history">
               <table>
                 <caption className="sr-only">Changes to this account, newest first</caption>
                 <thead>
@@ -275,7 +276,7 @@ export function AccountView({ accountId, session }: { accountId: string | null; 
                   ))}
                 </tbody>
               </table>
-            </div>
+            </Scroll>
           </section>
         </>
       )}

@@ -33,7 +33,16 @@ export function Chart({
       height,
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true } },
+      // y hugs the data: a drop of a few prefixes out of hundreds must be visible, not a hairline at the top
+      scales: {
+        x: { time: true },
+        y: {
+          range: (_u, min, max) => {
+            const pad = Math.max((max - min) * 0.15, 2);
+            return [Math.max(0, Math.floor(min - pad)), Math.ceil(max + pad)];
+          },
+        },
+      },
       axes: [
         {
           stroke: '#9aa7b4',

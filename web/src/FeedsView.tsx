@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { type Alert, type AuditRecord, get } from './api';
 import { fmtTime, useData, useTicks } from './live';
+import { Scroll } from './Scroll';
 
 const qs = (o: Record<string, string>) => {
   const p = new URLSearchParams();
@@ -80,7 +81,7 @@ export function AuditView() {
           <input value={target} onChange={(e) => setTarget(e.target.value)} />
         </label>
       </form>
-      <div className="scroll">
+      <Scroll label="Audit records">
         <table>
           <caption className="sr-only">Audit records, newest first</caption>
           <thead>
@@ -107,7 +108,7 @@ export function AuditView() {
             ))}
           </tbody>
         </table>
-      </div>
+      </Scroll>
     </section>
   );
 }
