@@ -43,7 +43,7 @@ const ADMIN: Actor = {
 };
 
 /** Six customers with a few BYOIP prefixes each, advertised and bound, created through the service. */
-async function seed(cp: ControlPlane): Promise<number> {
+async function seed(cp: ControlPlane, env: NodeJS.ProcessEnv): Promise<number> {
   if ((await cp.service.listAccounts(ADMIN)).length > 0) return 0;
   const customers = ['Acme Retail', 'Globex Media', 'Initech Bank', 'Umbrella Health', 'Hooli Cloud', 'Stark Energy'];
   const services = [SERVICES.cdn, SERVICES.spectrum, SERVICES.magic_transit, SERVICES.dedicated_egress];
@@ -67,7 +67,7 @@ async function seed(cp: ControlPlane): Promise<number> {
       n++;
     }
   }
-  return n + (await seedByoipCustomers(cp.opened.store, Number(process.env.FAILSMALL_DEMO_BYOIP ?? 300)));
+  return n + (await seedByoipCustomers(cp.opened.store, Number(env.FAILSMALL_DEMO_BYOIP ?? 300)));
 }
 
 export interface Demo {
@@ -76,7 +76,7 @@ export interface Demo {
 
 export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = process.env): Promise<Demo> {
   const log = cp.app.log;
-  const seeded = await seed(cp);
+  const seeded = await seed(cp, env);
   const locations = simTopology(12, 2);
   const clock = systemClock;
   const fleet = new SimulatedFleet({ locations, clock });
