@@ -187,7 +187,7 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     const globex = await customerToken(A.base, 'Globex Media');
     const page = await open(A.base, acme.token);
     await page.getByRole('heading', { name: 'Acme Retail', exact: true }).waitFor();
-    const text = await page.locator('main').innerText();
+    const text = (await page.locator('main').textContent()) ?? '';
     expect(text).toContain('45.10.0.0/24');
     expect(text).not.toContain('45.11.'); // Globex's space
     // no operator views for a customer
@@ -352,11 +352,11 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     const page = await open(A.base, OPERATOR);
     const card = page.locator('article.rollout.held');
     await card.waitFor({ timeout: 30_000 });
-    await expect(card.innerText()).resolves.toMatch(/30 withdrawals network-wide > 25 allowed/);
+    await expect(card.textContent()).resolves.toMatch(/30 withdrawals network-wide > 25 allowed/);
     await page.getByText('TRIPPED', { exact: true }).waitFor();
     await axe(page, 'network view with a held rollout');
     await shot(page, 'held-change');
-    const id = (await card.locator('h3').innerText()).split(' ')[0] as string;
+    const id = ((await card.locator('h3').textContent()) ?? '').split(' ')[0] as string;
     await card.getByRole('button', { name: 'Approve' }).click();
     await page
       .getByLabel('Reason (recorded in the audit log)')
@@ -402,7 +402,7 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
       const page = await open(B.base, OPERATOR);
       await page.getByText('Prefixes announced, last 15 minutes').waitFor();
       const t0 = Date.now();
-      const job = await runReplayJob({ base: B.base, token: OPERATOR, paceMs: 250, max: 60, accountPrefix: 'byoip' });
+      const job = await runReplayJob({ base: B.base, token: OPERATOR, paceMs: 120, max: 60, accountPrefix: 'byoip' });
       expect(job.literalCall).toEqual({ status: 400, error_code: 'E_API_QUERY_PARAM' });
       type S = {
         at: number[];

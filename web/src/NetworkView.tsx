@@ -77,6 +77,7 @@ function RolloutCard({
   onAct: (title: string, path: string, danger?: boolean, detail?: string) => void;
 }) {
   const [diff, setDiff] = useState<string | null>(null);
+  const [showAll, setShowAll] = useState(false);
   const base = `/v1/rollouts/${r.id}`;
   const gates = [...r.gates].slice(-6).reverse();
   return (
@@ -106,7 +107,7 @@ function RolloutCard({
                 </tr>
               </thead>
               <tbody>
-                {r.guard.violations.map((v) => (
+                {r.guard.violations.slice(0, showAll ? undefined : 6).map((v) => (
                   <tr key={`${v.kind}${v.scope}${v.key}`}>
                     <td>{v.kind}</td>
                     <td>
@@ -118,6 +119,11 @@ function RolloutCard({
                 ))}
               </tbody>
             </table>
+          )}
+          {r.guard.violations.length > 6 && (
+            <button type="button" className="link" onClick={() => setShowAll(!showAll)} aria-expanded={showAll}>
+              {showAll ? 'Fewer' : `All ${r.guard.violations.length} violated limits`}
+            </button>
           )}
         </div>
       )}
@@ -258,6 +264,10 @@ export function NetworkView({ session }: { session: Session }) {
   const inFlight = (rollouts.data ?? []).filter((r) => ['running', 'paused', 'held', 'queued'].includes(r.status));
   const recent = (rollouts.data ?? []).filter((r) => !inFlight.includes(r)).slice(0, 6);
   const last = h?.at.length ? h.at.length - 1 : -1;
+  // the canary of the newest staged rollout: where a bad change shows first
+  const canary = new Set(
+    (rollouts.data ?? []).find((r) => r.kind === 'progressive' && r.stages[0]?.deployedAt)?.stages[0]?.locations ?? [],
+  );
   return (
     <div className="network">
       <section className="cards" aria-label="Network state">
@@ -356,7 +366,9 @@ export function NetworkView({ session }: { session: Session }) {
                 const a = v.announced[last] ?? 0;
                 return (
                   <tr key={l} data-location={l}>
-                    <th scope="row">{l}</th>
+                    <th scope="row">
+                      {l} {canary.has(l) && <span className="badge">canary</span>}
+                    </th>
                     <td className="num">{c}</td>
                     <td className="num">{a}</td>
                     <td className={`num ${a !== c ? 'warn' : ''}`}>{a - c}</td>
