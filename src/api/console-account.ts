@@ -121,7 +121,10 @@ export class ConsoleAccounts {
         ...p,
         bgp_prefixes: bgp.map((b) => ({
           ...b,
-          edge: this.d.edge ? this.d.edge.edgeStatus(b.cidr, b.on_demand.advertised) : null,
+          // the control loop's own answer when the BGP prefix carries one, else the console's board
+          edge:
+            (b as BgpPrefix & { edge?: EdgeStatus }).edge ??
+            (this.d.edge ? this.d.edge.edgeStatus(b.cidr, b.on_demand.advertised) : null),
         })),
         bindings: await s.listBindings(actor, accountId, p.id),
         delegations: await s.listDelegations(actor, accountId, p.id),

@@ -174,7 +174,7 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
       ],
     });
     A = await serve(PORT_A);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -253,7 +253,7 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     await noHorizontalScroll(phone);
     await axe(phone, 'account view, phone');
     await shot(phone, 'customer-phone');
-  });
+  }, 180_000);
 
   it('in incident mode a customer re-advertises a withdrawn prefix and sees it go live', async () => {
     const acme = await customerToken(A.base, 'Acme Retail');
@@ -317,7 +317,7 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     await axe(op, 'audit view');
     const off = await call(A.base, OPERATOR, 'POST', '/v1/incident-mode', { on: false, reason: 'recovered' });
     expect(off.status).toBe(200);
-  });
+  }, 180_000);
 
   it('an operator approves a held change', async () => {
     // a deliberate large change: an operator withdraws 30 prefixes of six BYOIP customers at once
@@ -394,7 +394,7 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     await noHorizontalScroll(phone);
     await axe(phone, 'network view, phone');
     await shot(phone, 'network-phone');
-  });
+  }, 180_000);
 
   it('during the 20 February replay the chart shows the drop at the canary and the recovery', async () => {
     const B = await serve(PORT_B);
@@ -448,5 +448,5 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     } finally {
       B.proc.kill('SIGTERM');
     }
-  }, 240_000);
+  }, 300_000);
 });

@@ -205,14 +205,14 @@ function RolloutCard({
                 ? null
                 : (
                     await get<{ text: string }>(
-                      `/v1/snapshots/diff?from=${r.snapshotNumber - 1 || 1}&to=${r.snapshotNumber}&format=text`,
+                      `/v1/snapshots/diff?from=${r.baselineId ?? Math.max(1, r.snapshotNumber - 1)}&to=${r.snapshotNumber}&format=text`,
                     )
                   ).text,
             )
           }
           aria-expanded={diff !== null}
         >
-          {diff ? 'Hide diff' : 'Show diff'}
+          {diff ? 'Hide diff' : 'Diff from last good'}
         </button>
       </div>
       {diff && (
