@@ -11,7 +11,7 @@ import type { RolloutControl } from '../rollout/control.js';
 import { addressingRoutes } from './addressing-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { TokenCache, type TokenLookup } from './auth.js';
-import { installHttpStack, type ServerGuard } from './http-stack.js';
+import { installHttpStack, type ServerGuard, type WriteGuard } from './http-stack.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import { type Route, registerRoutes } from './route-table.js';
 import { STRICT_AJV } from './strict.js';
@@ -36,6 +36,13 @@ export interface ServerOptions {
    * the place API hardening plugs in.
    */
   guards?: readonly ServerGuard[];
+  /** Checks before every authenticated write handler, after validation (incident mode's freeze). */
+  writeGuards?: readonly WriteGuard[];
+  /**
+   * The console (src/bin/console.ts): its route table, and its plain handlers (the built console at /,
+   * the SSE stream) registered on the same stack.
+   */
+  console?: { routes: readonly Route[]; plain(app: FastifyInstance): void };
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -52,7 +59,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     routerOptions: { ignoreTrailingSlash: false },
   });
   const cache = opts.tokens ? new TokenCache(opts.tokens, opts.tokenTtlMs ?? 5_000) : undefined;
-  await installHttpStack(app, { cache, guards: opts.guards ?? [] });
+  await installHttpStack(app, { cache, guards: opts.guards ?? [], writeGuards: opts.writeGuards ?? [] });
 
   await app.register(swagger, {
     openapi: {
@@ -87,8 +94,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (!cache) throw new Error('buildServer: the rollout API needs a token lookup (opts.tokens)');
     routes.push(...rolloutRoutes(opts.rollout.control));
   }
+  const console = opts.console;
+  if (console) {
+    if (!cache) throw new Error('buildServer: the console needs a token lookup (opts.tokens)');
+    routes.push(...console.routes);
+  }
   // a plugin scope, so the routes register after swagger's onRoute hook is in place
-  await app.register(async (scope) => registerRoutes(scope, routes));
+  await app.register(async (scope) => {
+    registerRoutes(scope, routes);
+    console?.plain(scope);
+  });
   return app;
 }
 

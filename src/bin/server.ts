@@ -13,8 +13,10 @@ import { systemClock } from '../lib/clock.js';
 import { ControlLoop, type ControlLoopConfig, type LoopLog } from '../rollout/control-loop.js';
 import { VerdictBoard } from '../rollout/memory.js';
 import { EMPTY_FLEET, type Fleet } from '../rollout/ports.js';
+import { KyselyAuditLog } from '../store/audit-log.js';
 import { type OpenedStore, openStore, randomIds } from '../store/harness.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
+import { type ComposedConsole, composeConsole } from './console.js';
 import { VERSION } from './version.js';
 
 /** The fleet the control loop drives, and the loop's configuration that goes with it. */
@@ -51,6 +53,8 @@ export interface ControlPlane {
   signals: VerdictBoard;
   /** The registry /metrics exposes; parts that run in-process (the monitor) register their metrics in it. */
   metrics: Registry;
+  /** The console (web/ at /, its routes, incident mode), composed with the loop. */
+  console: ComposedConsole;
   close(): Promise<void>;
 }
 
@@ -93,6 +97,15 @@ export async function buildControlPlane(
     },
     fleet.loop,
   );
+  const console = await composeConsole({
+    service,
+    loop,
+    fleet: fleet.fleet,
+    audit: new KyselyAuditLog(opened.database.db),
+    clock: systemClock,
+    accountName: (id) => opened.store.transaction(async (tx) => (await tx.getAccount(id))?.name ?? null),
+    env,
+  });
   const app = await buildServer({
     version: VERSION,
     logger: level === 'silent' ? false : { level },
@@ -100,10 +113,13 @@ export async function buildControlPlane(
     addressing: { service },
     rollout: { control: loop.control },
     edgeStatus: loop,
+    console: console.server,
+    writeGuards: [console.writeGuard],
   });
   logRef.current = app.log;
   service.onChange(() => loop.markDirty());
   await app.register(metricsPlugin, { source: loop, registry: metrics });
+  await console.start(app);
   return {
     app,
     service,
@@ -112,7 +128,9 @@ export async function buildControlPlane(
     fleet,
     signals,
     metrics,
+    console,
     close: async () => {
+      console.stop();
       await loop.stop();
       await app.close();
       await opened.close();
