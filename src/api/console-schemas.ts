@@ -1,13 +1,11 @@
 // Request and response schemas of the console's routes (console-routes.ts), for validation,
 // serialization and the OpenAPI document. Response objects are open (additionalProperties: true), as in
 // rollout-schemas.ts: the domain types are the source of truth, these document what the console reads.
-import { type TProperties, type TSchema, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { Nullable, open } from './rollout-schemas.js';
 import { AuditSchema } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const open = <P extends TProperties>(p: P, description?: string) =>
-  Type.Object(p, { additionalProperties: true, ...(description ? { description } : {}) });
 
 export const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }, strict);
 export const IncidentBody = Type.Object(

@@ -311,9 +311,9 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
 
     // the operator's audit view shows the switch and the customer's safe action as such
     await op.getByRole('button', { name: 'Audit' }).click();
-    await op.getByLabel('Action (prefix)').fill('incident');
-    await op.getByRole('cell', { name: 'incident.safe-action' }).waitFor();
-    await op.getByRole('cell', { name: 'incident.on' }).waitFor();
+    await op.getByLabel('Action (prefix)').fill('incident_mode');
+    await op.getByRole('cell', { name: 'incident_mode.safe_action' }).waitFor();
+    await op.getByRole('cell', { name: 'incident_mode.on' }).waitFor();
     await axe(op, 'audit view');
     const off = await call(A.base, OPERATOR, 'POST', '/v1/incident-mode', { on: false, reason: 'recovered' });
     expect(off.status).toBe(200);
@@ -381,14 +381,14 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     await page.getByRole('dialog').getByRole('button', { name: 'Reset breaker' }).click();
     await page.getByText('closed', { exact: true }).waitFor({ timeout: 10_000 });
     const audit = (
-      await call<{ action: string; target: string; reason: string }[]>(
+      await call<{ action: string; object_id: string; reason: string }[]>(
         A.base,
         OPERATOR,
         'GET',
         '/v1/audit?action=rollout.approve',
       )
     ).body.result;
-    expect(audit[0]).toMatchObject({ target: id, reason: 'decommissioning six BYOIP customers, ticket OPS-1234' });
+    expect(audit[0]).toMatchObject({ object_id: id, reason: 'decommissioning six BYOIP customers, ticket OPS-1234' });
     const phone = await open(A.base, OPERATOR, 390);
     await phone.getByText('Prefixes announced, last 15 minutes').waitFor();
     await noHorizontalScroll(phone);
