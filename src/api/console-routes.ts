@@ -98,6 +98,8 @@ export interface ConsoleRoutesOptions {
   events: ConsoleEvents;
   goodSnapshotIds(): readonly string[];
   accountName(id: string): Promise<string | null>;
+  /** The signed-in token's name, by its id (the store's; the caller is that token). */
+  tokenName(id: string): Promise<string | null>;
 }
 
 const isOperator = (a: Actor) => a.scopes.includes('operator') || a.scopes.includes('admin');
@@ -146,7 +148,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Route[] {
       response: envelope(SessionSchema),
       handler: async ({ actor }) =>
         ok({
-          token: { id: actor.id, scopes: [...actor.scopes] },
+          token: { id: actor.id, name: (await o.tokenName(actor.id)) ?? actor.id, scopes: [...actor.scopes] },
           role: isOperator(actor) ? ('operator' as const) : ('customer' as const),
           account_id: actor.account_id,
           incident: o.incident.state(),

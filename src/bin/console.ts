@@ -27,6 +27,7 @@ import type { Snapshot } from '../snapshot/model.js';
 export interface ConsoleDeps {
   service: AddressingService;
   accountName(id: string): Promise<string | null>;
+  tokenName(id: string): Promise<string | null>;
   loop: ControlLoop;
   fleet: Fleet;
   /** The one audit log: incident switches and safe actions are written to it and read back from it. */
@@ -121,6 +122,7 @@ export async function composeConsole(d: ConsoleDeps): Promise<ComposedConsole> {
     events,
     goodSnapshotIds: () => d.loop.engine.engineState().goodIds,
     accountName: d.accountName,
+    tokenName: d.tokenName,
   });
 
   const snaps = new Map<string, Snapshot>();

@@ -104,6 +104,7 @@ export async function buildControlPlane(
     audit: new KyselyAuditLog(opened.database.db),
     clock: systemClock,
     accountName: (id) => opened.store.transaction(async (tx) => (await tx.getAccount(id))?.name ?? null),
+    tokenName: (id) => opened.store.transaction(async (tx) => (await tx.getToken(id))?.name ?? null),
     env,
   });
   const app = await buildServer({
