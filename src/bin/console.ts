@@ -23,6 +23,7 @@ import { AnnounceHistory, announceSample } from '../rollout/announce-history.js'
 import type { ControlLoop } from '../rollout/control-loop.js';
 import type { Fleet } from '../rollout/ports.js';
 import type { Snapshot } from '../snapshot/model.js';
+import { ROLLOUT_OBJECT_TYPES } from '../store/audit-log.js';
 
 export interface ConsoleDeps {
   service: AddressingService;
@@ -161,7 +162,8 @@ export async function composeConsole(d: ConsoleDeps): Promise<ComposedConsole> {
         lastStatusKey = statusKey;
         events.publish({ type: 'status' });
       }
-      const n = (await d.loop.control.audit()).length;
+      // the operator log is append-only: its size says whether something was added (one row read, not all)
+      const n = (await d.audit.list({ object_types: ROLLOUT_OBJECT_TYPES, page: 1, per_page: 1 })).total_count;
       if (n !== lastAudit) {
         if (lastAudit >= 0) events.publish({ type: 'audit' });
         lastAudit = n;
