@@ -5,6 +5,7 @@
 // added to one of them without a mapping here does not compile. (wire and routing run under no route;
 // the store's codes reach the API as E_API_INTERNAL-like 500s with their own code, see httpOf.)
 import type { ADDRESSING_ERROR_CODES } from '../addressing/errors.js';
+import type { INCIDENT_ERROR_CODES } from '../addressing/incident-mode.js';
 import type { ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
 import type { ROLLOUT_ERROR_CODES } from '../rollout/errors.js';
 import type { SNAPSHOT_ERROR_CODES } from '../snapshot/errors.js';
@@ -32,6 +33,7 @@ export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 export type HttpErrorCode =
   | ApiErrorCode
   | keyof typeof ADDRESSING_ERROR_CODES
+  | keyof typeof INCIDENT_ERROR_CODES
   | keyof typeof ROLLOUT_ERROR_CODES
   | keyof typeof SNAPSHOT_ERROR_CODES
   | keyof typeof LIB_ERROR_CODES;
@@ -98,6 +100,12 @@ export const ERROR_HTTP: Record<HttpErrorCode, HttpMapping> = {
   E_ASN_SYNTAX: { status: 400, number: 13006 },
   E_ASN_RANGE: { status: 400, number: 13007 },
   E_TRIE_CAPACITY: { status: 500, number: 13008 },
+  // incident mode and the console's self-service (423 Locked: the switch, not the caller, refuses)
+  E_INCIDENT_FROZEN: { status: 423, number: 14000 },
+  E_INCIDENT_REASON_REQUIRED: { status: 400, number: 14001 },
+  E_CONSOLE_NOTHING_TO_REVERT: { status: 409, number: 14002 },
+  E_CONSOLE_REVERT_UNSUPPORTED: { status: 409, number: 14003 },
+  E_CONSOLE_NOT_GOOD_SNAPSHOT: { status: 409, number: 14004 },
 };
 
 export function isKnownCode(code: string): code is HttpErrorCode {

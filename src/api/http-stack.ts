@@ -2,7 +2,8 @@
 // limits and body checks plug in here, see ServerGuard), authentication with the one token cache, strict
 // query handling, validation, the handler, and the one error mapper (every error becomes the v4 envelope
 // with the status of ERROR_HTTP).
-import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../lib/audit.js';
 import { FailsmallError } from '../lib/errors.js';
 import { bearer, type TokenCache } from './auth.js';
 import bodyGuard from './body-guard.js';
@@ -16,9 +17,16 @@ import { describeValidation, strictQuery } from './strict.js';
  */
 export type ServerGuard = FastifyPluginAsync;
 
+/**
+ * A check the stack runs before every authenticated write handler (POST, PATCH, PUT, DELETE), after
+ * authentication and validation, in the order given (incident mode's freeze: src/api/console-routes.ts).
+ * It refuses by throwing a FailsmallError, which the one error mapper turns into the envelope.
+ */
+export type WriteGuard = (req: FastifyRequest, reply: FastifyReply, actor: Actor) => Promise<void>;
+
 export async function installHttpStack(
   app: FastifyInstance,
-  opts: { cache: TokenCache | undefined; guards: readonly ServerGuard[] },
+  opts: { cache: TokenCache | undefined; guards: readonly ServerGuard[]; writeGuards?: readonly WriteGuard[] },
 ): Promise<void> {
   // The one JSON body parser (body-guard.ts): empty is no body; invalid UTF-8, NUL, unpaired surrogates,
   // duplicate keys and deep nesting are 400s with stable codes.
@@ -86,4 +94,10 @@ export async function installHttpStack(
     };
   });
   app.addHook('preValidation', strictQuery);
+  const writeGuards = opts.writeGuards ?? [];
+  if (writeGuards.length > 0)
+    app.addHook('preHandler', async (req, reply) => {
+      if (req.method === 'GET' || req.method === 'HEAD' || !req.actor) return;
+      for (const g of writeGuards) await g(req, reply, req.actor);
+    });
 }

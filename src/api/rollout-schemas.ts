@@ -3,8 +3,9 @@
 // these document the fields clients rely on, and a field the engine adds is passed through, not dropped.
 import { type TProperties, type TSchema, Type } from '@sinclair/typebox';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const open = <P extends TProperties>(p: P, description?: string) =>
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/** An object schema that documents fields and passes any other through (serialization keeps them). */
+export const open = <P extends TProperties>(p: P, description?: string) =>
   Type.Object(p, { additionalProperties: true, ...(description ? { description } : {}) });
 const Ms = Type.Number({ description: 'milliseconds since the epoch' });
 

@@ -13,7 +13,7 @@ import { addressingRoutes } from './addressing-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { TokenCache, type TokenLookup } from './auth.js';
 import authFailures from './auth-failures.js';
-import { installHttpStack, type ServerGuard } from './http-stack.js';
+import { installHttpStack, type ServerGuard, type WriteGuard } from './http-stack.js';
 import rateLimits, { type RateLimits, rateLimitsFromEnv } from './rate-limit.js';
 import requestLimits from './request-limits.js';
 import { rolloutRoutes } from './rollout-routes.js';
@@ -46,6 +46,13 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** How long a body may take to arrive after its headers (default 10 s). */
   bodyTimeoutMs?: number;
+  /** Checks before every authenticated write handler, after validation (incident mode's freeze). */
+  writeGuards?: readonly WriteGuard[];
+  /**
+   * The console (src/bin/console.ts): its route table, and its plain handlers (the built console at /,
+   * the SSE stream) registered on the same stack.
+   */
+  console?: { routes: readonly Route[]; plain(app: FastifyInstance): void };
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -72,7 +79,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     fp(async (a: FastifyInstance) => a.register(requestLimits, { bodyTimeoutMs: opts.bodyTimeoutMs ?? 10_000 })),
     ...(opts.guards ?? []),
   ];
-  await installHttpStack(app, { cache, guards });
+  await installHttpStack(app, { cache, guards, writeGuards: opts.writeGuards ?? [] });
 
   await app.register(swagger, {
     openapi: {
@@ -107,8 +114,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (!cache) throw new Error('buildServer: the rollout API needs a token lookup (opts.tokens)');
     routes.push(...rolloutRoutes(opts.rollout.control));
   }
+  const console = opts.console;
+  if (console) {
+    if (!cache) throw new Error('buildServer: the console needs a token lookup (opts.tokens)');
+    routes.push(...console.routes);
+  }
   // a plugin scope, so the routes register after swagger's onRoute hook is in place
-  await app.register(async (scope) => registerRoutes(scope, routes));
+  await app.register(async (scope) => {
+    registerRoutes(scope, routes);
+    console?.plain(scope);
+  });
   return app;
 }
 

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Actor } from '../addressing/model.js';
 import { SERVICES } from '../addressing/model.js';
+import type { AddressingStore } from '../addressing/ports.js';
 import type { AddressingService } from '../addressing/service.js';
 import type { TokenLookup } from '../api/auth.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
@@ -15,12 +16,13 @@ import type { ControlLoopConfig } from '../rollout/control-loop.js';
 import type { Fleet } from '../rollout/ports.js';
 import { SimulatedFleet } from '../sim/simulated-fleet.js';
 import { simTopology } from '../sim/topology.js';
+import { seedByoipCustomers } from './demo-byoip.js';
 
 /** What the demo needs of the control plane built by src/bin/server.ts (kept structural: no import cycle). */
 export interface ControlPlane {
   app: FastifyInstance;
   service: AddressingService;
-  opened: { store: { tokenByHash: TokenLookup } };
+  opened: { store: { tokenByHash: TokenLookup } & Pick<AddressingStore, 'transaction'> };
   fleet: { fleet: Fleet };
 }
 
@@ -33,7 +35,7 @@ const ADMIN: Actor = {
 };
 
 /** Six customers with a few BYOIP prefixes each, advertised and bound, created through the service. */
-async function seed(cp: ControlPlane): Promise<number> {
+async function seed(cp: ControlPlane, env: NodeJS.ProcessEnv): Promise<number> {
   if ((await cp.service.accounts.list(ADMIN)).length > 0) return 0;
   const customers = ['Acme Retail', 'Globex Media', 'Initech Bank', 'Umbrella Health', 'Hooli Cloud', 'Stark Energy'];
   const services = [SERVICES.cdn, SERVICES.spectrum, SERVICES.magic_transit, SERVICES.dedicated_egress];
@@ -57,7 +59,8 @@ async function seed(cp: ControlPlane): Promise<number> {
       n++;
     }
   }
-  return n;
+  // the small BYOIP customers the 20 February replay needs (FAILSMALL_DEMO_BYOIP, default 300)
+  return n + (await seedByoipCustomers(cp.opened.store, Number(env.FAILSMALL_DEMO_BYOIP ?? 300)));
 }
 
 /** The demo's fleet and the loop configuration that goes with it (bake FAILSMALL_DEMO_BAKE_S, default 20 s). */
@@ -81,7 +84,7 @@ export function demoFleet(env: NodeJS.ProcessEnv = process.env): { fleet: Simula
 
 /** Seeds the demo accounts (empty database only) and makes sure the demo operator token exists. */
 export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const seeded = await seed(cp);
+  const seeded = await seed(cp, env);
   const secret = env.FAILSMALL_DEMO_TOKEN ?? newTokenSecret();
   if (secret.length < 32) throw new Error('FAILSMALL_DEMO_TOKEN must be at least 32 characters');
   if (!(await cp.opened.store.tokenByHash(hashToken(secret)))) {

@@ -1,6 +1,7 @@
 // Every layer's error-code table, in one place, for docs/ERRORS.md and `failsmall errors`.
 // A layer that adds a table registers it here (one line).
 import { ADDRESSING_ERROR_CODES } from '../addressing/errors.js';
+import { INCIDENT_ERROR_CODES } from '../addressing/incident-mode.js';
 import { AGENT_API_ERROR_CODES } from '../api/agent-routes.js';
 import { API_ERROR_CODES } from '../api/errors.js';
 import { type ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
@@ -27,6 +28,7 @@ export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] =
   { layer: 'addressing', codes: ADDRESSING_ERROR_CODES },
   { layer: 'api', codes: API_ERROR_CODES },
   { layer: 'api (agents)', codes: AGENT_API_ERROR_CODES },
+  { layer: 'console (incident mode, self-service)', codes: INCIDENT_ERROR_CODES },
   { layer: 'snapshot', codes: SNAPSHOT_ERROR_CODES },
   { layer: 'rollout', codes: ROLLOUT_ERROR_CODES },
   { layer: 'store', codes: ROLLOUT_STORE_ERROR_CODES },

@@ -45,6 +45,14 @@ describe('serve without the demo', () => {
       expect(metrics).toContain('failsmall_snapshot_number 1');
       expect(metrics).toContain('failsmall_rollouts{status="queued"} 1');
       expect(metrics).toContain('failsmall_locations 0');
+      // the console runs without the demo too, on the same stack: its routes answer with the one envelope
+      const session = (await cp.app.inject({ method: 'GET', url: '/v1/console/session', headers: auth })).json();
+      expect(session.result).toMatchObject({ role: 'operator', token: { name: 'bootstrap' }, incident: { on: false } });
+      const unauth = await cp.app.inject({ method: 'GET', url: '/v1/alerts' });
+      expect(unauth.statusCode).toBe(401);
+      expect(unauth.json().errors[0]).toMatchObject({ code: 10000, error_code: 'E_API_UNAUTHENTICATED' });
+      const doc = (await cp.app.inject('/openapi.json')).json();
+      expect(doc.paths['/v1/accounts/{account_id}/overview'].get.responses['200']).toBeDefined();
     } finally {
       await cp.close();
     }

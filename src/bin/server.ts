@@ -14,9 +14,11 @@ import { systemClock } from '../lib/clock.js';
 import { ControlLoop, type ControlLoopConfig, type LoopLog } from '../rollout/control-loop.js';
 import { VerdictBoard } from '../rollout/memory.js';
 import { EMPTY_FLEET, type Fleet, type RolloutStore } from '../rollout/ports.js';
+import { KyselyAuditLog } from '../store/audit-log.js';
 import { type OpenedStore, openStore, randomIds } from '../store/harness.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
 import { bootstrapAdmin } from './bootstrap-token.js';
+import { type ComposedConsole, composeConsole } from './console.js';
 import { mountAgentRoutes, parseLocations } from './fleet-http.js';
 import { VERSION } from './version.js';
 
@@ -67,6 +69,8 @@ export interface ControlPlane {
   signals: VerdictBoard;
   /** The registry /metrics exposes; parts that run in-process (the monitor) register their metrics in it. */
   metrics: Registry;
+  /** The console (web/ at /, its routes, incident mode), composed with the loop. */
+  console: ComposedConsole;
   close(): Promise<void>;
 }
 
@@ -111,6 +115,16 @@ export async function buildControlPlane(
     },
     fleet.loop,
   );
+  const console = await composeConsole({
+    service,
+    loop,
+    fleet: fleet.fleet,
+    audit: new KyselyAuditLog(opened.database.db),
+    clock: systemClock,
+    accountName: (id) => opened.store.transaction(async (tx) => (await tx.getAccount(id))?.name ?? null),
+    tokenName: (id) => opened.store.transaction(async (tx) => (await tx.getToken(id))?.name ?? null),
+    env,
+  });
   const app = await buildServer({
     version: VERSION,
     logger: level === 'silent' ? false : { level },
@@ -118,11 +132,14 @@ export async function buildControlPlane(
     addressing: { service },
     rollout: { control: loop.control },
     edgeStatus: loop,
+    console: console.server,
+    writeGuards: [console.writeGuard],
   });
   logRef.current = app.log;
   service.onChange(() => loop.markDirty());
   await app.register(metricsPlugin, { source: loop, registry: metrics });
   if (fleet.fleet instanceof HttpFleet) await mountAgentRoutes(app, fleet.fleet, opened);
+  await console.start(app);
   return {
     app,
     service,
@@ -131,7 +148,9 @@ export async function buildControlPlane(
     fleet,
     signals,
     metrics,
+    console,
     close: async () => {
+      console.stop();
       await loop.stop();
       await app.close();
       await opened.close();

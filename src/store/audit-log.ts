@@ -85,7 +85,8 @@ export class KyselyAuditLog implements AuditLog {
 // ---- the rollout engine's records, in the same log ------------------------------------------------
 
 /** The object types of the rollout log: what the engine's audit effects are about (src/rollout/machine.ts). */
-export const ROLLOUT_OBJECT_TYPES = ['rollout', 'breaker', 'rollback', 'snapshot'] as const;
+// incident_mode: the console's incident switch and the safe actions taken under it (src/bin/console.ts)
+export const ROLLOUT_OBJECT_TYPES = ['rollout', 'breaker', 'rollback', 'snapshot', 'incident_mode'] as const;
 
 /**
  * The kind of actor behind a rollout record's actor text: the engine and the guard are the control

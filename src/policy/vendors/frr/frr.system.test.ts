@@ -288,8 +288,8 @@ describeIfAvailable(
         // already gone
       }
       if (root) rmSync(root, { recursive: true, force: true });
-    // bgpd -N creates its pathspace directory under /var/run/frr.
-    rmSync(join('/var/run/frr', NS), { recursive: true, force: true });
+      // bgpd -N creates its pathspace directory under /var/run/frr.
+      rmSync(join('/var/run/frr', NS), { recursive: true, force: true });
     });
     const cases = POLICY_CASES.filter((c) => c.frr !== undefined && c.routes.length > 0);
     it('covers at least 30 route-map features', () => {
