@@ -10,34 +10,18 @@ import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Assignment } from '../edge/location-snapshot.js';
-import type { ErrorCodeTable } from '../lib/errors.js';
 import type { AgentReport } from '../snapshot/agent-report.js';
+import type { AGENT_API_ERROR_CODES } from './agent-errors.js';
 import { bearer, TokenCache, type TokenLookup } from './auth.js';
-
-export const AGENT_API_ERROR_CODES = {
-  E_AGENT_UNAUTHENTICATED: 'No valid agent credential: the Authorization header is missing, unknown or revoked.',
-  E_AGENT_LOCATION: 'An agent asked for or reported about a location its credential is not bound to.',
-  E_AGENT_NO_SNAPSHOT: 'The snapshot an agent asked for does not exist.',
-  E_AGENT_BODY: 'An agent request does not match the schema; the message names the field.',
-} as const satisfies ErrorCodeTable;
+import { errorBody, ok } from './envelope.js';
+import { httpOf } from './errors.js';
 
 type AgentCode = keyof typeof AGENT_API_ERROR_CODES;
-const HTTP: Record<AgentCode, { status: number; number: number }> = {
-  E_AGENT_UNAUTHENTICATED: { status: 401, number: 13000 },
-  E_AGENT_LOCATION: { status: 403, number: 13001 },
-  E_AGENT_NO_SNAPSHOT: { status: 404, number: 13002 },
-  E_AGENT_BODY: { status: 400, number: 13003 },
-};
 
+/** An agent route's refusal in the one envelope, with the status and number of the one table (errors.ts). */
 function fail(reply: FastifyReply, code: AgentCode, message: string) {
-  return reply.code(HTTP[code].status).send({
-    success: false,
-    errors: [{ code: HTTP[code].number, message, error_code: code }],
-    messages: [],
-    result: null,
-  });
+  return reply.code(httpOf(code).status).send(errorBody(code, message));
 }
-const ok = (result: unknown) => ({ success: true, errors: [], messages: [], result });
 
 export interface AgentIdentity {
   id: string;
@@ -133,7 +117,7 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app: F
   app.setErrorHandler((err: Error & { validation?: unknown[]; statusCode?: number }, req, reply) => {
     if (err.validation || (err.statusCode && err.statusCode < 500)) return fail(reply, 'E_AGENT_BODY', err.message);
     req.log.error({ err }, 'agent route failed');
-    return reply.code(500).send({ success: false, errors: [{ code: 10006, message: 'internal error' }], result: null });
+    return reply.code(500).send(errorBody('E_API_INTERNAL', `internal error (request ${req.id})`));
   });
   app.addHook('onRequest', async (req: WithAgent, reply) => {
     const secret = bearer(req.headers.authorization);

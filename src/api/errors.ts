@@ -4,11 +4,13 @@
 // tables of every layer that runs under a request (lib, addressing, snapshot, rollout, api): a code
 // added to one of them without a mapping here does not compile. (wire and routing run under no route;
 // the store's codes reach the API as E_API_INTERNAL-like 500s with their own code, see httpOf.)
+
 import type { ADDRESSING_ERROR_CODES } from '../addressing/errors.js';
 import type { INCIDENT_ERROR_CODES } from '../addressing/incident-mode.js';
 import type { ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
 import type { ROLLOUT_ERROR_CODES } from '../rollout/errors.js';
 import type { SNAPSHOT_ERROR_CODES } from '../snapshot/errors.js';
+import type { AGENT_API_ERROR_CODES } from './agent-errors.js';
 
 export const API_ERROR_CODES = {
   E_API_UNAUTHENTICATED: 'No valid API token: the Authorization header is missing, malformed, unknown or revoked.',
@@ -34,6 +36,7 @@ export type HttpErrorCode =
   | ApiErrorCode
   | keyof typeof ADDRESSING_ERROR_CODES
   | keyof typeof INCIDENT_ERROR_CODES
+  | keyof typeof AGENT_API_ERROR_CODES
   | keyof typeof ROLLOUT_ERROR_CODES
   | keyof typeof SNAPSHOT_ERROR_CODES
   | keyof typeof LIB_ERROR_CODES;
@@ -106,6 +109,11 @@ export const ERROR_HTTP: Record<HttpErrorCode, HttpMapping> = {
   E_CONSOLE_NOTHING_TO_REVERT: { status: 409, number: 14002 },
   E_CONSOLE_REVERT_UNSUPPORTED: { status: 409, number: 14003 },
   E_CONSOLE_NOT_GOOD_SNAPSHOT: { status: 409, number: 14004 },
+  // the edge agents' routes (src/api/agent-routes.ts)
+  E_AGENT_UNAUTHENTICATED: { status: 401, number: 15000 },
+  E_AGENT_LOCATION: { status: 403, number: 15001 },
+  E_AGENT_NO_SNAPSHOT: { status: 404, number: 15002 },
+  E_AGENT_BODY: { status: 400, number: 15003 },
 };
 
 export function isKnownCode(code: string): code is HttpErrorCode {

@@ -2,7 +2,7 @@
 // A layer that adds a table registers it here (one line).
 import { ADDRESSING_ERROR_CODES } from '../addressing/errors.js';
 import { INCIDENT_ERROR_CODES } from '../addressing/incident-mode.js';
-import { AGENT_API_ERROR_CODES } from '../api/agent-routes.js';
+import { AGENT_API_ERROR_CODES } from '../api/agent-errors.js';
 import { API_ERROR_CODES } from '../api/errors.js';
 import { type ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
 import { MONITOR_ERROR_CODES } from '../monitor/errors.js';
