@@ -16,6 +16,7 @@ export class AddressingBgp extends AddressingPrefixes {
     checkAnnounceable('cidr', ip);
     return this.change([accountId], 'bgp_prefix', async (tx) => {
       await this.access(tx, actor, accountId, 'write');
+      await this.quota(tx, accountId, 'bgp_prefixes');
       const parent = await this.ownPrefix(tx, accountId, prefixId, true);
       return this.insertBgp(tx, actor, parent, cidr);
     });

@@ -7,9 +7,11 @@
 // (access checks, ownership lookups, audit entries, transactions and change notification);
 // service-prefixes.ts accounts, tokens, prefixes and the audit log; service-bgp.ts BGP prefixes and
 // their advertisement; service.ts bindings and delegations, and is the class the rest of the code uses.
+
 import { addrError } from './errors.js';
 import type { Actor, AuditEntry, AuditObjectType, Prefix, PrefixState, Token } from './model.js';
 import type { AddressingStore, AddressingTx, ChangeListener, Clock, IdSource } from './ports.js';
+import { checkQuota, DEFAULT_QUOTAS, type QuotaKind, type Quotas } from './quotas.js';
 
 export interface CreatePrefixInput {
   cidr: string;
@@ -196,6 +198,13 @@ export class AddressingCore {
       `an admin token of account ${actor.account_id} cannot ${verb} ${accountId === null ? 'a global token' : "another account's tokens"}`,
       { scope: 'admin' },
     );
+  }
+
+  /** Per-account quotas (DEFAULT_QUOTAS); the composition root or a test may set others. */
+  quotas: Quotas = { ...DEFAULT_QUOTAS };
+
+  protected async quota(tx: AddressingTx, accountId: string, kind: QuotaKind): Promise<void> {
+    checkQuota(this.quotas, accountId, kind, await tx.countLive(accountId, kind));
   }
 
   protected requireAdmin(actor: Actor): void {

@@ -102,6 +102,7 @@ export class AddressingPrefixes extends AddressingCore {
     };
     return this.change([accountId], 'prefix', async (tx) => {
       await this.access(tx, actor, accountId, 'write');
+      await this.quota(tx, accountId, 'prefixes');
       const overlaps = await tx.overlappingPrefixes(p.cidr);
       if (overlaps.length > 0) {
         const own = overlaps.filter((o) => o.account_id === accountId).map((o) => `${o.id} (${o.cidr})`);

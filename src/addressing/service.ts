@@ -31,6 +31,7 @@ export class AddressingService extends AddressingBgp {
       );
     return this.change([accountId], 'binding', async (tx) => {
       await this.access(tx, actor, accountId, 'write');
+      await this.quota(tx, accountId, 'bindings');
       const { prefix, within } = await this.bindablePrefix(tx, accountId, prefixId, true);
       if (prefix.state !== 'active')
         throw addrError(

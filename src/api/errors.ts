@@ -55,6 +55,7 @@ export const ERROR_HTTP: Record<ApiErrorCode | AddressingErrorCode, { status: nu
   E_ADDR_INVALID: { status: 400, number: 11016 },
   E_ADDR_PRECONDITION: { status: 409, number: 11017 },
   E_ADDR_JOB_CAP: { status: 409, number: 11018 },
+  E_ADDR_QUOTA: { status: 409, number: 11030 },
 };
 
 export function isKnownCode(code: string): code is ApiErrorCode | AddressingErrorCode {

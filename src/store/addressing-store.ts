@@ -20,6 +20,7 @@ import type {
   Token,
 } from '../addressing/model.js';
 import type { AddressingStore, AddressingTx } from '../addressing/ports.js';
+import type { QuotaKind } from '../addressing/quotas.js';
 import type {
   AuditTable,
   BgpPrefixesTable,
@@ -446,6 +447,12 @@ class KyselyTx implements AddressingTx {
 
   async insertAudit(e: AuditEntry): Promise<void> {
     await this.db.insertInto('audit').values(auditRow(e)).execute();
+  }
+  async countLive(accountId: string, kind: QuotaKind): Promise<number> {
+    let q = this.db.selectFrom(kind).select(sql<string>`count(*)`.as('n')).where('account_id', '=', accountId);
+    if (kind === 'prefixes') q = q.where(sql<boolean>`state <> 'deleted'`);
+    const [r] = await q.execute();
+    return Number(r?.n ?? 0);
   }
   async listAudit(accountId: string | null, page: Page): Promise<PageOf<AuditEntry>> {
     const rs = await this.db
