@@ -53,6 +53,7 @@ export class BgpPrefixService {
       created_at: at,
       modified_at: at,
     };
+    await this.d.quotas.check(tx, parent.account_id, 'bgp_prefixes');
     await tx.insertBgpPrefix(b);
     const facts = { account_id: parent.account_id, action: 'bgp_prefix.create', type: 'bgp_prefix' as const, id: b.id };
     await this.d.tx.audit(tx, actor, { ...facts, before: null, after: b }, at);

@@ -68,6 +68,7 @@ export class BindingService {
         created_at: at,
         modified_at: at,
       };
+      await this.d.quotas.check(tx, accountId, 'bindings');
       await tx.insertBinding(b);
       const facts = { account_id: prefix.account_id, action: 'binding.create', type: 'binding' as const, id: b.id };
       await this.d.tx.audit(tx, actor, { ...facts, before: null, after: b }, at);

@@ -22,6 +22,7 @@ export const ADDRESSING_ERROR_CODES = {
   E_ADDR_DELEGATION: 'The delegation is invalid (to the owning account itself, or to an account that does not exist).',
   E_ADDR_INVALID: 'A value is out of range; the message names the field.',
   E_ADDR_PRECONDITION: "A job's precondition no longer holds (e.g. the prefix is no longer pending_delete).",
+  E_ADDR_QUOTA: 'The account holds as many prefixes, BGP prefixes or bindings as its quota allows.',
   E_ADDR_JOB_CAP: 'A job found more work than its cap allows and stopped before changing anything.',
 } as const satisfies ErrorCodeTable;
 

@@ -1,6 +1,7 @@
 // The ports the addressing service needs from the outside world. src/store implements them (PGlite and
 // PostgreSQL behind Kysely); src/bin/server.ts hands the implementation to the service. Nothing here
 // does I/O: these are interfaces over the plain data of model.ts.
+
 import type {
   Account,
   AuditEntry,
@@ -14,6 +15,7 @@ import type {
   ServiceBinding,
   Token,
 } from './model.js';
+import type { QuotaKind } from './quotas.js';
 
 /** Reads and writes inside one transaction. Every method of the service that changes state runs in one. */
 export interface AddressingTx {
@@ -69,6 +71,8 @@ export interface AddressingTx {
   // audit
   insertAudit(e: AuditEntry): Promise<void>;
   /** The audit log of an account, or (null) of what was done outside any account: accounts, global tokens. */
+  /** Live objects of an account (prefixes not deleted, BGP prefixes, bindings), for its quotas. */
+  countLive(accountId: string, kind: QuotaKind): Promise<number>;
   listAudit(accountId: string | null, page: Page): Promise<PageOf<AuditEntry>>;
 
   /** Everything the snapshot compiler reads; called inside a read-only transaction for consistency. */

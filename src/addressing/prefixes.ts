@@ -51,6 +51,7 @@ export class PrefixService {
         const names = [...own, ...(others > 0 ? [`${others} prefix(es) of other accounts`] : [])].join(', ');
         throw addrError('E_ADDR_OVERLAP', `cidr ${p.cidr} overlaps existing prefix(es): ${names}`);
       }
+      await this.d.quotas.check(tx, accountId, 'prefixes');
       await tx.insertPrefix(p);
       const facts = { account_id: accountId, action: 'prefix.create', type: 'prefix' as const, id: p.id };
       await this.d.tx.audit(tx, actor, { ...facts, before: null, after: p }, at);

@@ -2,6 +2,7 @@
 // the admin CLI and jobs alike. One service per aggregate (accounts, tokens, prefixes, BGP prefixes,
 // bindings, delegations), composed over one access checker (tenancy, then scope) and one transaction
 // runner (one transaction per change, its audit entry inside it, listeners after the commit).
+
 import type { Clock } from '../lib/clock.js';
 import { AccessChecker, type Level } from './access.js';
 import { AccountService, TokenService } from './accounts.js';
@@ -11,6 +12,7 @@ import { DelegationService } from './delegations.js';
 import type { Actor, AuditEntry, DesiredState, Page, PageOf } from './model.js';
 import type { AddressingStore, ChangeListener, IdSource } from './ports.js';
 import { PrefixService } from './prefixes.js';
+import { QuotaChecker, type Quotas } from './quotas.js';
 import { type ServiceDeps, Transactions } from './transactions.js';
 
 export type { AdvertisementStatus, EditBgpPrefixInput } from './bgp-prefixes.js';
@@ -26,13 +28,21 @@ export class AddressingService {
   private readonly d: ServiceDeps;
 
   constructor(store: AddressingStore, clock: Clock, ids: IdSource) {
-    this.d = { tx: new Transactions(store, clock, ids), access: new AccessChecker() };
+    this.d = { tx: new Transactions(store, clock, ids), access: new AccessChecker(), quotas: new QuotaChecker() };
     this.accounts = new AccountService(this.d);
     this.tokens = new TokenService(this.d);
     this.prefixes = new PrefixService(this.d);
     this.bgp = new BgpPrefixService(this.d);
     this.bindings = new BindingService(this.d);
     this.delegations = new DelegationService(this.d);
+  }
+
+  /** Per-account quotas (DEFAULT_QUOTAS); the composition root or a test may set others. */
+  get quotas(): Quotas {
+    return this.d.quotas.limits;
+  }
+  set quotas(q: Quotas) {
+    this.d.quotas.limits = { ...q };
   }
 
   /** Called after every committed change (not for reads, not after a rollback). */

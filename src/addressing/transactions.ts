@@ -1,9 +1,11 @@
 // The transaction runner every addressing service shares: one transaction per change, its audit entry
 // written inside it, listeners told only after the commit. Time is the one Clock of src/lib/clock.ts.
+
 import { type Clock, isoNow } from '../lib/clock.js';
 import type { AccessChecker } from './access.js';
 import type { Actor, AuditEntry, AuditObjectType } from './model.js';
 import type { AddressingStore, AddressingTx, Change, ChangeListener, IdSource } from './ports.js';
+import type { QuotaChecker } from './quotas.js';
 
 /** What an audit entry says besides who acted and when. */
 export interface AuditFacts {
@@ -97,8 +99,9 @@ export class Transactions {
   }
 }
 
-/** What each addressing service is built from: the shared runner and access checker. */
+/** What each addressing service is built from: the shared runner, access checker and quotas. */
 export interface ServiceDeps {
   tx: Transactions;
   access: AccessChecker;
+  quotas: QuotaChecker;
 }

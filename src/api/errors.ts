@@ -114,6 +114,7 @@ export const ERROR_HTTP: Record<HttpErrorCode, HttpMapping> = {
   E_AGENT_LOCATION: { status: 403, number: 15001 },
   E_AGENT_NO_SNAPSHOT: { status: 404, number: 15002 },
   E_AGENT_BODY: { status: 400, number: 15003 },
+  E_ADDR_QUOTA: { status: 409, number: 11030 },
 };
 
 export function isKnownCode(code: string): code is HttpErrorCode {

@@ -20,6 +20,15 @@ interface Target {
   port: number;
 }
 
+/** A server already listening on the port (another run's) would answer for ours: refuse to measure it. */
+async function portFree(port: number): Promise<void> {
+  const answered = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+    () => true,
+    () => false,
+  );
+  if (answered) throw new Error(`port ${port} already answers: another server runs there; stop it first`);
+}
+
 function start(t: Target): ChildProcess {
   // the built server when there is one (CI builds first; it starts faster), else the sources through tsx
   const built = join(repoRoot, 'dist', 'bin', 'server.js');
@@ -76,6 +85,7 @@ function killCases(target: () => Promise<Target>, cleanup: () => Promise<void>):
     let n = 0;
     let attempted = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
+      await portFree(t.port);
       const child = start(t);
       await ready(t.port, child);
       if (trial === 0) {

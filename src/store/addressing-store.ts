@@ -20,6 +20,7 @@ import type {
   Token,
 } from '../addressing/model.js';
 import type { AddressingStore, AddressingTx } from '../addressing/ports.js';
+import type { QuotaKind } from '../addressing/quotas.js';
 import { appendAudit, auditRow, readAudit } from './audit-log.js';
 import type {
   BgpPrefixesTable,
@@ -423,6 +424,13 @@ class KyselyTx implements AddressingTx {
   async insertAudit(e: AuditEntry): Promise<void> {
     await appendAudit(this.db, [e]);
   }
+  async countLive(accountId: string, kind: QuotaKind): Promise<number> {
+    let q = this.db.selectFrom(kind).select(sql<string>`count(*)`.as('n')).where('account_id', '=', accountId);
+    if (kind === 'prefixes') q = q.where(sql<boolean>`state <> 'deleted'`);
+    const [r] = await q.execute();
+    return Number(r?.n ?? 0);
+  }
+
   /**
    * The account's log: changes of its data and changes its actors made (e.g. in a delegated prefix); for
    * null, the entries of no account (global actions).
