@@ -2,7 +2,8 @@
 // tokens are limited too); failed authentications and authorisations counted; a slow body answered 408.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authFailureCounts } from './auth-failures.js';
+import { KyselyAuditLog } from '../store/audit-log.js';
+import { authFailureCounts, authFailureEvent } from './auth-failures.js';
 import { auth, type Fixture, makeFixture } from './fixture.case.js';
 import { buildServer } from './server.js';
 
@@ -109,5 +110,58 @@ describe('slow bodies', () => {
     expect(reply).toMatch(/^HTTP\/1.1 408/);
     expect(reply).toContain('E_API_BODY_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+describe('failed authentications and authorisations in the named account audit log', () => {
+  let f: Fixture;
+  let app: Awaited<ReturnType<typeof buildServer>>;
+  beforeAll(async () => {
+    f = await makeFixture();
+    const log = new KyselyAuditLog(f.opened.database.db);
+    let n = 0;
+    app = await buildServer({
+      version: 'test',
+      tokens: (h) => f.opened.store.tokenByHash(h),
+      addressing: { service: f.service },
+      authFailureAudit: (failure) => log.append([authFailureEvent(failure, `af-${n++}`, new Date().toISOString())]),
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await f?.close();
+  });
+
+  it('a bad token and a read token writing are audited in the account they named, with the route and address', async () => {
+    const url = `/client/v4/accounts/${f.accountA}/addressing/prefixes`;
+    expect(
+      (await app.inject({ method: 'GET', url, headers: auth('fs_not_a_token'), remoteAddress: '192.0.2.7' }))
+        .statusCode,
+    ).toBe(401);
+    const denied = await app.inject({
+      method: 'POST',
+      url,
+      headers: { ...auth(f.tokens.readA), 'content-type': 'application/json' },
+      payload: { cidr: '203.0.113.0/24', asn: 64500 },
+    });
+    expect(denied.statusCode).toBe(403);
+    const { items } = await new KyselyAuditLog(f.opened.database.db).list({
+      account_id: f.accountA,
+      page: 1,
+      per_page: 50,
+    });
+    const failures = items.filter((e) => e.action.startsWith('auth.')).map((e) => [e.action, e.object_id, e.after]);
+    expect(failures).toEqual([
+      [
+        'auth.authorisation_failed',
+        'POST /client/v4/accounts/:account_id/addressing/prefixes',
+        { address: '127.0.0.1' },
+      ],
+      [
+        'auth.authentication_failed',
+        'GET /client/v4/accounts/:account_id/addressing/prefixes',
+        { address: '192.0.2.7' },
+      ],
+    ]);
   });
 });

@@ -4,6 +4,7 @@
 // handed to `audit` (when given) so it lands in that account's audit log.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { AuditEvent } from '../lib/audit.js';
 
 export type AuthFailureKind = 'authentication' | 'authorisation';
 
@@ -51,6 +52,27 @@ async function authFailures(app: FastifyInstance, opts: AuthFailureOptions): Pro
       await opts.audit(f).catch((err) => req.log.error({ err }, 'auditing an auth failure failed'));
     }
   });
+}
+
+/**
+ * The audit entry of a failure that names an account: in that account's log, so its owner sees who tried
+ * (the token, when one was recognised, and the client address) and what.
+ */
+export function authFailureEvent(f: AuthFailure, id: string, at: string): AuditEvent {
+  return {
+    id,
+    at,
+    account_id: f.account_id ?? null,
+    actor_kind: 'token',
+    actor_id: f.token_id ?? 'unauthenticated',
+    request_id: f.request_id,
+    action: f.kind === 'authentication' ? 'auth.authentication_failed' : 'auth.authorisation_failed',
+    object_type: 'request',
+    object_id: `${f.method} ${f.route}`,
+    before: null,
+    after: { address: f.address },
+    reason: null,
+  };
 }
 
 export default fp(authFailures, { name: 'failsmall-auth-failures' });

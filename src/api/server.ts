@@ -12,7 +12,7 @@ import type { RolloutControl } from '../rollout/control.js';
 import { addressingRoutes } from './addressing-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { TokenCache, type TokenLookup } from './auth.js';
-import authFailures from './auth-failures.js';
+import authFailures, { type AuthFailure } from './auth-failures.js';
 import { installHttpStack, type ServerGuard, type WriteGuard } from './http-stack.js';
 import rateLimits, { type RateLimits, rateLimitsFromEnv } from './rate-limit.js';
 import requestLimits from './request-limits.js';
@@ -40,6 +40,8 @@ export interface ServerOptions {
    * the place API hardening plugs in.
    */
   guards?: readonly ServerGuard[];
+  /** Where a failed authentication or authorisation on a route naming an account is audited (absent: logged only). */
+  authFailureAudit?: (f: AuthFailure) => Promise<void>;
   /** Rate limits (default rateLimitsFromEnv()); false: none (the fuzzer, benchmarks). */
   rateLimits?: RateLimits | false;
   /** How long a request may take to arrive, headers and body (default 30 s; Node's check). */
@@ -75,7 +77,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const limits = opts.rateLimits === false ? undefined : (opts.rateLimits ?? rateLimitsFromEnv());
   const guards: ServerGuard[] = [
     ...(limits ? [fp(async (a: FastifyInstance) => a.register(rateLimits, limits))] : []),
-    authFailures,
+    fp(async (a: FastifyInstance) => a.register(authFailures, { audit: opts.authFailureAudit })),
     fp(async (a: FastifyInstance) => a.register(requestLimits, { bodyTimeoutMs: opts.bodyTimeoutMs ?? 10_000 })),
     ...(opts.guards ?? []),
   ];

@@ -7,10 +7,11 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { AddressingService } from '../addressing/service.js';
+import { authFailureEvent } from '../api/auth-failures.js';
 import { metricsPlugin } from '../api/metrics.js';
 import { buildServer } from '../api/server.js';
 import { HttpFleet } from '../fleet/http-fleet.js';
-import { systemClock } from '../lib/clock.js';
+import { isoNow, systemClock } from '../lib/clock.js';
 import { ControlLoop, type ControlLoopConfig, type LoopLog } from '../rollout/control-loop.js';
 import { VerdictBoard } from '../rollout/memory.js';
 import { EMPTY_FLEET, type Fleet, type RolloutStore } from '../rollout/ports.js';
@@ -115,11 +116,12 @@ export async function buildControlPlane(
     },
     fleet.loop,
   );
+  const auditLog = new KyselyAuditLog(opened.database.db);
   const console = await composeConsole({
     service,
     loop,
     fleet: fleet.fleet,
-    audit: new KyselyAuditLog(opened.database.db),
+    audit: auditLog,
     clock: systemClock,
     accountName: (id) => opened.store.transaction(async (tx) => (await tx.getAccount(id))?.name ?? null),
     tokenName: (id) => opened.store.transaction(async (tx) => (await tx.getToken(id))?.name ?? null),
@@ -134,6 +136,12 @@ export async function buildControlPlane(
     edgeStatus: loop,
     console: console.server,
     writeGuards: [console.writeGuard],
+    // A failed authentication or authorisation that names an existing account lands in its audit log.
+    authFailureAudit: async (f) => {
+      const id = f.account_id;
+      if (id === undefined || !(await opened.store.transaction(async (tx) => tx.getAccount(id)))) return;
+      await auditLog.append([authFailureEvent(f, randomIds.next(), isoNow(systemClock))]);
+    },
   });
   logRef.current = app.log;
   service.onChange(() => loop.markDirty());
