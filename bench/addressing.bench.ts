@@ -204,8 +204,33 @@ const bench: Bench = async (ctx) => {
   const out: BenchResult[] = [];
   out.push(...(await backend(ctx, 'pglite', { DATABASE_URL: '' }, false)));
   const pg = await probePostgres();
-  if ('url' in pg) out.push(...(await backend(ctx, 'postgres', { DATABASE_URL: pg.url }, true)));
-  else ctx.log(`PostgreSQL skipped: ${pg.missing}`);
+  if ('url' in pg) {
+    out.push(...(await backend(ctx, 'postgres', { DATABASE_URL: pg.url }, true)));
+    // What durability costs (issue 11): the same server with commits acknowledged before their WAL is on
+    // disk (synchronous_commit=off: a crash may lose the last few hundred ms of acknowledged writes, as the
+    // embedded PGlite default with fsync=off may lose more). Durable / not-durable PATCH rate is the cost.
+    const sep = pg.url.includes('?') ? '&' : '?';
+    const lax = await backend(
+      ctx,
+      'postgres_async_commit',
+      {
+        DATABASE_URL: `${pg.url}${sep}options=${encodeURIComponent('-c synchronous_commit=off')}`,
+      },
+      false,
+    );
+    out.push(...lax);
+    const rate = (rs: BenchResult[], l: string) =>
+      rs.find((r) => r.name === `addressing.${l}.patch_advertise.req_per_s`)?.value;
+    const durable = rate(out, 'postgres');
+    const async_ = rate(lax, 'postgres_async_commit');
+    if (durable && async_)
+      out.push({
+        name: 'addressing.postgres.durability_cost.patch_ratio',
+        unit: 'ratio',
+        value: Math.round((durable / async_) * 100) / 100,
+        note: `PATCH advertise with durable commits / with synchronous_commit=off, same run (${durable} vs ${async_} req/s)`,
+      });
+  } else ctx.log(`PostgreSQL skipped: ${pg.missing}`);
   return out;
 };
 
