@@ -1,10 +1,11 @@
 // Corpus and system tests of `failsmall mrt`: upstream bgpdump's expected output for every test_data file,
 // every mrtparse and bgpkit-parser dump read to its end with its damage counted, and (when the bgpdump
 // binary is installed) -m and -M compared line by line with it.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { commandMissing, corpusPath, describeCorpus, describeIfAvailable } from '../testing/env.js';
@@ -183,4 +184,19 @@ describeIfAvailable('mrt dump -m / -M against the bgpdump binary', commandMissin
       }, 120_000);
     }
   }
+});
+
+describeCorpus('mrt dump into a pipe that closes early', ['mrt', 'bgpdump', 'test_data'], (dir) => {
+  it('stops quietly when the reader goes away (mrt dump -m x | head -1), as bgpdump does', () => {
+    const cli = join(dirname(fileURLToPath(import.meta.url)), 'cli.ts');
+    const file = join(dir, 'updates.20160811.1600.gz');
+    const out = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; "${process.execPath}" --import tsx "${cli}" mrt dump -m "${file}" | head -1`],
+      { encoding: 'utf8' },
+    );
+    expect(out.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(out.stderr).not.toMatch(/EPIPE|Error/);
+    expect(out.status).toBe(0);
+  });
 });

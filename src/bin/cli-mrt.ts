@@ -34,7 +34,10 @@ function writeAll(fd: number, chunk: Uint8Array): void {
     try {
       off += writeSync(fd, chunk, off, chunk.length - off);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      // The reader went away (`mrt dump -m x | head`): the output is no longer wanted, as for bgpdump.
+      if (code === 'EPIPE') process.exit(0);
+      if (code !== 'EAGAIN') throw e;
     }
   }
 }
