@@ -33,6 +33,12 @@ export interface AddressingTx {
   listPrefixes(accountId: string, state: PrefixState, page: Page): Promise<PageOf<Prefix>>;
   /** Prefixes in any account whose state is `state`, in id order, after `afterId` (keyset paging). */
   listPrefixesByState(state: PrefixState, afterId: string, limit: number): Promise<Prefix[]>;
+  /**
+   * Serialises, until the transaction ends, every writer that claims address space: two racing creates of
+   * overlapping prefixes otherwise each pass the overlap check and then deadlock on the exclusion
+   * constraint, one lock taken first makes the second see the first's prefix and answer 409.
+   */
+  lockPrefixSpace(): Promise<void>;
   /** Live (not deleted) prefixes of any account whose cidr overlaps `cidr`. */
   overlappingPrefixes(cidr: string): Promise<Prefix[]>;
   insertPrefix(p: Prefix): Promise<void>;

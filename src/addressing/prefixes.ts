@@ -43,6 +43,7 @@ export class PrefixService {
       modified_at: at,
     };
     return this.d.tx.change([accountId], 'prefix', async (tx) => {
+      await tx.lockPrefixSpace();
       await this.d.access.account(tx, actor, accountId, 'write');
       const overlaps = await tx.overlappingPrefixes(p.cidr);
       if (overlaps.length > 0) {

@@ -42,6 +42,8 @@ type Db = Kysely<Database> | Transaction<Database>;
  * E_ADDR_DUPLICATE.
  */
 const TX_ATTEMPTS = 12;
+/** The advisory lock key of AddressingTx.lockPrefixSpace (any constant: only this store takes it). */
+const PREFIX_SPACE_LOCK = 0x66736c31; // 'fsl1'
 
 /**
  * Before attempt `n` (2, 3, ...) of a transaction that deadlocked: a random wait that doubles each time (10 ms,
@@ -256,6 +258,9 @@ class KyselyTx implements AddressingTx {
       .limit(limit)
       .execute();
     return rs.map(toPrefix);
+  }
+  async lockPrefixSpace(): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${PREFIX_SPACE_LOCK})`.execute(this.db);
   }
   async overlappingPrefixes(cidr: string): Promise<Prefix[]> {
     const rs = await this.db
