@@ -12,6 +12,7 @@ import { hashToken, newTokenSecret } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
 import { DEFAULT_GUARD } from '../rollout/guard.js';
 import type { Rollout } from '../rollout/ports.js';
+import { planStages } from '../rollout/stages.js';
 import { type DeviationSummary, EdgeDeviationTracker } from '../sim/edge-deviation.js';
 import { createSimulation } from '../sim/simulation.js';
 import { simTopology } from '../sim/topology.js';
@@ -324,6 +325,14 @@ export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promis
     }
 
     log(`job ran: ${(performance.now() - wall0) / 1000} s`);
+    if (process.env.FS_DEBUG)
+      for (const r of sim.engine.listRollouts())
+        log(
+          `${r.id} ${r.kind} ${r.status} ${r.stages.map((s) => `${s.name}:${s.locations.length}:${s.deployedAt ? 'd' : '-'}${s.passedAt ? 'p' : '-'}`).join(' ')} ${r.events
+            .slice(-2)
+            .map((e) => `${e.event}: ${e.detail}`)
+            .join(' | ')}`,
+        );
     // Recovery: the operator rejects every held or halted change; then a customer withdraws one of its
     // own prefixes, which must go through the normal stages without a hold.
     const rejected: string[] = [];
@@ -349,8 +358,10 @@ export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promis
     const live = sim.fleet.all().every((a) => !a.speaker.announces(mine.cidr));
     await app.close();
 
-    const canaries = new Set(sim.engine.listRollouts().flatMap((r) => (r.stages[0]?.locations ?? []) as string[]));
+    // The canary: the first stage of the plan every staged rollout of this fleet follows.
+    const canaries = new Set(planStages(sim.fleet.locations(), demo.loop.engine?.stages ?? [])[0]?.locations ?? []);
     const s = tracker.summary(canaries);
+    if (process.env.FS_DEBUG) log(JSON.stringify({ canaries: [...canaries], locations: s.locations }));
     const limitOut = Math.max(1, Math.floor(good.announcements.length / 100));
     const limitCanary = DEFAULT_GUARD.withdrawals.location.count;
     const done = {
