@@ -21,8 +21,8 @@ export const ATTRIBUTED_OBJECT_TYPES = ['bgp_prefix', 'binding', 'prefix'] as co
 
 /** What is attributed: the items of a delta (a diff's changes, or what a guard window took). */
 export interface DeltaItems {
-  announcements: readonly { prefix: string }[];
-  bindings: readonly { id: string; prefix: string }[];
+  announcements: readonly { prefix: string; kind: 'announce' | 'withdraw' | 'modify' }[];
+  bindings: readonly { id: string; prefix: string; kind: 'bind' | 'unbind' }[];
 }
 
 export interface ActorSummary {
@@ -42,6 +42,29 @@ export interface Attribution {
   unattributed: { announcements: number; bindings: number };
 }
 
+type Direction = 'up' | 'down' | 'edit';
+
+/**
+ * Which way an audited action moves what the edge does: toward announcing or binding (`up`), away from
+ * it (`down`), or a modification of an announcement (`edit`). An action not listed counts in every
+ * direction and ends none (an unknown change is someone's change: the safe side for approvals).
+ */
+export const ACTION_DIRECTION: Readonly<Record<string, Direction>> = {
+  'bgp_prefix.create': 'up',
+  'bgp_prefix.advertise': 'up',
+  'bgp_prefix.withdraw': 'down',
+  'bgp_prefix.delete': 'down',
+  'bgp_prefix.edit': 'edit',
+  'binding.create': 'up',
+  'binding.delete': 'down',
+  'prefix.create': 'up',
+  'prefix.validate': 'up',
+  'prefix.delete': 'down',
+};
+
+const WANTED: Record<DeltaItems['announcements'][number]['kind'] | DeltaItems['bindings'][number]['kind'], Direction> =
+  { announce: 'up', bind: 'up', withdraw: 'down', unbind: 'down', modify: 'edit' };
+
 function cidrOf(v: unknown): string | null {
   if (v && typeof v === 'object' && typeof (v as { cidr?: unknown }).cidr === 'string')
     return (v as { cidr: string }).cidr;
@@ -53,42 +76,58 @@ function parsed(cidr: string): Prefix | null {
   return r.ok ? r.prefix : null;
 }
 
-/** Attributes `items` to the actors of `events` (entries of ATTRIBUTED_OBJECT_TYPES, any order). */
+/**
+ * Attributes `items` to the actors of `events` (entries of ATTRIBUTED_OBJECT_TYPES, oldest first). An
+ * item's authors are the actors of its entries that moved it the way the delta does, since it last moved
+ * the other way: for a withdrawal, whoever withdrew (or deleted) it after it was last advertised; the
+ * actor that created and advertised it long ago is not an author of its withdrawal. A BGP prefix's
+ * entries are found by cidr, a binding's by id, a prefix's own entries for everything inside it.
+ */
 export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Attribution {
-  const byCidr = new Map<string, Set<string>>(); // bgp_prefix entries, by cidr
-  const byBinding = new Map<string, Set<string>>(); // binding entries, by id
-  const prefixes: { net: Prefix; actors: Set<string> }[] = []; // prefix entries, parsed
-  const kinds = new Map<string, AuditEvent['actor_kind']>();
-  const add = (m: Map<string, Set<string>>, k: string, actor: string) => {
-    const s = m.get(k) ?? new Set<string>();
-    s.add(actor);
-    m.set(k, s);
+  const byCidr = new Map<string, number[]>(); // bgp_prefix entries, by cidr (indexes into events)
+  const byBinding = new Map<string, number[]>(); // binding entries, by id
+  const byPrefix = new Map<string, number[]>(); // prefix entries, by cidr
+  const push = (m: Map<string, number[]>, k: string, i: number) => {
+    const l = m.get(k) ?? [];
+    l.push(i);
+    m.set(k, l);
   };
-  const prefixIndex = new Map<string, Set<string>>();
-  for (const e of events) {
-    kinds.set(e.actor_id, e.actor_kind);
+  for (const [i, e] of events.entries()) {
     if (e.object_type === 'bgp_prefix') {
       const c = cidrOf(e.after) ?? cidrOf(e.before);
-      if (c) add(byCidr, c, e.actor_id);
+      if (c) push(byCidr, c, i);
     } else if (e.object_type === 'binding') {
-      add(byBinding, e.object_id, e.actor_id);
+      push(byBinding, e.object_id, i);
     } else if (e.object_type === 'prefix') {
       const c = cidrOf(e.after) ?? cidrOf(e.before);
-      if (c) add(prefixIndex, c, e.actor_id);
+      if (c) push(byPrefix, c, i);
     }
   }
-  for (const [c, actors] of prefixIndex) {
+  const nets = [...byPrefix.keys()].flatMap((c) => {
     const net = parsed(c);
-    if (net) prefixes.push({ net, actors });
-  }
-  const within = (cidr: string, out: Set<string>) => {
-    if (prefixes.length === 0) return;
+    return net ? [{ net, entries: byPrefix.get(c) ?? [] }] : [];
+  });
+  /** Entries of the prefixes containing `cidr`. */
+  const within = (cidr: string): number[] => {
     const p = parsed(cidr);
-    if (!p) return;
-    for (const x of prefixes) if (prefixContains(x.net, p)) for (const a of x.actors) out.add(a);
+    if (!p) return [];
+    return nets.flatMap((x) => (prefixContains(x.net, p) ? x.entries : []));
   };
+  /** Actors of the newest entries that moved the item `want`-wards, back to the last that moved it otherwise. */
+  const authorsOf = (entries: number[], want: Direction): string[] => {
+    const actors = new Set<string>();
+    for (const i of [...new Set(entries)].sort((a, b) => b - a)) {
+      const e = events[i] as AuditEvent;
+      const dir = ACTION_DIRECTION[e.action];
+      if (dir === undefined || dir === want) actors.add(e.actor_id);
+      else if (want === 'edit' || dir !== 'edit') break;
+    }
+    return [...actors].sort();
+  };
+  const kinds = new Map<string, AuditEvent['actor_kind']>();
+  for (const e of events) kinds.set(e.actor_id, e.actor_kind);
   const counts = new Map<string, { announcements: number; bindings: number }>();
-  const count = (actors: Iterable<string>, field: 'announcements' | 'bindings') => {
+  const count = (actors: readonly string[], field: 'announcements' | 'bindings') => {
     for (const a of actors) {
       const c = counts.get(a) ?? { announcements: 0, bindings: 0 };
       c[field]++;
@@ -99,23 +138,21 @@ export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Att
   const bindingAuthors = new Map<string, string[]>();
   const unattributed = { announcements: 0, bindings: 0 };
   for (const a of items.announcements) {
-    const actors = new Set(byCidr.get(a.prefix) ?? []);
-    within(a.prefix, actors);
-    if (actors.size === 0) {
+    const actors = authorsOf([...(byCidr.get(a.prefix) ?? []), ...within(a.prefix)], WANTED[a.kind]);
+    if (actors.length === 0) {
       unattributed.announcements++;
       continue;
     }
-    announcementAuthors.set(a.prefix, [...actors].sort());
+    announcementAuthors.set(a.prefix, actors);
     count(actors, 'announcements');
   }
   for (const b of items.bindings) {
-    const actors = new Set(byBinding.get(b.id) ?? []);
-    within(b.prefix, actors);
-    if (actors.size === 0) {
+    const actors = authorsOf([...(byBinding.get(b.id) ?? []), ...within(b.prefix)], WANTED[b.kind]);
+    if (actors.length === 0) {
       unattributed.bindings++;
       continue;
     }
-    bindingAuthors.set(b.id, [...actors].sort());
+    bindingAuthors.set(b.id, actors);
     count(actors, 'bindings');
   }
   const authors = [...counts.entries()]
@@ -125,10 +162,7 @@ export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Att
 }
 
 /** The destructive items of a diff (withdrawals, modifications, binding removals): what trips a breaker. */
-export function destructiveItems(diff: {
-  announcements: readonly { kind: string; prefix: string }[];
-  bindings: readonly { kind: string; id: string; prefix: string }[];
-}): DeltaItems {
+export function destructiveItems(diff: DeltaItems): DeltaItems {
   return {
     announcements: diff.announcements.filter((c) => c.kind === 'withdraw' || c.kind === 'modify'),
     bindings: diff.bindings.filter((c) => c.kind === 'unbind'),
@@ -136,7 +170,8 @@ export function destructiveItems(diff: {
 }
 
 /**
- * Of what a trip would restore, the items some tripping actor changed. With no tripping actor known (a
+ * Of what a trip would restore (withdrawn announcements, removed bindings), the items some tripping actor
+ * withdrew or removed. With no tripping actor known (a
  * health signal tripped it, or nothing is attributed), everything: the restore as it was before issue 10.
  */
 export function restoredBy<A extends { prefix: string }, B extends { id: string; prefix: string }>(
@@ -145,7 +180,13 @@ export function restoredBy<A extends { prefix: string }, B extends { id: string;
   events: readonly AuditEvent[],
 ): { announcements: A[]; bindings: B[] } {
   if (trippers.length === 0) return { announcements: [...lost.announcements], bindings: [...lost.bindings] };
-  const who = attribute(lost, events);
+  const who = attribute(
+    {
+      announcements: lost.announcements.map((a) => ({ prefix: a.prefix, kind: 'withdraw' as const })),
+      bindings: lost.bindings.map((b) => ({ id: b.id, prefix: b.prefix, kind: 'unbind' as const })),
+    },
+    events,
+  );
   const hit = (actors: readonly string[] | undefined) => actors?.some((a) => trippers.includes(a)) ?? false;
   return {
     announcements: lost.announcements.filter((a) => hit(who.announcementAuthors.get(a.prefix))),
