@@ -6,7 +6,8 @@
 // holds their own changes, and a trip's automatic restore undoes only the changes of the actors whose
 // changes tripped it (a customer's own intended withdrawal stays withdrawn). Pure: values in and out.
 import type { AuditEvent } from '../lib/audit.js';
-import { type Prefix, prefixContains, tryParsePrefix } from '../lib/prefix.js';
+import { type Prefix, tryParsePrefix } from '../lib/prefix.js';
+import { PrefixTrie } from '../lib/trie.js';
 
 /**
  * How far before the baseline's creation the audit log is read. A held change's delta may rest on desired
@@ -103,15 +104,17 @@ export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Att
       if (c) push(byPrefix, c, i);
     }
   }
-  const nets = [...byPrefix.keys()].flatMap((c) => {
+  // Prefix entries in a trie: an item finds the prefixes covering it without a scan of them all.
+  const nets = new PrefixTrie<number[]>();
+  for (const [c, entries] of byPrefix) {
     const net = parsed(c);
-    return net ? [{ net, entries: byPrefix.get(c) ?? [] }] : [];
-  });
+    if (net) nets.insert(net, entries);
+  }
   /** Entries of the prefixes containing `cidr`. */
   const within = (cidr: string): number[] => {
+    if (nets.size === 0) return [];
     const p = parsed(cidr);
-    if (!p) return [];
-    return nets.flatMap((x) => (prefixContains(x.net, p) ? x.entries : []));
+    return p ? nets.covering(p).flatMap((e) => e.value) : [];
   };
   /** Actors of the newest entries that moved the item `want`-wards, back to the last that moved it otherwise. */
   const authorsOf = (entries: number[], want: Direction): string[] => {
