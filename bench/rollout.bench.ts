@@ -8,6 +8,8 @@ import { compile, seal } from '../src/snapshot/compile.js';
 import { diffSnapshots } from '../src/snapshot/diff.js';
 import { type Bench, bestOf } from './harness.js';
 
+const BENCH = { kind: 'person', id: 'bench', account_id: null, scopes: ['operator'], request_id: 'bench' } as const;
+
 const bench: Bench = async (ctx) => {
   const N = 100_000;
   const desired = syntheticDesired({ accounts: 2000, prefixes: N, bindingsPerPrefix: 1 });
@@ -81,7 +83,7 @@ const bench: Bench = async (ctx) => {
 
   const good = first.snapshot.number;
   t = performance.now();
-  const rb = await sim.engine.rollback({ to: `#${good}`, actor: 'bench', reason: 'bench' });
+  const rb = await sim.engine.rollback({ to: `#${good}`, actor: BENCH, reason: 'bench' });
   await sim.settle(3600_000, 1000);
   const rollbackWall = (performance.now() - t) / 1000;
   const back = sim.fleet.all().filter((a) => a.agent.current()?.snapshotId === rb.snapshot.id).length;

@@ -99,7 +99,9 @@ export class BgpPrefixService {
   ): Promise<BgpPrefix> {
     if (input.asn_prepend_count !== undefined)
       checkRange('asn_prepend_count', input.asn_prepend_count, ASN_PREPEND_COUNT);
-    for (let attempt = 1; attempt <= 3; attempt++) {
+    // A capped job's change is counted against its caps under a lock: the locked path, not the optimistic one.
+    const capped = actor.kind === 'job' && actor.caps !== undefined;
+    for (let attempt = 1; attempt <= (capped ? 0 : 3); attempt++) {
       const out = await this.d.tx.read(async (tx) => {
         await this.d.access.account(tx, actor, accountId, 'write');
         const found = await tx.getBgpPrefixWithParent(id);
@@ -171,6 +173,7 @@ export class BgpPrefixService {
     input: EditBgpPrefixInput,
   ): Promise<BgpPrefix> {
     const { after, audit } = this.plan(actor, parent, before, input);
+    await this.d.tx.jobCaps(tx, actor);
     await tx.updateBgpPrefix(after, audit);
     return after;
   }

@@ -24,6 +24,8 @@ export const ADDRESSING_ERROR_CODES = {
   E_ADDR_PRECONDITION: "A job's precondition no longer holds (e.g. the prefix is no longer pending_delete).",
   E_ADDR_QUOTA: 'The account holds as many prefixes, BGP prefixes or bindings as its quota allows.',
   E_ADDR_JOB_CAP: 'A job found more work than its cap allows and stopped before changing anything.',
+  E_ADDR_JOB_RATE:
+    'A job token reached its cap of changes per run or per hour; nothing was changed. The message names the cap; a new run (header X-Failsmall-Job-Run) or the next hour frees it.',
 } as const satisfies ErrorCodeTable;
 
 export type AddressingErrorCode = keyof typeof ADDRESSING_ERROR_CODES;

@@ -5,7 +5,7 @@
 // - `cidr` is always the canonical text of src/lib/prefix.ts formatPrefix (RFC 5952 for IPv6);
 // - timestamps are ISO 8601 strings in UTC with milliseconds.
 // Field names follow Cloudflare's public v4 Addressing API so the JSON shapes need no translation.
-import type { AuditEvent } from '../lib/audit.js';
+import type { AuditEvent, JobCaps } from '../lib/audit.js';
 
 /** Lifecycle of a customer prefix. `deleted` rows are kept (soft delete) so the audit trail resolves. */
 export type PrefixState = 'active' | 'pending_delete' | 'deleted';
@@ -104,10 +104,18 @@ export interface Delegation {
 /**
  * Token scopes. `addressing:read` reads its own account; `addressing:write` also changes it;
  * `operator` reads and changes every account (support staff, jobs); `admin` manages accounts and tokens
- * and nothing else (an admin token needs another scope to touch addressing objects).
+ * and nothing else (an admin token needs another scope to touch addressing objects); `approver` approves
+ * held changes and resets the breaker (only on a global token of kind `person`, src/rollout/approval.ts).
  */
-export type Scope = 'addressing:read' | 'addressing:write' | 'operator' | 'admin';
-export const SCOPES: readonly Scope[] = ['addressing:read', 'addressing:write', 'operator', 'admin'];
+export type Scope = 'addressing:read' | 'addressing:write' | 'operator' | 'admin' | 'approver';
+export const SCOPES: readonly Scope[] = ['addressing:read', 'addressing:write', 'operator', 'admin', 'approver'];
+
+/**
+ * Who holds a token: a named human (`person`), an automated task under its own identity with its own
+ * caps (`job`), or an edge agent (`agent`). Only a person approves; the audit log names the kind.
+ */
+export type TokenKind = 'person' | 'job' | 'agent';
+export const TOKEN_KINDS: readonly TokenKind[] = ['person', 'job', 'agent'];
 
 /** An API token as stored: the secret itself is never kept, only its SHA-256 (hex). */
 export interface Token {
@@ -116,13 +124,17 @@ export interface Token {
   account_id: string | null;
   name: string;
   scopes: Scope[];
+  /** Migration 010; tokens made before it are `person`. */
+  kind: TokenKind;
+  /** A job token's caps (changes per run and per hour); null for persons and agents. */
+  caps: JobCaps | null;
   token_hash: string;
   created_at: string;
   revoked_at: string | null;
 }
 
 /** Who acts, in the one vocabulary of src/lib/audit.ts (token, person, job, agent, cli, system). */
-export type { Actor } from '../lib/audit.js';
+export type { Actor, JobCaps } from '../lib/audit.js';
 
 export type AuditObjectType = 'account' | 'token' | 'prefix' | 'bgp_prefix' | 'binding' | 'delegation';
 

@@ -76,6 +76,11 @@ export interface AddressingTx {
 
   // audit
   insertAudit(e: AuditEntry): Promise<void>;
+  /**
+   * How many audit entries job actor `actorId` wrote in run `run`, and since `since` (ISO), taking a lock
+   * that serialises this actor's writers until the transaction ends (for its caps, transactions.ts).
+   */
+  jobChanges(actorId: string, run: string, since: string): Promise<{ run: number; hour: number }>;
   /** The audit log of an account, or (null) of what was done outside any account: accounts, global tokens. */
   /** Live objects of an account (prefixes not deleted, BGP prefixes, bindings), for its quotas. */
   countLive(accountId: string, kind: QuotaKind): Promise<number>;

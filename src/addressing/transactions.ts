@@ -3,6 +3,7 @@
 
 import { type Clock, isoNow } from '../lib/clock.js';
 import type { AccessChecker } from './access.js';
+import { addrError } from './errors.js';
 import type { Actor, AuditEntry, AuditObjectType } from './model.js';
 import type { AddressingStore, AddressingTx, Change, ChangeListener, IdSource } from './ports.js';
 import type { QuotaChecker } from './quotas.js';
@@ -66,12 +67,38 @@ export class Transactions {
       before: f.before ?? null,
       after: f.after ?? null,
       reason: f.reason ?? null,
+      ...(actor.kind === 'job' ? { job_run: actor.run ?? actor.request_id } : {}),
     };
   }
 
   /** Writes the audit entry inside `tx`, the transaction of the change it describes. */
   async audit(tx: AddressingTx, actor: Actor, f: AuditFacts, at = this.now()): Promise<void> {
+    await this.jobCaps(tx, actor);
     await tx.insertAudit(this.entry(actor, f, at));
+  }
+
+  /**
+   * A job with caps (a job token's) makes at most `perRun` changes in its run and `perHour` in any hour,
+   * counted in the one audit log inside the change's transaction (the store serialises one job's
+   * writers, so racing requests cannot both take the last one). Refused: nothing is written.
+   */
+  async jobCaps(tx: AddressingTx, actor: Actor): Promise<void> {
+    if (actor.kind !== 'job' || !actor.caps) return;
+    const run = actor.run ?? actor.request_id;
+    const since = new Date(this.clock.now() - 3600_000).toISOString();
+    const used = await tx.jobChanges(actor.id, run, since);
+    const over =
+      used.run >= actor.caps.perRun
+        ? `its cap of ${actor.caps.perRun} changes in run ${run}`
+        : used.hour >= actor.caps.perHour
+          ? `its cap of ${actor.caps.perHour} changes per hour`
+          : null;
+    if (over)
+      throw addrError('E_ADDR_JOB_RATE', `job ${actor.id} reached ${over}; nothing changed`, {
+        run,
+        used,
+        caps: actor.caps,
+      });
   }
 
   notify(accountIds: readonly (string | null)[], type: AuditObjectType): void {

@@ -1,5 +1,6 @@
 // Accounts and tokens (failsmall's own, not part of Cloudflare's API): /client/v4/admin/…, scope admin.
 // A token's secret is returned once, at creation; only its SHA-256 is stored.
+import { JOB_CAPS } from '../addressing/limits.js';
 import type { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret, type TokenCache } from './auth.js';
 import { envelope, listEnvelope, ok, okAll, okList } from './envelope.js';
@@ -51,6 +52,15 @@ export function adminRoutes(svc: AddressingService, cache: TokenCache): Route[] 
           name: body.name,
           scopes: body.scopes,
           token_hash: hashToken(value),
+          ...(body.kind ? { kind: body.kind } : {}),
+          ...(body.caps
+            ? {
+                caps: {
+                  perRun: body.caps.per_run ?? JOB_CAPS.perRun,
+                  perHour: body.caps.per_hour ?? JOB_CAPS.perHour,
+                },
+              }
+            : {}),
         });
         return ok({ ...t, value });
       },

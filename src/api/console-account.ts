@@ -200,7 +200,7 @@ export class ConsoleAccounts {
     const r = await this.d.control.rollback({
       to: target.id,
       account: accountId,
-      actor: `token:${actor.id} (account ${accountId})`,
+      actor,
       reason,
     });
     return { snapshot: { id: r.snapshot.id, number: r.snapshot.number }, rollouts: r.rollouts.map((x) => x.id) };

@@ -78,6 +78,8 @@ export function operatorToken(): { secret: string; tokens: TokenLookup } {
     account_id: null,
     name: 'test-operator',
     scopes: ['operator'],
+    kind: 'person',
+    caps: null,
     token_hash: hashToken(secret),
     created_at: new Date(0).toISOString(),
     revoked_at: null,
@@ -85,11 +87,29 @@ export function operatorToken(): { secret: string; tokens: TokenLookup } {
   return { secret, tokens: async (h) => (h === token.token_hash ? token : undefined) };
 }
 
-/** The /v1 API alone over a control port (a simulated fleet's engine), with one operator token. */
-export async function rolloutServer(control: RolloutControl): Promise<{ app: FastifyInstance; secret: string }> {
+/**
+ * The /v1 API alone over a control port (a simulated fleet's engine), with one operator token (a person
+ * without scope approver) and one approver token (a second person).
+ */
+export async function rolloutServer(
+  control: RolloutControl,
+): Promise<{ app: FastifyInstance; secret: string; approver: string }> {
   const op = operatorToken();
-  const app = await buildServer({ version: 'test', tokens: op.tokens, rollout: { control } });
-  return { app, secret: op.secret };
+  const approverSecret = newTokenSecret();
+  const approver: Token = {
+    id: 'a'.repeat(32),
+    account_id: null,
+    name: 'test-approver',
+    scopes: ['operator', 'approver'],
+    kind: 'person',
+    caps: null,
+    token_hash: hashToken(approverSecret),
+    created_at: new Date(0).toISOString(),
+    revoked_at: null,
+  };
+  const tokens: TokenLookup = async (h) => (h === approver.token_hash ? approver : op.tokens(h));
+  const app = await buildServer({ version: 'test', tokens, rollout: { control } });
+  return { app, secret: op.secret, approver: approverSecret };
 }
 
 export function auth(secret: string | undefined): Record<string, string> {

@@ -24,6 +24,19 @@ export type ServerGuard = FastifyPluginAsync;
  */
 export type WriteGuard = (req: FastifyRequest, reply: FastifyReply, actor: Actor) => Promise<void>;
 
+/** The header a job token names its run with (its cap per run counts within it). */
+export const JOB_RUN_HEADER = 'x-failsmall-job-run';
+
+/**
+ * A job's run: the header's value (1-100 visible ASCII characters), else the token itself: a job that
+ * does not name its runs has one run for the token's lifetime, so its cap per run is a lifetime cap.
+ */
+function jobRun(req: FastifyRequest, tokenId: string): string {
+  const h = req.headers[JOB_RUN_HEADER];
+  const v = typeof h === 'string' ? h.trim() : '';
+  return /^[\x21-\x7e]{1,100}$/.test(v) ? `${tokenId}:${v}` : `${tokenId}:token`;
+}
+
 export async function installHttpStack(
   app: FastifyInstance,
   opts: {
@@ -111,12 +124,14 @@ export async function installHttpStack(
         .code(403)
         .send(errorBody('E_ADDR_FORBIDDEN', `this operation needs a token with scope ${requires.join(' or ')}`));
     }
+    // The token's kind is the actor's (person, job, agent): approvals need a person, a job has its caps.
     req.actor = {
-      kind: 'token',
+      kind: token.kind,
       id: token.id,
       account_id: token.account_id,
       scopes: token.scopes,
       request_id: String(req.id),
+      ...(token.kind === 'job' && token.caps ? { caps: token.caps, run: jobRun(req, token.id) } : {}),
     };
   });
   app.addHook('preValidation', strictQuery);

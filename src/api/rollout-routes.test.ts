@@ -22,13 +22,20 @@ async function setup() {
   const desired = syntheticDesired({ accounts: 5, prefixes: 100 });
   await sim.engine.propose(compile(desired, { locations: topo }), { origin: 'compile', reason: 'initial', actor: 't' });
   await sim.settle();
-  const { app: server, secret } = await rolloutServer(
+  const {
+    app: server,
+    secret,
+    approver,
+  } = await rolloutServer(
     engineControl(sim.engine, { store: sim.store, fleet: sim.fleet, signals: sim.signals, clock: sim.clock }),
   );
   // every request as the operator (the /v1 routes demand scope operator or admin)
   const app = {
     inject: (o: { method: 'GET' | 'POST'; url: string; payload?: object }) =>
       server.inject({ ...o, headers: auth(secret) }),
+    /** As the second person, with scope approver. */
+    asApprover: (o: { method: 'GET' | 'POST'; url: string; payload?: object }) =>
+      server.inject({ ...o, headers: auth(approver) }),
     server,
   };
   return { sim, app, desired, topo };
@@ -80,18 +87,30 @@ describe('rollout routes', () => {
       'E_API_QUERY_PARAM',
     );
     expect((await app.inject({ method: 'GET', url: '/v1/rollouts/r999' })).statusCode).toBe(404);
-    const bad = await app.inject({
+    const bad = await app.asApprover({
       method: 'POST',
       url: '/v1/rollouts/r1/approve',
-      payload: { reason: 'x', force: true },
+      payload: { reason: 'x', digest: '0'.repeat(64), force: true },
     });
     expect(bad.statusCode).toBe(400);
+    const noDigest = await app.asApprover({ method: 'POST', url: '/v1/rollouts/r1/approve', payload: { reason: 'x' } });
+    expect(noDigest.json().errors[0].error_code).toBe('E_API_BODY');
+    // an operator token is not an approver: approvals and resets need scope approver
+    const byOperator = await app.inject({
+      method: 'POST',
+      url: '/v1/rollouts/r1/approve',
+      payload: { reason: 'x', digest: '0'.repeat(64) },
+    });
+    expect([byOperator.statusCode, byOperator.json().errors[0].error_code]).toEqual([403, 'E_ADDR_FORBIDDEN']);
+    expect((await app.inject({ method: 'POST', url: '/v1/breaker/reset', payload: { reason: 'x' } })).statusCode).toBe(
+      403,
+    );
     const noReason = await app.inject({ method: 'POST', url: '/v1/rollouts/r1/abort', payload: { reason: '' } });
     expect(noReason.json().errors[0].error_code).toBe('E_ROLLOUT_REASON_REQUIRED');
     const done = await app.inject({ method: 'POST', url: '/v1/rollouts/r1/pause', payload: { reason: '' } });
     expect(done.json().errors[0].error_code).toBe('E_ROLLOUT_STATE');
     expect(
-      (await app.inject({ method: 'POST', url: '/v1/breaker/reset', payload: { reason: 'x' } })).json().errors[0]
+      (await app.asApprover({ method: 'POST', url: '/v1/breaker/reset', payload: { reason: 'x' } })).json().errors[0]
         .error_code,
     ).toBe('E_GUARD_NOT_TRIPPED');
   });

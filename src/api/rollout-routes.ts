@@ -2,8 +2,9 @@
 // status, pause/resume/promote/abort/approve, breaker reset, rollback, snapshots and diffs, external
 // health verdicts, the fleet's reports, the audit. The engine has no access checker of its own, so the
 // HTTP layer demands scope operator or admin (route `requires`); changes name their actor in the audit.
+// Approving a held change and resetting the breaker need scope approver here, and the engine further
+// demands a person's token that made none of the change, naming the change's digest (approval.ts).
 import { Type } from '@sinclair/typebox';
-import type { Actor } from '../addressing/model.js';
 import { type RolloutControl, statusText } from '../rollout/control.js';
 import { diffJson, diffText } from '../snapshot/format.js';
 import { envelope, ok } from './envelope.js';
@@ -25,6 +26,31 @@ import { AuditSchema } from './schemas.js';
 const strict = { additionalProperties: false } as const;
 const Id = Type.Object({ id: Type.String({ pattern: '^r[0-9]{1,9}$' }) }, strict);
 const Reason = Type.Object({ reason: Type.String({ maxLength: 1000 }) }, strict);
+const ApproveBody = Type.Object(
+  {
+    reason: Type.String({ maxLength: 1000 }),
+    digest: Type.String({
+      pattern: '^[0-9a-f]{64}$',
+      description:
+        "the digest of the held change approved (GET /v1/rollouts/{id}/change, or the rollout's change.digest)",
+    }),
+  },
+  strict,
+);
+const ChangeSchema = Type.Object(
+  {
+    digest: Type.String({ description: 'what an approval of this rollout must name' }),
+    authors: Type.Array(
+      Type.Object({ id: Type.String(), kind: Type.String(), announcements: Type.Integer(), bindings: Type.Integer() }),
+      { description: 'actors whose desired-state changes are in the change (from the one audit log)' },
+    ),
+    trippers: Type.Array(Type.String(), {
+      description: 'actors of its withdrawals, modifications and binding removals',
+    }),
+    unattributed: Type.Object({ announcements: Type.Integer(), bindings: Type.Integer() }),
+  },
+  { additionalProperties: false },
+);
 const RollbackBody = Type.Object(
   {
     to: Type.String({ minLength: 1, maxLength: 64, description: 'snapshot number, #number or id prefix (6+ hex)' }),
@@ -61,12 +87,12 @@ const DiffQuery = Type.Object(
 );
 const Ref = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) }, strict);
 
-/** The actor text the engine records (its commands take a string today). */
-const who = (a: Actor) => `${a.kind}:${a.id}`;
-
 export function rolloutRoutes(c: RolloutControl): Route[] {
   const common = { requires: ['operator', 'admin'], scope: 'operator or admin' } as const;
-  const commands = (['pause', 'resume', 'promote', 'abort', 'approve'] as const).map((op) =>
+  // Approvers read what they approve.
+  const reads = { requires: ['operator', 'admin', 'approver'], scope: 'operator, admin or approver' } as const;
+  const approver = { requires: ['approver'], scope: 'approver (a token of kind person)' } as const;
+  const commands = (['pause', 'resume', 'promote', 'abort'] as const).map((op) =>
     route({
       ...common,
       tag: 'rollouts',
@@ -76,12 +102,23 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
       params: Id,
       body: Reason,
       response: envelope(RolloutSchema),
-      handler: async ({ actor, params, body }) => ok(await c[op](params.id, who(actor), body.reason)),
+      handler: async ({ actor, params, body }) => ok(await c[op](params.id, actor, body.reason)),
     }),
   );
+  const approve = route({
+    ...approver,
+    tag: 'rollouts',
+    method: 'POST',
+    url: '/v1/rollouts/:id/approve',
+    summary: 'Approve a held rollout, naming the digest of its change (a second person; audited, with a reason)',
+    params: Id,
+    body: ApproveBody,
+    response: envelope(RolloutSchema),
+    handler: async ({ actor, params, body }) => ok(await c.approve(params.id, actor, body.reason, body.digest)),
+  });
   return [
     route({
-      ...common,
+      ...reads,
       tag: 'rollouts',
       method: 'GET',
       url: '/v1/rollouts/status',
@@ -94,7 +131,7 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
       },
     }),
     route({
-      ...common,
+      ...reads,
       tag: 'rollouts',
       method: 'GET',
       url: '/v1/rollouts',
@@ -112,7 +149,7 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
       handler: async () => ok(await c.audit()),
     }),
     route({
-      ...common,
+      ...reads,
       tag: 'rollouts',
       method: 'GET',
       url: '/v1/rollouts/:id',
@@ -121,17 +158,28 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
       response: envelope(RolloutSchema),
       handler: async ({ params }) => ok(c.rollout(params.id)),
     }),
-    ...commands,
     route({
-      ...common,
+      ...reads,
+      tag: 'rollouts',
+      method: 'GET',
+      url: '/v1/rollouts/:id/change',
+      summary: "A rollout's change: the digest an approval names, and who made it (from the one audit log)",
+      params: Id,
+      response: envelope(ChangeSchema),
+      handler: async ({ params }) => ok(await c.change(params.id)),
+    }),
+    ...commands,
+    approve,
+    route({
+      ...approver,
       tag: 'rollouts',
       method: 'POST',
       url: '/v1/breaker/reset',
-      summary: 'Reset a tripped circuit breaker',
+      summary: 'Reset a tripped circuit breaker (a person who made none of the held changes)',
       body: Reason,
       response: envelope(BreakerSchema),
       handler: async ({ actor, body }) => {
-        await c.resetBreaker(who(actor), body.reason);
+        await c.resetBreaker(actor, body.reason);
         return ok((await c.status()).breaker);
       },
     }),
@@ -147,7 +195,7 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
         const r = await c.rollback({
           to: body.to,
           ...(body.account ? { account: body.account } : {}),
-          actor: who(actor),
+          actor,
           reason: body.reason,
         });
         return ok({

@@ -47,6 +47,14 @@ export const RolloutSchema = open(
     touched: Type.Array(Type.String()),
     pause: Type.Unknown(),
     guard: Type.Unknown({ description: "the guard's decision: limits exceeded, if any" }),
+    change: Type.Optional(
+      Nullable(
+        open(
+          { digest: Type.String(), baselineId: Nullable(Type.String()) },
+          'while held: the digest of the change an approval must name (against the current last good snapshot)',
+        ),
+      ),
+    ),
     approval: Type.Unknown(),
     halt: Type.Unknown(),
     gates: Type.Array(Type.Unknown()),

@@ -3,7 +3,7 @@
 // OpenAPI document). Field names and nesting follow Cloudflare's v4 Addressing API. Numeric limits come
 // from src/addressing/limits.ts, the one home the service, the compiler and the migrations share.
 import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
-import { ASN_PREPEND_COUNT, ORIGIN_ASN, TEXT_MAX } from '../addressing/limits.js';
+import { ASN_PREPEND_COUNT, JOB_CAP_RANGE, ORIGIN_ASN, TEXT_MAX } from '../addressing/limits.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const strict = <P extends TProperties>(p: P, opts: { description?: string } = {}): TObject<P> =>
@@ -81,8 +81,20 @@ export const CreateTokenBody = strict({
       Type.Literal('addressing:write'),
       Type.Literal('operator'),
       Type.Literal('admin'),
+      Type.Literal('approver'),
     ]),
     { minItems: 1, uniqueItems: true },
+  ),
+  kind: Type.Optional(
+    Type.Union([Type.Literal('person'), Type.Literal('job'), Type.Literal('agent')], {
+      description: 'who holds the token (default person); only a person approves, a job has caps',
+    }),
+  ),
+  caps: Type.Optional(
+    strict({
+      per_run: Type.Optional(Type.Integer({ minimum: JOB_CAP_RANGE.min, maximum: JOB_CAP_RANGE.max })),
+      per_hour: Type.Optional(Type.Integer({ minimum: JOB_CAP_RANGE.min, maximum: JOB_CAP_RANGE.max })),
+    }),
   ),
 });
 
@@ -186,6 +198,13 @@ export const TokenSchema = Type.Object({
   account_id: Nullable(Type.String()),
   name: Type.String(),
   scopes: Type.Array(Type.String()),
+  kind: Type.String({ description: 'person, job or agent' }),
+  caps: Nullable(
+    Type.Object(
+      { perRun: Type.Integer(), perHour: Type.Integer() },
+      { description: "a job's changes per run and per hour" },
+    ),
+  ),
   created_at: Timestamp,
   revoked_at: Nullable(Timestamp),
   value: Type.Optional(Type.String({ description: 'the secret; shown once, when the token is created' })),

@@ -133,7 +133,7 @@ describe('request ids', () => {
     const audit = (
       await f.app.inject({ method: 'GET', url: `${base}/audit?per_page=1`, headers: auth(f.tokens.readA) })
     ).json();
-    expect(audit.result[0]).toMatchObject({ request_id: 'change-4711', action: 'prefix.create', actor_kind: 'token' });
+    expect(audit.result[0]).toMatchObject({ request_id: 'change-4711', action: 'prefix.create', actor_kind: 'person' });
     const bad = { ...auth(f.tokens.writeA), 'x-request-id': `x${'y'.repeat(300)}` };
     const p = r.json().result.id as string;
     await f.app.inject({ method: 'PATCH', url: `${url}/${p}`, payload: { description: 'z' }, headers: bad });

@@ -5,8 +5,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { runPendingDeleteCleanup } from '../addressing/cleanup.js';
-import type { Actor, Scope } from '../addressing/model.js';
-import { SCOPES } from '../addressing/model.js';
+import { JOB_CAPS } from '../addressing/limits.js';
+import type { Actor, Scope, TokenKind } from '../addressing/model.js';
+import { SCOPES, TOKEN_KINDS } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
 import { FailsmallError } from '../lib/errors.js';
@@ -44,6 +45,12 @@ async function withService<T>(fn: (svc: AddressingService) => Promise<T>): Promi
   }
 }
 
+function parseKind(kind: string | undefined): TokenKind | undefined {
+  if (kind !== undefined && !(TOKEN_KINDS as readonly string[]).includes(kind))
+    throw new FailsmallError('E_ADDR_INVALID', `--kind ${kind}: not one of ${TOKEN_KINDS.join(', ')}`);
+  return kind as TokenKind | undefined;
+}
+
 function parseScopes(list: string[]): Scope[] {
   for (const s of list) {
     if (!(SCOPES as readonly string[]).includes(s))
@@ -75,19 +82,42 @@ export function register(program: Command): void {
     .requiredOption('--name <name>', 'what the token is for')
     .requiredOption('--scope <scope...>', `one or more of ${SCOPES.join(', ')}`)
     .option('--account <id>', 'the account it acts for (omit for an operator/admin token)')
-    .action((o: { name: string; scope: string[]; account?: string }) =>
-      withService(async (svc) => {
-        const scopes = parseScopes(o.scope);
-        const value = newTokenSecret();
-        const t = await svc.tokens.create(cliActor(), {
-          account_id: o.account ?? null,
-          name: o.name,
-          scopes,
-          token_hash: hashToken(value),
-        });
-        const { token_hash: _, ...shown } = t;
-        return { ...shown, value };
-      }),
+    .option('--kind <kind>', `who holds it: ${TOKEN_KINDS.join(', ')} (default person; only a person approves)`)
+    .option('--max-per-run <n>', `a job's cap of changes per run (default ${JOB_CAPS.perRun})`)
+    .option('--max-per-hour <n>', `a job's cap of changes per hour (default ${JOB_CAPS.perHour})`)
+    .action(
+      (o: {
+        name: string;
+        scope: string[];
+        account?: string;
+        kind?: string;
+        maxPerRun?: string;
+        maxPerHour?: string;
+      }) =>
+        withService(async (svc) => {
+          const scopes = parseScopes(o.scope);
+          const kind = parseKind(o.kind);
+          const caps =
+            o.maxPerRun === undefined && o.maxPerHour === undefined
+              ? {}
+              : {
+                  caps: {
+                    perRun: o.maxPerRun === undefined ? JOB_CAPS.perRun : Number(o.maxPerRun),
+                    perHour: o.maxPerHour === undefined ? JOB_CAPS.perHour : Number(o.maxPerHour),
+                  },
+                };
+          const value = newTokenSecret();
+          const t = await svc.tokens.create(cliActor(), {
+            account_id: o.account ?? null,
+            name: o.name,
+            scopes,
+            token_hash: hashToken(value),
+            ...(kind ? { kind } : {}),
+            ...caps,
+          });
+          const { token_hash: _, ...shown } = t;
+          return { ...shown, value };
+        }),
     );
   token
     .command('list')

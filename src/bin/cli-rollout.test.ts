@@ -13,6 +13,8 @@ import { register } from './cli-rollout.js';
 let url = '';
 let sim: Simulation;
 let app: FastifyInstance;
+let approver = '';
+let operator = '';
 
 beforeAll(async () => {
   const topo = simTopology(6);
@@ -28,6 +30,8 @@ beforeAll(async () => {
   );
   app = served.app;
   process.env.FAILSMALL_TOKEN = served.secret;
+  operator = served.secret;
+  approver = served.approver;
   url = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(() => app.close());
@@ -63,7 +67,19 @@ describe('failsmall rollout / rollback', () => {
     const r = await run('rollout', 'abort', 'r77', '--reason', 'x');
     expect(r.err).toContain('E_ROLLOUT_NOT_FOUND');
     expect(r.code).toBe(1);
-    const b = await run('rollout', 'reset-breaker', '--reason', 'x');
-    expect(b.err).toContain('E_GUARD_NOT_TRIPPED');
+    // an operator is not an approver; the approver (a person) reaches the engine
+    const denied = await run('rollout', 'reset-breaker', '--reason', 'x');
+    expect(denied.err).toContain('E_ADDR_FORBIDDEN');
+    process.env.FAILSMALL_TOKEN = approver;
+    try {
+      const b = await run('rollout', 'reset-breaker', '--reason', 'x');
+      expect(b.err).toContain('E_GUARD_NOT_TRIPPED');
+      const a = await run('rollout', 'approve', 'r1', '--reason', 'x', '--digest', '0'.repeat(64));
+      expect(a.err).toContain('E_ROLLOUT_STATE');
+      const c = await run('rollout', 'change', 'r1');
+      expect(JSON.parse(c.out).digest).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      process.env.FAILSMALL_TOKEN = operator;
+    }
   });
 });

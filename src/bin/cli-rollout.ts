@@ -128,7 +128,6 @@ export function register(program: Command): void {
     ['resume', 'resume a paused rollout', false],
     ['promote', "end the current stage's bake now and go on (gates must not fail)", true],
     ['abort', 'stop a rollout; touched locations go back to the last good snapshot', true],
-    ['approve', 'let a held rollout deploy despite the guard (audited)', true],
   ] as const) {
     const c = common(rollout.command(`${op} <id>`).description(help));
     c.option('--reason <text>', needsReason ? 'why (required, audited)' : 'why (audited)');
@@ -139,6 +138,29 @@ export function register(program: Command): void {
       ),
     );
   }
+  common(
+    rollout
+      .command('approve <id>')
+      .description(
+        "let a held rollout deploy despite the guard (audited): a person's token with scope approver that made none of the change",
+      ),
+  )
+    .requiredOption('--reason <text>', 'why (required, audited)')
+    .requiredOption('--digest <sha256>', 'the digest of the change approved (failsmall rollout change <id>)')
+    .action(async (id: string, o: { url?: string; json?: boolean; reason: string; digest: string }) =>
+      print(
+        await call(conn(o), 'POST', `/v1/rollouts/${encodeURIComponent(id)}/approve`, {
+          reason: o.reason,
+          digest: o.digest,
+        }),
+        true,
+      ),
+    );
+  common(
+    rollout.command('change <id>').description("a rollout's change: the digest an approval names, and who made it"),
+  ).action(async (id: string, o: { url?: string; json?: boolean }) =>
+    print(await call(conn(o), 'GET', `/v1/rollouts/${encodeURIComponent(id)}/change`), true),
+  );
   common(rollout.command('reset-breaker').description('reset a tripped circuit breaker (audited)'))
     .requiredOption('--reason <text>', 'why (audited)')
     .action(async (o: { url?: string; json?: boolean; reason: string }) =>

@@ -5,7 +5,7 @@
 // fleet is the only fleet with locations.
 
 import type { FastifyInstance } from 'fastify';
-import type { Actor } from '../addressing/model.js';
+import type { Actor, Scope } from '../addressing/model.js';
 import { SERVICES } from '../addressing/model.js';
 import type { AddressingStore } from '../addressing/ports.js';
 import type { AddressingService } from '../addressing/service.js';
@@ -85,19 +85,34 @@ export function demoFleet(env: NodeJS.ProcessEnv = process.env): { fleet: Simula
   };
 }
 
-/** Seeds the demo accounts (empty database only) and makes sure the demo operator token exists. */
+/** A demo token of `secret` (FAILSMALL_DEMO_TOKEN / FAILSMALL_DEMO_APPROVER_TOKEN, else a new one). */
+async function demoToken(
+  cp: ControlPlane,
+  given: string | undefined,
+  env: string,
+  t: { name: string; scopes: Scope[] },
+): Promise<string> {
+  const secret = given ?? newTokenSecret();
+  if (secret.length < 32) throw new Error(`${env} must be at least 32 characters`);
+  if (!(await cp.opened.store.tokenByHash(hashToken(secret))))
+    await cp.service.tokens.create(ADMIN, { account_id: null, ...t, kind: 'person', token_hash: hashToken(secret) });
+  return secret;
+}
+
+/**
+ * Seeds the demo accounts (empty database only) and makes sure the demo tokens exist: an operator (a
+ * person who steers rollouts but cannot approve) and an approver (a second person: approvals, resets).
+ */
 export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const seeded = await seedDemo(cp, env);
-  const secret = env.FAILSMALL_DEMO_TOKEN ?? newTokenSecret();
-  if (secret.length < 32) throw new Error('FAILSMALL_DEMO_TOKEN must be at least 32 characters');
-  if (!(await cp.opened.store.tokenByHash(hashToken(secret)))) {
-    await cp.service.tokens.create(ADMIN, {
-      account_id: null,
-      name: 'demo-operator',
-      scopes: ['operator'],
-      token_hash: hashToken(secret),
-    });
-  }
+  const secret = await demoToken(cp, env.FAILSMALL_DEMO_TOKEN, 'FAILSMALL_DEMO_TOKEN', {
+    name: 'demo-operator',
+    scopes: ['operator'],
+  });
+  const approver = await demoToken(cp, env.FAILSMALL_DEMO_APPROVER_TOKEN, 'FAILSMALL_DEMO_APPROVER_TOKEN', {
+    name: 'demo-approver',
+    scopes: ['operator', 'approver'],
+  });
   const fleet = cp.fleet.fleet;
   cp.app.log.info(
     {
@@ -107,5 +122,8 @@ export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = proc
       bake_s: Number(env.FAILSMALL_DEMO_BAKE_S ?? 20),
     },
     `demo fleet running; operator token for /v1/rollouts and \`failsmall rollout\`: FAILSMALL_TOKEN=${secret}`,
+  );
+  cp.app.log.info(
+    `demo approver (a second person: approve held changes, reset the breaker): FAILSMALL_TOKEN=${approver}`,
   );
 }

@@ -104,7 +104,9 @@ export async function buildControlPlane(
     warn: (o, m) => logRef.current?.warn(o, m),
     error: (o, m) => logRef.current?.error(o, m),
   };
-  // Snapshots, rollouts, engine state and audit live in the API's database: they survive a restart.
+  const auditLog = new KyselyAuditLog(opened.database.db);
+  // Snapshots, rollouts, engine state and audit live in the API's database: they survive a restart. The
+  // one audit log also tells who made each change (approvals refuse its authors; restores undo only theirs).
   const loop = await ControlLoop.open(
     {
       clock: systemClock,
@@ -112,11 +114,11 @@ export async function buildControlPlane(
       fleet: fleet.fleet,
       signals,
       desired: { read: () => service.exportDesiredState() },
+      history: auditLog,
       log,
     },
     fleet.loop,
   );
-  const auditLog = new KyselyAuditLog(opened.database.db);
   const console = await composeConsole({
     service,
     loop,

@@ -19,6 +19,16 @@ export interface Actor {
   readonly scopes: readonly string[];
   /** Correlates the audit entry with the request log. */
   readonly request_id: string;
+  /** A job's caps (kind `job`): changes per run and per hour, counted in the one audit log. */
+  readonly caps?: JobCaps;
+  /** A job's run: what its cap per run counts within (recorded as `job_run` on its audit entries). */
+  readonly run?: string;
+}
+
+/** How many changes (audit entries) a job may make in one run and in any hour. */
+export interface JobCaps {
+  readonly perRun: number;
+  readonly perHour: number;
 }
 
 /** One audited change. `before`/`after` are the object's states (null when created or deleted). */
@@ -44,6 +54,8 @@ export interface AuditEvent {
   readonly after: unknown;
   /** The reason an operator gave, or the rule that acted; null when none applies. */
   readonly reason: string | null;
+  /** The run of a job actor (its cap per run counts entries of one run); absent or null otherwise. */
+  readonly job_run?: string | null;
 }
 
 /**

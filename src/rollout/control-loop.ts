@@ -15,7 +15,7 @@ import { type DesiredSource, DesiredStateController, type SyncResult } from './c
 import { EdgeStatusIndex } from './edge-status.js';
 import { type EngineConfig, RolloutEngine } from './engine.js';
 import { TERMINAL } from './machine.js';
-import type { AgentReport, AuditLog, Fleet, RolloutStatus, RolloutStore, Signals } from './ports.js';
+import type { AgentReport, AuditLog, ChangeHistory, Fleet, RolloutStatus, RolloutStore, Signals } from './ports.js';
 
 /** Fastify's logger shape (pino), so server.ts can hand over app.log. */
 export interface LoopLog {
@@ -32,6 +32,8 @@ export interface ControlLoopPorts {
   /** Desired state (the Addressing API's export); absent when rollouts are only proposed directly. */
   desired?: DesiredSource;
   audit?: AuditLog;
+  /** The Addressing API's changes, to attribute a change to its actors (engine.ts EnginePorts.history). */
+  history?: ChangeHistory;
   log?: LoopLog;
 }
 
@@ -99,8 +101,11 @@ export class ControlLoop implements EdgeStatusPort {
   }
 
   private async build(): Promise<void> {
-    const { clock, store, fleet, signals, audit, desired } = this.ports;
-    this.engineRef = await RolloutEngine.open({ clock, store, fleet, signals, audit }, this.config.engine ?? {});
+    const { clock, store, fleet, signals, audit, desired, history } = this.ports;
+    this.engineRef = await RolloutEngine.open(
+      { clock, store, fleet, signals, audit, history },
+      this.config.engine ?? {},
+    );
     this.controllerRef = desired
       ? new DesiredStateController(this.engineRef, desired, {
           compile: { ...this.config.compile, locations: [] },

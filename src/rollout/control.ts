@@ -1,5 +1,6 @@
 // The operator-facing port of the rollout engine: what the HTTP API (src/api/rollout-routes.ts) and,
 // through it, the CLI may do. The composition root builds it from an engine, its signals and its fleet.
+import type { Actor } from '../lib/audit.js';
 import { diffSnapshots, type SnapshotDiff } from '../snapshot/diff.js';
 import type { Snapshot } from '../snapshot/model.js';
 import type { DeployStep, RolloutEngine } from './engine.js';
@@ -33,16 +34,19 @@ export interface RolloutControl {
   status(): Promise<RolloutStatusView>;
   rollouts(): Rollout[];
   rollout(id: string): Rollout;
-  pause(id: string, actor: string, reason: string): Promise<Rollout>;
-  resume(id: string, actor: string, reason: string): Promise<Rollout>;
-  promote(id: string, actor: string, reason: string): Promise<Rollout>;
-  abort(id: string, actor: string, reason: string): Promise<Rollout>;
-  approve(id: string, actor: string, reason: string): Promise<Rollout>;
-  resetBreaker(actor: string, reason: string): Promise<void>;
+  pause(id: string, actor: Actor, reason: string): Promise<Rollout>;
+  resume(id: string, actor: Actor, reason: string): Promise<Rollout>;
+  promote(id: string, actor: Actor, reason: string): Promise<Rollout>;
+  abort(id: string, actor: Actor, reason: string): Promise<Rollout>;
+  /** Needs a person with scope approver who made none of the change, naming its digest (approval.ts). */
+  approve(id: string, actor: Actor, reason: string, digest: string): Promise<Rollout>;
+  resetBreaker(actor: Actor, reason: string): Promise<void>;
+  /** The digest an approval of `id` must name and who made the change (from the one audit log). */
+  change(id: string): ReturnType<RolloutEngine['changeAuthors']>;
   rollback(o: {
     to: string;
     account?: string;
-    actor: string;
+    actor: Actor;
     reason: string;
   }): Promise<{ snapshot: Snapshot; rollouts: Rollout[] }>;
   snapshots(): Promise<SnapshotSummary[]>;
@@ -91,8 +95,9 @@ export function engineControl(
     resume: (id, actor, reason) => engine.resume(id, actor, reason),
     promote: (id, actor, reason) => engine.promote(id, actor, reason),
     abort: (id, actor, reason) => engine.abort(id, actor, reason),
-    approve: (id, actor, reason) => engine.approve(id, actor, reason),
+    approve: (id, actor, reason, digest) => engine.approve(id, actor, reason, digest),
     resetBreaker: (actor, reason) => engine.resetBreaker(actor, reason),
+    change: (id) => engine.changeAuthors(id),
     rollback: (o) => engine.rollback(o),
     snapshots: () => deps.store.listSnapshots(),
     snapshot: (ref) => engine.resolveSnapshot(ref),

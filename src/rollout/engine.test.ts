@@ -6,6 +6,7 @@ import { ManualClock } from '../lib/clock.js';
 import { makeContent } from '../snapshot/compile.js';
 import { diffSnapshots } from '../snapshot/diff.js';
 import type { Announcement, Binding, SnapshotContent } from '../snapshot/model.js';
+import { APPROVER, OPERATOR } from '../testing/actors.js';
 import { type EngineConfig, RolloutEngine } from './engine.js';
 import { FakeFleet, FOUR_LOCATIONS, fleetPortCases, TWO_STAGES } from './fake-fleet.case.js';
 import { DEFAULT_GUARD } from './guard.js';
@@ -100,12 +101,14 @@ describe('the status table', () => {
   it('refuses an operator command the table does not allow, with E_ROLLOUT_STATE', async () => {
     const { engine, run } = await setup();
     const { rollout } = await engine.propose(content(4), { origin: 'compile', reason: 'initial', actor: 'cli:test' });
-    await expect(engine.resume(rollout.id, 'cli:test')).rejects.toMatchObject({ code: 'E_ROLLOUT_STATE' });
-    await expect(engine.approve(rollout.id, 'cli:test', 'why')).rejects.toMatchObject({ code: 'E_ROLLOUT_STATE' });
-    await expect(engine.pause(rollout.id, 'cli:test', 'x')).rejects.toMatchObject({ code: 'E_ROLLOUT_STATE' }); // queued
+    await expect(engine.resume(rollout.id, OPERATOR)).rejects.toMatchObject({ code: 'E_ROLLOUT_STATE' });
+    await expect(engine.approve(rollout.id, APPROVER, 'why', '0'.repeat(64))).rejects.toMatchObject({
+      code: 'E_ROLLOUT_STATE',
+    });
+    await expect(engine.pause(rollout.id, OPERATOR, 'x')).rejects.toMatchObject({ code: 'E_ROLLOUT_STATE' }); // queued
     await run(60_000);
     expect(engine.rollout(rollout.id).status).toBe('completed');
-    await expect(engine.abort(rollout.id, 'cli:test', 'late')).rejects.toMatchObject({ code: 'E_ROLLOUT_STATE' });
+    await expect(engine.abort(rollout.id, OPERATOR, 'late')).rejects.toMatchObject({ code: 'E_ROLLOUT_STATE' });
   });
 });
 
@@ -204,10 +207,13 @@ describe('rollout engine over a fake fleet', () => {
       object_id: big.rollout.id,
     });
     expect(Date.parse(trip?.at ?? '')).toBeGreaterThan(0);
+    const change = engine.rollout(big.rollout.id).change;
+    expect(change?.digest).toMatch(/^[0-9a-f]{64}$/);
     await engine.approve(
       big.rollout.id,
       { kind: 'person', id: 'ops:alice', account_id: null, scopes: ['approver'], request_id: 'req-7' },
       'ticket 7',
+      change?.digest ?? '',
     );
     const approve = (await store.listAudit()).find((a) => a.action === 'rollout.approve');
     expect(approve).toMatchObject({

@@ -16,6 +16,8 @@ import { diffSnapshots, type SnapshotDiff } from '../snapshot/diff.js';
 import { snapshotError } from '../snapshot/errors.js';
 import type { LocationInfo, Snapshot, SnapshotContent, SnapshotOrigin } from '../snapshot/model.js';
 import { type LocationView, viewFor } from '../snapshot/view.js';
+import { assertDigest, assertMayApprove, heldChange } from './approval.js';
+import { ATTRIBUTION_LOOKBACK_MS, attribute, destructiveItems, restoredBy } from './attribution.js';
 import { rolloutError } from './errors.js';
 import {
   AppliedExactlyGate,
@@ -40,7 +42,16 @@ import {
   TERMINAL,
   transition,
 } from './machine.js';
-import type { AuditLog, EngineState, Fleet, Rollout, RolloutStore, Signals } from './ports.js';
+import type {
+  AuditEvent,
+  AuditLog,
+  ChangeHistory,
+  EngineState,
+  Fleet,
+  Rollout,
+  RolloutStore,
+  Signals,
+} from './ports.js';
 import { DEFAULT_STAGES, type StageSpec, validateStages } from './stages.js';
 
 export interface EnginePorts {
@@ -50,6 +61,12 @@ export interface EnginePorts {
   signals: Signals;
   /** Where audited actions are written; default the store (which implements the one audit log). */
   audit?: AuditLog;
+  /**
+   * The Addressing API's changes in the one audit log, to attribute a change to its actors (approvals
+   * refuse them; a trip's restore undoes only theirs). Absent: no attribution (every approver is a
+   * second person, and a restore puts back the whole window).
+   */
+  history?: ChangeHistory;
 }
 
 export interface EngineConfig {
@@ -403,18 +420,35 @@ export class RolloutEngine {
     return { snapshot, rollout: t.created as Rollout };
   }
 
-  /** Puts back what the guard's window took (onTrip 'restore-window'): a fast, restoring rollout. */
+  /**
+   * Puts back what the guard's window took (onTrip 'restore-window'): a fast, restoring rollout. Only
+   * what the actors whose changes tripped the breaker took (the destructive items of the held change
+   * `cause`, attributed through the audit log): another actor's intended withdrawal stays withdrawn.
+   */
   private async restoreWindow(cause: string): Promise<void> {
     const base = await this.baseline();
     if (!base) return;
-    const lost = windowLosses(this.model.state.guard, this.guardCfg, this.now());
+    const all = windowLosses(this.model.state.guard, this.guardCfg, this.now());
+    const events = await this.history(base);
+    const held = this.model.rollouts.get(cause);
+    const trippers = held
+      ? attribute(destructiveItems(this.fullDiff(base, await this.snapshot(held.snapshotId))), events).authors.map(
+          (a) => a.id,
+        )
+      : [];
+    const lost = restoredBy(all, trippers, events);
     const content = withRestored(base, lost.announcements, lost.bindings);
     const restore = {
       announcements: content.announcements.length - base.announcements.length,
       bindings: content.bindings.length - base.bindings.length,
     };
     if (restore.announcements === 0 && restore.bindings === 0) return;
-    const s = await this.sealNew(content, 'restore', `breaker tripped (${cause}): put back what the window withdrew`);
+    const whose = trippers.length ? ` by ${trippers.join(', ')}` : '';
+    const s = await this.sealNew(
+      content,
+      'restore',
+      `breaker tripped (${cause}): put back what the window withdrew${whose}`,
+    );
     await this.apply({
       type: 'propose',
       snapshot: { id: s.id, number: s.number, origin: 'restore', marked: false },
@@ -496,20 +530,20 @@ export class RolloutEngine {
     });
   }
 
-  pause(id: string, actor: string | Actor, reason = ''): Promise<Rollout> {
+  pause(id: string, actor: Actor, reason = ''): Promise<Rollout> {
     return this.command({ type: 'pause', id, actor: actorRef(actor), reason });
   }
 
-  resume(id: string, actor: string | Actor, reason = ''): Promise<Rollout> {
+  resume(id: string, actor: Actor, reason = ''): Promise<Rollout> {
     return this.command({ type: 'resume', id, actor: actorRef(actor), reason });
   }
 
-  abort(id: string, actor: string | Actor, reason: string): Promise<Rollout> {
+  abort(id: string, actor: Actor, reason: string): Promise<Rollout> {
     return this.command({ type: 'abort', id, actor: actorRef(actor), reason });
   }
 
   /** Ends the current stage's bake now (the gates must not be failing); the next tick deploys the next stage. */
-  promote(id: string, actor: string | Actor, reason: string): Promise<Rollout> {
+  promote(id: string, actor: Actor, reason: string): Promise<Rollout> {
     return this.serial(async () => {
       needReason(reason, 'promote');
       const r = this.rollout(id);
@@ -519,13 +553,22 @@ export class RolloutEngine {
     });
   }
 
-  /** Lets a held rollout deploy despite the limits it exceeds (and a tripped breaker). Audited. */
-  approve(id: string, actor: string | Actor, reason: string): Promise<Rollout> {
+  /**
+   * Lets a held rollout deploy despite the limits it exceeds (and a tripped breaker). Audited. Only a
+   * person with scope approver who made none of the held change, naming the change's digest (approval.ts).
+   */
+  approve(id: string, actor: Actor, reason: string, digest: string): Promise<Rollout> {
     return this.serial(async () => {
       needReason(reason, 'approve');
       const r = this.rollout(id);
       assertMove(r, 'approve');
       const ref = actorRef(actor);
+      const base = await this.baseline();
+      const held = await this.snapshot(r.snapshotId);
+      const authors = await this.authorsOf(this.fullDiff(base, held), base);
+      // Checked before the withdraw-all copy is sealed (the machine checks again, from the same rules).
+      assertMayApprove(actor, authors, `approving ${id}`);
+      assertDigest(digest, heldChange(base?.id ?? null, held.id), id);
       const approvalId = `a-${id}-${this.now()}`;
       const s = await this.snapshot(r.snapshotId);
       let marked: { id: string; number: number } | null = null;
@@ -542,15 +585,78 @@ export class RolloutEngine {
         );
         marked = { id: m.id, number: m.number };
       }
-      await this.apply({ type: 'approve', id, actor: ref, reason, approvalId, marked });
+      await this.apply({
+        type: 'approve',
+        id,
+        actor: ref,
+        reason,
+        approvalId,
+        marked,
+        digest,
+        approver: actor,
+        authors,
+      });
       return this.rollout(id);
     });
   }
 
-  resetBreaker(actor: string | Actor, reason: string): Promise<void> {
+  /** Closes a tripped breaker: a person with scope approver who made none of the held changes. */
+  resetBreaker(actor: Actor, reason: string): Promise<void> {
     return this.serial(async () => {
-      await this.apply({ type: 'reset-breaker', actor: actorRef(actor), reason });
+      const base = await this.baseline();
+      const authors = new Set<string>();
+      for (const r of this.model.rollouts.values()) {
+        if (r.status !== 'held') continue;
+        const diff = this.fullDiff(base, await this.snapshot(r.snapshotId));
+        for (const a of await this.authorsOf(diff, base)) authors.add(a);
+      }
+      await this.apply({
+        type: 'reset-breaker',
+        actor: actorRef(actor),
+        reason,
+        approver: actor,
+        authors: [...authors].sort(),
+      });
     });
+  }
+
+  // ---- attribution ----------------------------------------------------------------------------------
+
+  /** The Addressing API's changes that may lie behind a delta from `base` (ATTRIBUTION_LOOKBACK_MS). */
+  private async history(base: Snapshot | null): Promise<readonly AuditEvent[]> {
+    if (!this.ports.history) return [];
+    const from = (base ? Date.parse(base.createdAt) : this.now()) - ATTRIBUTION_LOOKBACK_MS;
+    return this.ports.history.addressingChangesSince(new Date(from).toISOString());
+  }
+
+  /** Ids of the actors whose desired-state changes are in `diff` (every kind of change). */
+  private async authorsOf(diff: SnapshotDiff, base: Snapshot | null): Promise<string[]> {
+    if (!this.ports.history) return [];
+    return attribute(diff, await this.history(base)).authors.map((a) => a.id);
+  }
+
+  /**
+   * Who made a held change, from the one audit log: every actor behind its delta, and the actors of its
+   * destructive items (withdrawals, modifications, binding removals), who tripped the breaker with it.
+   */
+  async changeAuthors(id: string): Promise<{
+    digest: string;
+    authors: ReturnType<typeof attribute>['authors'];
+    trippers: string[];
+    unattributed: { announcements: number; bindings: number };
+  }> {
+    const r = this.rollout(id);
+    const base = await this.baseline();
+    const s = await this.snapshot(r.snapshotId);
+    const diff = this.fullDiff(base, s);
+    const events = await this.history(base);
+    const all = attribute(diff, events);
+    return {
+      digest: heldChange(base?.id ?? null, s.id).digest,
+      authors: all.authors,
+      trippers: attribute(destructiveItems(diff), events).authors.map((a) => a.id),
+      unattributed: all.unattributed,
+    };
   }
 
   /**
@@ -561,7 +667,7 @@ export class RolloutEngine {
   rollback(o: {
     to: string;
     account?: string;
-    actor: string | Actor;
+    actor: Actor;
     reason: string;
   }): Promise<{ snapshot: Snapshot; rollouts: Rollout[] }> {
     return this.serial(async () => {

@@ -10,6 +10,12 @@ export const ROLLOUT_ERROR_CODES = {
   E_ROLLOUT_CONFIG:
     'The rollout or guard configuration is invalid (stages, fractions, bake times, limits); the message names the field.',
   E_GUARD_NOT_TRIPPED: 'The circuit breaker is not tripped; there is nothing to reset.',
+  E_ROLLOUT_APPROVER:
+    "Approvals and breaker resets need a token of kind person with scope approver; a job's or an agent's token never approves.",
+  E_ROLLOUT_SELF_APPROVAL:
+    'The approver made desired-state changes that are in the held change (or in the change that tripped the breaker): a second person must approve.',
+  E_ROLLOUT_DIGEST:
+    "The approval names another change than the one held (a newer compile, or the baseline moved); the message gives the held change's digest.",
 } as const satisfies ErrorCodeTable;
 
 export type RolloutErrorCode = keyof typeof ROLLOUT_ERROR_CODES;

@@ -6,6 +6,7 @@
 import type { AuditEvent } from '../lib/audit.js';
 import type { SnapshotDiff } from '../snapshot/diff.js';
 import type { LocationInfo, SnapshotOrigin } from '../snapshot/model.js';
+import { type Approver, assertDigest, assertMayApprove, heldChange } from './approval.js';
 import { rolloutError } from './errors.js';
 import { combine } from './gates.js';
 import {
@@ -133,8 +134,20 @@ export type EngineInput =
       approvalId: string;
       /** The withdraw-all-marked copy of the snapshot the approval produced, if one was needed. */
       marked: { id: string; number: number } | null;
+      /** The digest of the change the approver names (approval.ts): it must be the held one. */
+      digest: string;
+      /** Who approves (kind and scopes decide) and who made the held change (attribution.ts). */
+      approver: Approver;
+      authors: readonly string[];
     }
-  | { type: 'reset-breaker'; actor: ActorRef; reason: string };
+  | {
+      type: 'reset-breaker';
+      actor: ActorRef;
+      reason: string;
+      approver: Approver;
+      /** The actors of every held change: none of them may reset the breaker. */
+      authors: readonly string[];
+    };
 
 export type DeployKind = 'progressive' | 'fast' | 'rollback';
 
@@ -308,6 +321,7 @@ function failures(results: readonly GateOutcome[], all: boolean): string {
 /** Holds `r` for an approval and trips the breaker; destructive work in flight stops. */
 function hold(t: Step, r: Rollout, d: GuardDecision): void {
   t.move(r, 'hold', d.summary);
+  r.change = heldChange(t.state.baselineId, r.snapshotId);
   const wasTripped = t.state.guard.breaker.tripped;
   const first = d.violations.find((v) => v.kind !== 'breaker');
   const before = t.state.guard.breaker;
@@ -349,6 +363,9 @@ function passStage(t: Step, r: Rollout, why: string): void {
   t.move(r, 'complete', `snapshot #${r.snapshotNumber} is the last good snapshot`);
   t.state.baselineId = r.snapshotId;
   t.state.goodIds = [...t.state.goodIds.filter((id) => id !== r.snapshotId), r.snapshotId].slice(-MAX_GOOD_IDS);
+  // A held change is what it would do to the network now: its digest follows the new baseline.
+  for (const h of t.rollouts.values())
+    if (h.status === 'held') t.edit(h.id).change = heldChange(r.snapshotId, h.snapshotId);
 }
 
 /** Known-good snapshots remembered as rollback targets (the store keeps every snapshot). */
@@ -531,6 +548,7 @@ function operator(t: Step, input: Extract<EngineInput, { actor: ActorRef }>): vo
   const now = t.ctx.now;
   if (input.type === 'reset-breaker') {
     needReason(reason, 'reset-breaker');
+    assertMayApprove(input.approver, input.authors, 'resetting the breaker');
     const before = t.state.guard.breaker;
     t.state.guard = reset(t.state.guard);
     t.audit(actor, 'breaker.reset', { type: 'breaker', id: 'breaker' }, reason, before, t.state.guard.breaker);
@@ -583,11 +601,14 @@ function operator(t: Step, input: Extract<EngineInput, { actor: ActorRef }>): vo
     case 'approve':
       needReason(reason, 'approve');
       assertMove(r, 'approve');
+      assertMayApprove(input.approver, input.authors, `approving ${r.id}`);
+      assertDigest(input.digest, heldChange(t.state.baselineId, r.snapshotId), r.id);
       if (input.marked) {
         r.snapshotId = input.marked.id;
         r.snapshotNumber = input.marked.number;
       }
-      r.approval = { id: input.approvalId, by: actor.id, reason, at: now };
+      r.approval = { id: input.approvalId, by: actor.id, reason, at: now, digest: input.digest };
+      r.change = null;
       t.move(r, 'approve', `${actor.id}: ${reason}`);
       t.audit(
         actor,
@@ -599,6 +620,7 @@ function operator(t: Step, input: Extract<EngineInput, { actor: ActorRef }>): vo
           status: r.status,
           approval: r.approval,
           snapshot: r.snapshotId,
+          authors: input.authors,
         },
       );
       return;

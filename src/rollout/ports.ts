@@ -5,6 +5,7 @@ import type { AuditEvent } from '../lib/audit.js';
 import type { Clock } from '../lib/clock.js';
 import type { AgentReport } from '../snapshot/agent-report.js';
 import type { LocationInfo, Snapshot } from '../snapshot/model.js';
+import type { HeldChange } from './approval.js';
 import type { GuardDecision, GuardState } from './guard.js';
 
 export type { AgentReport, AuditEvent, Clock };
@@ -82,6 +83,8 @@ export interface Approval {
   by: string;
   reason: string;
   at: number;
+  /** The digest of the change approved (src/rollout/approval.ts); absent on approvals before issue 10. */
+  digest?: string;
 }
 
 export interface Rollout {
@@ -98,6 +101,11 @@ export interface Rollout {
   pause: { by: 'operator' | 'signals'; reason: string; at: number } | null;
   touched: string[];
   guard: GuardDecision | null;
+  /**
+   * While held: the change an approval must name (its digest against the current last good snapshot,
+   * refreshed when that moves). Absent on rollouts stored before issue 10.
+   */
+  change?: HeldChange | null;
   approval: Approval | null;
   halt: { at: number; reason: string } | null;
   gates: GateResult[];
@@ -105,6 +113,14 @@ export interface Rollout {
   createdAt: number;
   createdBy: string;
   reason: string;
+}
+
+/**
+ * The Addressing API's changes in the one audit log (entries of ATTRIBUTED_OBJECT_TYPES at or after
+ * `at`, ISO-8601), for attributing a change's delta to the actors who made it (attribution.ts).
+ */
+export interface ChangeHistory {
+  addressingChangesSince(at: string): Promise<readonly AuditEvent[]>;
 }
 
 /** The one audit log (src/lib/audit.ts): the engine writes its audited actions through it. */

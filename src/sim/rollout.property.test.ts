@@ -12,11 +12,14 @@ import type { RolloutEngine } from '../rollout/engine.js';
 import { DEFAULT_GUARD } from '../rollout/guard.js';
 import { compile } from '../snapshot/compile.js';
 import type { LocationScope, Snapshot } from '../snapshot/model.js';
+import { person } from '../testing/actors.js';
 import { createSimulation, type Simulation } from './simulation.js';
 import { syntheticDesired } from './synthetic.js';
 import { simTopology } from './topology.js';
 
 const topo = simTopology(6);
+/** The operator of the property test: a person who may approve (no attribution here: no audit history). */
+const PROP = person('prop', ['operator', 'approver']);
 const stages = [
   { name: 'canary', count: 1, bakeMs: 30_000 },
   { name: 'half', fraction: 0.5, bakeMs: 30_000 },
@@ -212,13 +215,16 @@ async function play(cmds: Cmd[]) {
           const r =
             c.op === 'approve' ? sim.engine.listRollouts().find((x) => x.status === 'held') : active(sim.engine);
           if (r) {
-            const after = await sim.engine[c.op](r.id, 'prop', 'property test');
+            const after =
+              c.op === 'approve'
+                ? await sim.engine.approve(r.id, PROP, 'property test', r.change?.digest ?? '')
+                : await sim.engine[c.op](r.id, PROP, 'property test');
             if (c.op === 'approve') approved.add(after.snapshotId);
           }
           break;
         }
         case 'reset':
-          await sim.engine.resetBreaker('prop', 'property test');
+          await sim.engine.resetBreaker(PROP, 'property test');
           break;
         case 'rollback': {
           const good = sim.engine.engineState().goodIds;
@@ -228,7 +234,7 @@ async function play(cmds: Cmd[]) {
           await sim.engine.rollback({
             to: `#${target.number}`,
             ...(account ? { account } : {}),
-            actor: 'prop',
+            actor: PROP,
             reason: 'property test',
           });
           break;
@@ -247,7 +253,7 @@ async function play(cmds: Cmd[]) {
   for (let i = 0; i < 10; i++) {
     for (const r of sim.engine.listRollouts()) {
       if (r.status === 'paused' || r.status === 'held' || r.status === 'queued' || r.status === 'running') {
-        await sim.engine.abort(r.id, 'prop', 'end of test').catch(tolerated);
+        await sim.engine.abort(r.id, PROP, 'end of test').catch(tolerated);
       }
     }
     await sim.settle(3600_000);

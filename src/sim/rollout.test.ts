@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../snapshot/compile.js';
 import type { SnapshotContent } from '../snapshot/model.js';
 import { viewFor } from '../snapshot/view.js';
+import { APPROVER } from '../testing/actors.js';
 import { createSimulation } from './simulation.js';
 import { syntheticDesired } from './synthetic.js';
 import { simTopology } from './topology.js';
@@ -15,7 +16,7 @@ const stages = [
 ];
 const desired = syntheticDesired({ accounts: 20, prefixes: 400, bindingsPerPrefix: 2 });
 const content = (d = desired): SnapshotContent => compile(d, { locations: topo });
-const actor = 'cli:test';
+const actor = APPROVER;
 
 async function started() {
   const sim = await createSimulation({ locations: topo, engine: { stages } });
@@ -128,11 +129,14 @@ describe('rollout engine over the simulated fleet', () => {
     // Another destructive change is blocked by the tripped breaker, a restoring one is not.
     const small = await sim.engine.propose(content(withdrawn(1)), { origin: 'compile', reason: 'small', actor });
     expect(small.rollout.status).toBe('held');
-    await expect(sim.engine.approve(rollout.id, actor, '')).rejects.toMatchObject({
+    const digest = sim.engine.rollout(small.rollout.id).change?.digest ?? '';
+    await expect(sim.engine.approve(rollout.id, actor, '', digest)).rejects.toMatchObject({
       code: 'E_ROLLOUT_REASON_REQUIRED',
     });
-    await expect(sim.engine.approve(rollout.id, actor, 'ok')).rejects.toMatchObject({ code: 'E_ROLLOUT_STATE' }); // superseded
-    await sim.engine.approve(small.rollout.id, actor, 'ticket 42');
+    await expect(sim.engine.approve(rollout.id, actor, 'ok', digest)).rejects.toMatchObject({
+      code: 'E_ROLLOUT_STATE',
+    }); // superseded
+    await sim.engine.approve(small.rollout.id, actor, 'ticket 42', digest);
     await sim.settle();
     expect(sim.engine.rollout(small.rollout.id).status).toBe('completed');
     const audit = await sim.store.listAudit();

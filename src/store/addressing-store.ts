@@ -18,9 +18,11 @@ import type {
   Scope,
   ServiceBinding,
   Token,
+  TokenKind,
 } from '../addressing/model.js';
 import type { AddressingStore, AddressingTx } from '../addressing/ports.js';
 import type { QuotaKind } from '../addressing/quotas.js';
+import type { JobCaps } from '../lib/audit.js';
 import { appendAudit, auditRow, readAudit } from './audit-log.js';
 import type {
   BgpPrefixesTable,
@@ -44,6 +46,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 const TX_ATTEMPTS = 12;
 /** The advisory lock key of AddressingTx.lockPrefixSpace (any constant: only this store takes it). */
 const PREFIX_SPACE_LOCK = 0x66736c31; // 'fsl1'
+/** The first key of the per-job advisory locks of AddressingTx.jobChanges (the second: the job id's hash). */
+const JOB_LOCK = 0x66736a62; // 'fsjb'
 
 /**
  * Before attempt `n` (2, 3, ...) of a transaction that deadlocked: a random wait that doubles each time (10 ms,
@@ -138,6 +142,8 @@ function toToken(r: Selectable<TokensTable>): Token {
     account_id: r.account_id,
     name: r.name,
     scopes: r.scopes.split(' ').filter(Boolean) as Scope[],
+    kind: r.kind as TokenKind,
+    caps: r.caps === null ? null : ((typeof r.caps === 'string' ? JSON.parse(r.caps) : r.caps) as JobCaps),
     token_hash: r.token_hash,
     created_at: iso(r.created_at),
     revoked_at: isoOrNull(r.revoked_at),
@@ -205,7 +211,7 @@ class KyselyTx implements AddressingTx {
   async insertToken(t: Token): Promise<void> {
     await this.db
       .insertInto('tokens')
-      .values({ ...t, scopes: t.scopes.join(' ') })
+      .values({ ...t, scopes: t.scopes.join(' '), caps: t.caps === null ? null : JSON.stringify(t.caps) })
       .execute();
   }
   async getToken(id: string): Promise<Token | undefined> {
@@ -438,6 +444,20 @@ class KyselyTx implements AddressingTx {
 
   async insertAudit(e: AuditEntry): Promise<void> {
     await appendAudit(this.db, [e]);
+  }
+  async jobChanges(actorId: string, run: string, since: string): Promise<{ run: number; hour: number }> {
+    // One job's writers queue here until the transaction ends: the count cannot go stale before the insert.
+    await sql`select pg_advisory_xact_lock(${JOB_LOCK}, hashtext(${actorId}))`.execute(this.db);
+    const [r] = await this.db
+      .selectFrom('audit')
+      .select([
+        sql<string>`count(*) filter (where job_run = ${run})`.as('run'),
+        sql<string>`count(*) filter (where at >= ${since}::timestamptz)`.as('hour'),
+      ])
+      .where('actor_id', '=', actorId)
+      .where((eb) => eb.or([eb('job_run', '=', run), eb('at', '>=', since)]))
+      .execute();
+    return { run: Number(r?.run ?? 0), hour: Number(r?.hour ?? 0) };
   }
   async countLive(accountId: string, kind: QuotaKind): Promise<number> {
     let q = this.db.selectFrom(kind).select(sql<string>`count(*)`.as('n')).where('account_id', '=', accountId);

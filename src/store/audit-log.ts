@@ -4,6 +4,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { ActorKind, AuditEvent, AuditFilter, AuditLog } from '../lib/audit.js';
+import { ATTRIBUTED_OBJECT_TYPES } from '../rollout/attribution.js';
 import type { AuditTable, Database } from './db.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -30,6 +31,7 @@ export function auditRow(e: AuditEvent): Insertable<AuditTable> {
     before: e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
     after: e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
     reason: e.reason,
+    job_run: e.job_run ?? null,
   };
 }
 
@@ -49,6 +51,7 @@ export function fromAuditRow(r: Selectable<AuditTable>): AuditEvent {
     before: parsed(r.before),
     after: parsed(r.after),
     reason: r.reason,
+    ...(r.job_run ? { job_run: r.job_run } : {}),
   };
 }
 
@@ -79,6 +82,17 @@ export class KyselyAuditLog implements AuditLog {
   }
   list(filter: AuditFilter) {
     return readAudit(this.db, filter);
+  }
+  /** The rollout engine's ChangeHistory: the Addressing API's changes since `at`, oldest first. */
+  async addressingChangesSince(at: string): Promise<AuditEvent[]> {
+    const rs = await this.db
+      .selectFrom('audit')
+      .selectAll()
+      .where('object_type', 'in', [...ATTRIBUTED_OBJECT_TYPES])
+      .where('at', '>=', at)
+      .orderBy('seq')
+      .execute();
+    return rs.map(fromAuditRow);
   }
 }
 

@@ -17,6 +17,9 @@ export interface TokensTable {
   account_id: string | null;
   name: string;
   scopes: string;
+  /** Migration 010: person, job or agent; a job's caps as json ({"perRun", "perHour"}), else null. */
+  kind: Generated<string>;
+  caps: string | null;
   token_hash: string;
   created_at: string | Date;
   revoked_at: string | Date | null;
@@ -87,6 +90,8 @@ export interface AuditTable {
   /** Migration 006: the acting account when it is not account_id; the reason given or the rule that acted. */
   actor_account_id: string | null;
   reason: string | null;
+  /** Migration 010: a job actor's run. */
+  job_run: Generated<string | null>;
 }
 export interface Database {
   accounts: AccountsTable;

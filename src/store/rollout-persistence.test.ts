@@ -14,6 +14,7 @@ import { simTopology } from '../sim/topology.js';
 import { compile, makeContent } from '../snapshot/compile.js';
 import type { Announcement, Snapshot, SnapshotContent } from '../snapshot/model.js';
 import { viewFor } from '../snapshot/view.js';
+import { person } from '../testing/actors.js';
 import { openDatabase } from './db.js';
 import { KyselyRolloutStore } from './rollout-store.js';
 
@@ -136,7 +137,7 @@ describe('rollout engine over the persistent store, across restarts (PGlite data
     let back: Snapshot;
     {
       const cp = await start();
-      const r = await cp.engine.rollback({ to: '#1', actor: 'ops:alice', reason: 'v2 and v3 broke customers' });
+      const r = await cp.engine.rollback({ to: '#1', actor: person('ops:alice'), reason: 'v2 and v3 broke customers' });
       back = r.snapshot;
       expect(back.digest).toBe(first.digest);
       expect(back.number).toBeGreaterThan(third.number);

@@ -74,7 +74,7 @@ function RolloutCard({
   onAct,
 }: {
   r: Rollout;
-  onAct: (title: string, path: string, danger?: boolean, detail?: string) => void;
+  onAct: (title: string, path: string, danger?: boolean, detail?: string, body?: Record<string, unknown>) => void;
 }) {
   const [diff, setDiff] = useState<string | null>(null);
   const [showAll, setShowAll] = useState(false);
@@ -157,7 +157,9 @@ function RolloutCard({
             <button
               type="button"
               className="primary"
-              onClick={() => onAct(`Approve ${r.id}`, `${base}/approve`, false, r.guard?.summary)}
+              onClick={() =>
+                onAct(`Approve ${r.id}`, `${base}/approve`, false, r.guard?.summary, { digest: r.change?.digest ?? '' })
+              }
             >
               Approve
             </button>
@@ -383,7 +385,11 @@ export function NetworkView({ session }: { session: Session }) {
         <h2 id="h-roll">Rollouts in flight</h2>
         {inFlight.length === 0 && <p className="muted">None.</p>}
         {inFlight.map((r) => (
-          <RolloutCard key={r.id} r={r} onAct={(title, path, danger, detail) => act(title, path, {}, danger, detail)} />
+          <RolloutCard
+            key={r.id}
+            r={r}
+            onAct={(title, path, danger, detail, body) => act(title, path, body ?? {}, danger, detail)}
+          />
         ))}
         <details>
           <summary>Recent rollouts ({recent.length})</summary>
@@ -391,7 +397,7 @@ export function NetworkView({ session }: { session: Session }) {
             <RolloutCard
               key={r.id}
               r={r}
-              onAct={(title, path, danger, detail) => act(title, path, {}, danger, detail)}
+              onAct={(title, path, danger, detail, body) => act(title, path, body ?? {}, danger, detail)}
             />
           ))}
         </details>

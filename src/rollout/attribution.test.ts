@@ -1,0 +1,134 @@
+// Attribution of a delta to its actors from the one audit log. The red team's row it answers: "the
+// automatic restore re-announced a customer's own intended withdrawal" (the restore put back everything
+// the window took, not only what the rogue job took).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../lib/audit.js';
+import { ACTION_DIRECTION, attribute, destructiveItems, restoredBy } from './attribution.js';
+
+let seq = 0;
+function entry(actor: string, action: string, object: { type: string; id: string; cidr: string }): AuditEvent {
+  const row = { id: object.id, cidr: object.cidr };
+  return {
+    id: `e${seq++}`,
+    at: new Date(Date.UTC(2026, 1, 20, 18, 0, seq)).toISOString(),
+    account_id: 'acct',
+    actor_kind: actor.startsWith('job') ? 'job' : 'person',
+    actor_id: actor,
+    request_id: 'r',
+    action,
+    object_type: object.type,
+    object_id: object.id,
+    before: action.endsWith('.create') ? null : row,
+    after: action.endsWith('.delete') ? null : row,
+    reason: null,
+  };
+}
+const bgp = (cidr: string) => ({ type: 'bgp_prefix', id: `bgp-${cidr}`, cidr });
+const prefix = (cidr: string) => ({ type: 'prefix', id: `pfx-${cidr}`, cidr });
+const binding = (id: string, cidr: string) => ({ type: 'binding', id, cidr });
+
+describe('attribute', () => {
+  it('names who withdrew, not who advertised long ago; prefix entries count for what is inside', () => {
+    const events = [
+      entry('seed', 'bgp_prefix.create', bgp('203.0.113.0/24')),
+      entry('seed', 'bgp_prefix.advertise', bgp('203.0.113.0/24')),
+      entry('seed', 'bgp_prefix.advertise', bgp('198.51.100.0/24')),
+      entry('customer', 'bgp_prefix.withdraw', bgp('203.0.113.0/24')),
+      entry('job:rogue', 'bgp_prefix.withdraw', bgp('198.51.100.0/24')),
+      entry('job:rogue', 'binding.delete', binding('b1', '198.51.100.0/24')),
+      entry('job:rogue', 'prefix.delete', prefix('198.51.100.0/22')),
+    ];
+    const a = attribute(
+      {
+        announcements: [
+          { prefix: '203.0.113.0/24', kind: 'withdraw' },
+          { prefix: '198.51.100.0/24', kind: 'withdraw' },
+          { prefix: '192.0.2.0/24', kind: 'withdraw' }, // from outside the API
+        ],
+        bindings: [{ id: 'b1', prefix: '198.51.100.0/24', kind: 'unbind' }],
+      },
+      events,
+    );
+    expect(a.announcementAuthors.get('203.0.113.0/24')).toEqual(['customer']);
+    expect(a.announcementAuthors.get('198.51.100.0/24')).toEqual(['job:rogue']);
+    expect(a.bindingAuthors.get('b1')).toEqual(['job:rogue']);
+    expect(a.unattributed).toEqual({ announcements: 1, bindings: 0 });
+    expect(a.authors.map((x) => [x.id, x.kind, x.announcements, x.bindings])).toEqual([
+      ['customer', 'person', 1, 0],
+      ['job:rogue', 'job', 1, 1],
+    ]);
+  });
+
+  it("a trip's restore puts back only what the tripping actors took", () => {
+    const events = [
+      entry('customer', 'bgp_prefix.withdraw', bgp('203.0.113.0/24')),
+      entry('job:rogue', 'bgp_prefix.withdraw', bgp('198.51.100.0/24')),
+      entry('job:rogue', 'binding.delete', binding('b1', '198.51.100.0/24')),
+    ];
+    const lost = {
+      announcements: [{ prefix: '203.0.113.0/24' }, { prefix: '198.51.100.0/24' }],
+      bindings: [{ id: 'b1', prefix: '198.51.100.0/24' }],
+    };
+    const back = restoredBy(lost, ['job:rogue'], events);
+    expect(back.announcements.map((a) => a.prefix)).toEqual(['198.51.100.0/24']);
+    expect(back.bindings.map((b) => b.id)).toEqual(['b1']);
+    // no tripping actor known (a health signal tripped it): the whole window, as before
+    expect(restoredBy(lost, [], events).announcements).toHaveLength(2);
+  });
+
+  it('destructive items are withdrawals, modifications and binding removals', () => {
+    const d = destructiveItems({
+      announcements: [
+        { prefix: 'a', kind: 'announce' },
+        { prefix: 'b', kind: 'withdraw' },
+        { prefix: 'c', kind: 'modify' },
+      ],
+      bindings: [
+        { id: 'x', prefix: 'a', kind: 'bind' },
+        { id: 'y', prefix: 'b', kind: 'unbind' },
+      ],
+    });
+    expect(d.announcements.map((x) => x.prefix)).toEqual(['b', 'c']);
+    expect(d.bindings.map((x) => x.id)).toEqual(['y']);
+  });
+
+  // Oracle: a forward scan keeping the current authors, emptied whenever the item moves the other way.
+  const ACTIONS = [...Object.keys(ACTION_DIRECTION).filter((a) => a.startsWith('bgp_prefix.')), 'bgp_prefix.note'];
+  const PREFIX_ACTIONS = ['prefix.create', 'prefix.validate', 'prefix.delete', 'prefix.edit'];
+  it('property: the authors of one item are who moved it that way since it last moved otherwise', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            actor: fc.constantFrom('p1', 'p2', 'job:a', 'job:b'),
+            onPrefix: fc.boolean(),
+            bgpAction: fc.constantFrom(...ACTIONS),
+            prefixAction: fc.constantFrom(...PREFIX_ACTIONS),
+          }),
+          { maxLength: 12 },
+        ),
+        fc.constantFrom('announce' as const, 'withdraw' as const, 'modify' as const),
+        (steps, kind) => {
+          const events = steps.map((s) =>
+            s.onPrefix
+              ? entry(s.actor, s.prefixAction, prefix('10.1.0.0/16'))
+              : entry(s.actor, s.bgpAction, bgp('10.1.2.0/24')),
+          );
+          const want = { announce: 'up', withdraw: 'down', modify: 'edit' }[kind];
+          let expected = new Set<string>();
+          for (const e of events) {
+            const dir = ACTION_DIRECTION[e.action];
+            const opposite =
+              want === 'edit' ? dir === 'up' || dir === 'down' : dir !== undefined && dir !== want && dir !== 'edit';
+            if (opposite) expected = new Set();
+            else if (dir === undefined || dir === want) expected.add(e.actor_id);
+          }
+          const got = attribute({ announcements: [{ prefix: '10.1.2.0/24', kind }], bindings: [] }, events);
+          expect(got.announcementAuthors.get('10.1.2.0/24') ?? []).toEqual([...expected].sort());
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

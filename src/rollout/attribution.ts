@@ -1,0 +1,198 @@
+// Attribution of a change's delta to the actors who made it, from the one audit log (src/lib/audit.ts).
+// A snapshot diff says what changes at the edge (prefixes announced, withdrawn, modified; bindings bound
+// and removed); the Addressing API's audit entries say who changed the desired state behind each item:
+// a BGP prefix's entries by its cidr, a binding's by its id, and a prefix's own entries (validate, delete,
+// pending_delete) for everything inside it. Used for two rules of issue 10: nobody approves a change that
+// holds their own changes, and a trip's automatic restore undoes only the changes of the actors whose
+// changes tripped it (a customer's own intended withdrawal stays withdrawn). Pure: values in and out.
+import type { AuditEvent } from '../lib/audit.js';
+import { type Prefix, tryParsePrefix } from '../lib/prefix.js';
+import { PrefixTrie } from '../lib/trie.js';
+
+/**
+ * How far before the baseline's creation the audit log is read. A held change's delta may rest on desired
+ * state changed before the baseline existed (a restore snapshot became the baseline while the rogue
+ * change stayed held), so the look-back is long; reading too far only makes more actors authors, which
+ * is the safe side for approvals.
+ */
+export const ATTRIBUTION_LOOKBACK_MS = 24 * 3600_000;
+
+/** The audit entries attribution reads: addressing objects only. */
+export const ATTRIBUTED_OBJECT_TYPES = ['bgp_prefix', 'binding', 'prefix'] as const;
+
+/** What is attributed: the items of a delta (a diff's changes, or what a guard window took). */
+export interface DeltaItems {
+  announcements: readonly { prefix: string; kind: 'announce' | 'withdraw' | 'modify' }[];
+  bindings: readonly { id: string; prefix: string; kind: 'bind' | 'unbind' }[];
+}
+
+export interface ActorSummary {
+  id: string;
+  kind: AuditEvent['actor_kind'];
+  announcements: number;
+  bindings: number;
+}
+
+export interface Attribution {
+  /** Every actor that changed desired state behind some item, by id (sorted). */
+  authors: ActorSummary[];
+  /** Actor ids per announced prefix / per binding id; items no entry explains are absent. */
+  announcementAuthors: ReadonlyMap<string, readonly string[]>;
+  bindingAuthors: ReadonlyMap<string, readonly string[]>;
+  /** Items no audit entry explains (desired state from outside the Addressing API). */
+  unattributed: { announcements: number; bindings: number };
+}
+
+type Direction = 'up' | 'down' | 'edit';
+
+/**
+ * Which way an audited action moves what the edge does: toward announcing or binding (`up`), away from
+ * it (`down`), or a modification of an announcement (`edit`). An action not listed counts in every
+ * direction and ends none (an unknown change is someone's change: the safe side for approvals).
+ */
+export const ACTION_DIRECTION: Readonly<Record<string, Direction>> = {
+  'bgp_prefix.create': 'up',
+  'bgp_prefix.advertise': 'up',
+  'bgp_prefix.withdraw': 'down',
+  'bgp_prefix.delete': 'down',
+  'bgp_prefix.edit': 'edit',
+  'binding.create': 'up',
+  'binding.delete': 'down',
+  'prefix.create': 'up',
+  'prefix.validate': 'up',
+  'prefix.delete': 'down',
+};
+
+const WANTED: Record<DeltaItems['announcements'][number]['kind'] | DeltaItems['bindings'][number]['kind'], Direction> =
+  { announce: 'up', bind: 'up', withdraw: 'down', unbind: 'down', modify: 'edit' };
+
+function cidrOf(v: unknown): string | null {
+  if (v && typeof v === 'object' && typeof (v as { cidr?: unknown }).cidr === 'string')
+    return (v as { cidr: string }).cidr;
+  return null;
+}
+
+function parsed(cidr: string): Prefix | null {
+  const r = tryParsePrefix(cidr);
+  return r.ok ? r.prefix : null;
+}
+
+/**
+ * Attributes `items` to the actors of `events` (entries of ATTRIBUTED_OBJECT_TYPES, oldest first). An
+ * item's authors are the actors of its entries that moved it the way the delta does, since it last moved
+ * the other way: for a withdrawal, whoever withdrew (or deleted) it after it was last advertised; the
+ * actor that created and advertised it long ago is not an author of its withdrawal. A BGP prefix's
+ * entries are found by cidr, a binding's by id, a prefix's own entries for everything inside it.
+ */
+export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Attribution {
+  const byCidr = new Map<string, number[]>(); // bgp_prefix entries, by cidr (indexes into events)
+  const byBinding = new Map<string, number[]>(); // binding entries, by id
+  const byPrefix = new Map<string, number[]>(); // prefix entries, by cidr
+  const push = (m: Map<string, number[]>, k: string, i: number) => {
+    const l = m.get(k) ?? [];
+    l.push(i);
+    m.set(k, l);
+  };
+  for (const [i, e] of events.entries()) {
+    if (e.object_type === 'bgp_prefix') {
+      const c = cidrOf(e.after) ?? cidrOf(e.before);
+      if (c) push(byCidr, c, i);
+    } else if (e.object_type === 'binding') {
+      push(byBinding, e.object_id, i);
+    } else if (e.object_type === 'prefix') {
+      const c = cidrOf(e.after) ?? cidrOf(e.before);
+      if (c) push(byPrefix, c, i);
+    }
+  }
+  // Prefix entries in a trie: an item finds the prefixes covering it without a scan of them all.
+  const nets = new PrefixTrie<number[]>();
+  for (const [c, entries] of byPrefix) {
+    const net = parsed(c);
+    if (net) nets.insert(net, entries);
+  }
+  /** Entries of the prefixes containing `cidr`. */
+  const within = (cidr: string): number[] => {
+    if (nets.size === 0) return [];
+    const p = parsed(cidr);
+    return p ? nets.covering(p).flatMap((e) => e.value) : [];
+  };
+  /** Actors of the newest entries that moved the item `want`-wards, back to the last that moved it otherwise. */
+  const authorsOf = (entries: number[], want: Direction): string[] => {
+    const actors = new Set<string>();
+    for (const i of [...new Set(entries)].sort((a, b) => b - a)) {
+      const e = events[i] as AuditEvent;
+      const dir = ACTION_DIRECTION[e.action];
+      if (dir === undefined || dir === want) actors.add(e.actor_id);
+      else if (want === 'edit' || dir !== 'edit') break;
+    }
+    return [...actors].sort();
+  };
+  const kinds = new Map<string, AuditEvent['actor_kind']>();
+  for (const e of events) kinds.set(e.actor_id, e.actor_kind);
+  const counts = new Map<string, { announcements: number; bindings: number }>();
+  const count = (actors: readonly string[], field: 'announcements' | 'bindings') => {
+    for (const a of actors) {
+      const c = counts.get(a) ?? { announcements: 0, bindings: 0 };
+      c[field]++;
+      counts.set(a, c);
+    }
+  };
+  const announcementAuthors = new Map<string, string[]>();
+  const bindingAuthors = new Map<string, string[]>();
+  const unattributed = { announcements: 0, bindings: 0 };
+  for (const a of items.announcements) {
+    const actors = authorsOf([...(byCidr.get(a.prefix) ?? []), ...within(a.prefix)], WANTED[a.kind]);
+    if (actors.length === 0) {
+      unattributed.announcements++;
+      continue;
+    }
+    announcementAuthors.set(a.prefix, actors);
+    count(actors, 'announcements');
+  }
+  for (const b of items.bindings) {
+    const actors = authorsOf([...(byBinding.get(b.id) ?? []), ...within(b.prefix)], WANTED[b.kind]);
+    if (actors.length === 0) {
+      unattributed.bindings++;
+      continue;
+    }
+    bindingAuthors.set(b.id, actors);
+    count(actors, 'bindings');
+  }
+  const authors = [...counts.entries()]
+    .map(([id, c]) => ({ id, kind: kinds.get(id) ?? 'token', ...c }))
+    .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return { authors, announcementAuthors, bindingAuthors, unattributed };
+}
+
+/** The destructive items of a diff (withdrawals, modifications, binding removals): what trips a breaker. */
+export function destructiveItems(diff: DeltaItems): DeltaItems {
+  return {
+    announcements: diff.announcements.filter((c) => c.kind === 'withdraw' || c.kind === 'modify'),
+    bindings: diff.bindings.filter((c) => c.kind === 'unbind'),
+  };
+}
+
+/**
+ * Of what a trip would restore (withdrawn announcements, removed bindings), the items some tripping actor
+ * withdrew or removed. With no tripping actor known (a
+ * health signal tripped it, or nothing is attributed), everything: the restore as it was before issue 10.
+ */
+export function restoredBy<A extends { prefix: string }, B extends { id: string; prefix: string }>(
+  lost: { announcements: readonly A[]; bindings: readonly B[] },
+  trippers: readonly string[],
+  events: readonly AuditEvent[],
+): { announcements: A[]; bindings: B[] } {
+  if (trippers.length === 0) return { announcements: [...lost.announcements], bindings: [...lost.bindings] };
+  const who = attribute(
+    {
+      announcements: lost.announcements.map((a) => ({ prefix: a.prefix, kind: 'withdraw' as const })),
+      bindings: lost.bindings.map((b) => ({ id: b.id, prefix: b.prefix, kind: 'unbind' as const })),
+    },
+    events,
+  );
+  const hit = (actors: readonly string[] | undefined) => actors?.some((a) => trippers.includes(a)) ?? false;
+  return {
+    announcements: lost.announcements.filter((a) => hit(who.announcementAuthors.get(a.prefix))),
+    bindings: lost.bindings.filter((b) => hit(who.bindingAuthors.get(b.id))),
+  };
+}
