@@ -128,9 +128,20 @@ describe('diff', () => {
     const mixed = withAccountFrom(next, before, acct);
     expect(mixed.announcements.every((a) => a.account === acct)).toBe(true);
     expect(mixed.announcements).toHaveLength(2);
-    const d = diffSnapshots(next, withRestored(next, before.announcements, before.bindings), topo);
+    const restored = withRestored(next, before.announcements, before.bindings);
+    // Re-adding what a known-good state had is restoring; the same entries unknown are new announcements.
+    const known = {
+      announcements: new Map(before.announcements.map((a) => [a.prefix, a])),
+      bindings: new Map(before.bindings.map((b) => [b.id, b])),
+    };
+    const d = diffSnapshots(next, restored, topo, undefined, known);
     expect(d.restoringOnly).toBe(true);
     expect(d.totals.announce).toBe(4);
+    expect(d.fresh.totals.announce).toBe(0);
+    const fresh = diffSnapshots(next, restored, topo);
+    expect(fresh.restoringOnly).toBe(false);
+    expect(fresh.fresh.totals.announce).toBe(4);
+    expect(fresh.announcements.every((c) => c.kind === 'announce' && c.restoring === false)).toBe(true);
   });
 
   it('compiles and diffs 100,000 announcements (time goal: bench/rollout.bench.ts)', () => {
