@@ -609,7 +609,8 @@ export class RolloutEngine {
       });
       const origin: SnapshotOrigin = o.account ? 'account-rollback' : 'rollback';
       const rollouts: Rollout[] = [];
-      if (!diffSnapshots(base, content, this.topology()).restoringOnly) {
+      // Restoring as the guard judges it: what the last good snapshot or the guard's memory had.
+      if (!this.fullDiff(base, content).restoringOnly) {
         const restoring = withRestored(base, content.announcements, content.bindings);
         if (
           restoring.announcements.length !== base.announcements.length ||
