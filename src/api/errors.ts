@@ -79,6 +79,8 @@ export const ERROR_HTTP: Record<HttpErrorCode, HttpMapping> = {
   E_ADDR_INVALID: { status: 400, number: 11016 },
   E_ADDR_PRECONDITION: { status: 409, number: 11017 },
   E_ADDR_JOB_CAP: { status: 409, number: 11018 },
+  E_ADDR_NOT_ANNOUNCEABLE: { status: 400, number: 11040 },
+  E_ADDR_OWNERSHIP_UNPROVEN: { status: 409, number: 11041 },
   E_ROLLOUT_NOT_FOUND: { status: 404, number: 12000 },
   E_ROLLOUT_STATE: { status: 409, number: 12001 },
   E_ROLLOUT_REASON_REQUIRED: { status: 400, number: 12002 },

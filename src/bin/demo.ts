@@ -48,8 +48,10 @@ async function seed(cp: ControlPlane, env: NodeJS.ProcessEnv): Promise<number> {
         cidr,
         asn: 64600 + i,
         description: `${name} block ${k + 1}`,
+        loa_document_id: `demo-loa-${i}-${k}`,
       });
-      await cp.service.prefixes.validate(ADMIN, acct.id, p.id);
+      // The demo configures no VRPs or IRR file: its customers' ownership is proven by approved LOAs.
+      await cp.service.prefixes.approveLoa(ADMIN, acct.id, p.id, { reason: 'demo seed: LOA on file' });
       const b = await cp.service.bgp.create(ADMIN, acct.id, p.id, cidr);
       await cp.service.bgp.edit(ADMIN, acct.id, p.id, b.id, { on_demand: { advertised: true } });
       await cp.service.bindings.create(ADMIN, acct.id, p.id, {

@@ -3,6 +3,7 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { m008AgentCredentials } from './migrations-agent.js';
 import { m007OneAuditLog } from './migrations-audit.js';
+import { m009Ownership } from './migrations-ownership.js';
 import { m005RolloutStore, m006SnapshotDigestVersion } from './migrations-rollout.js';
 
 const M001_STATEMENTS = [
@@ -140,6 +141,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '006_snapshot_digest_version': m006SnapshotDigestVersion,
   '007_one_audit_log': m007OneAuditLog,
   '008_agent_credentials': m008AgentCredentials,
+  '009_ownership': m009Ownership,
 };
 
 export const migrationProvider: MigrationProvider = {
