@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parsePrefix } from '../lib/prefix.js';
 import { syntheticDesired } from '../sim/synthetic.js';
 import { compile, makeContent, seal, verifySnapshot } from './compile.js';
 import { withAccountFrom, withRestored } from './compose.js';
@@ -81,6 +82,35 @@ describe('views', () => {
     expect(fra.announceCount).toBe(1);
     expect(ams.announceDigest).toBe(announcementSetDigest([...viewAnnouncements(ams)].reverse()));
     expect(ams.announceDigest).not.toBe(fra.announceDigest);
+  });
+});
+
+describe('compile: ownership and announceable space (issue 10)', () => {
+  it('announces an advertised BGP prefix only with an ownership proof for its origin, in announceable space', () => {
+    const d = syntheticDesired({ accounts: 2, prefixes: 4 });
+    const refused: { cidr: string; reason: string }[] = [];
+    const opts = { locations: topo, onRefused: (r: { cidr: string; reason: string }) => refused.push(r) };
+    expect(compile(d, opts).announcements).toHaveLength(4);
+    // no proof: left out, reported; a proof for another origin or account: left out
+    const noProof = { ...d, ownership: d.ownership.slice(1) };
+    const other = structuredClone(d);
+    other.ownership[1]!.asn = 15169;
+    other.ownership[2]!.account_id = d.accounts[0]!.id; // prefix 2 is account 1's
+    expect(compile(noProof, opts).announcements.map((a) => a.prefix)).not.toContain(d.prefixes[0]!.cidr);
+    expect(compile(other, opts).announcements).toHaveLength(2);
+    expect(refused.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/has no ownership proof/),
+      expect.stringMatching(/proof of prefix .* is for .* AS15169/),
+      expect.stringMatching(/proof of prefix .* of account/),
+    ]);
+    // special-purpose space is never announced, proof or not (unless configured as lab space)
+    const special = structuredClone(d);
+    for (const x of [special.prefixes[3]!, special.bgp_prefixes[3]!, special.ownership[3]!]) x.cidr = '192.0.2.0/24';
+    refused.length = 0;
+    expect(compile(special, opts).announcements).toHaveLength(3);
+    expect(refused[0]?.reason).toMatch(/TEST-NET-1/);
+    const lab = { ...opts, space: { minLength: { 4: 8, 6: 19 }, labSpace: [parsePrefix('192.0.2.0/24')] } };
+    expect(compile(special, lab).announcements).toHaveLength(4);
   });
 });
 
