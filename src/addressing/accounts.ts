@@ -3,6 +3,7 @@ import { addrError } from './errors.js';
 import { inRange, JOB_CAP_RANGE, JOB_CAPS } from './limits.js';
 import type { Account, Actor, JobCaps, Scope, Token, TokenKind } from './model.js';
 import type { ServiceDeps } from './transactions.js';
+import { checkAsn } from './validate.js';
 
 /** A token as the audit log shows it: without its hash. */
 export function redact(t: Token): Omit<Token, 'token_hash'> {
@@ -31,6 +32,34 @@ export class AccountService {
   async list(actor: Actor): Promise<Account[]> {
     this.d.access.admin(actor);
     return this.d.tx.read((tx) => tx.listAccounts());
+  }
+
+  /**
+   * Registers the ASNs an account holds (an admin's act, after checking the customer's registry
+   * records): RPKI and IRR prove a prefix only for one of these, so a customer cannot borrow another
+   * network's ROA by naming its ASN on a prefix (issue 10: 8.8.8.0/24 with AS15169's ROA).
+   */
+  async setAsns(actor: Actor, accountId: string, asns: readonly number[]): Promise<number[]> {
+    this.d.access.admin(actor);
+    this.d.access.sameAccount(actor, null, 'register ASNs for');
+    for (const [i, a] of asns.entries()) checkAsn(`asns[${i}]`, a);
+    const sorted = [...new Set(asns)].sort((a, b) => a - b);
+    return this.d.tx.change([accountId], 'account', async (tx) => {
+      if (!(await tx.getAccount(accountId))) throw addrError('E_ADDR_NOT_FOUND', `account ${accountId} not found`);
+      const before = await tx.listAccountAsns(accountId);
+      await tx.setAccountAsns(accountId, sorted);
+      const facts = { account_id: accountId, action: 'account.asns', type: 'account' as const, id: accountId };
+      await this.d.tx.audit(tx, actor, { ...facts, before: { asns: before }, after: { asns: sorted } });
+      return sorted;
+    });
+  }
+
+  async listAsns(actor: Actor, accountId: string): Promise<number[]> {
+    this.d.access.admin(actor);
+    return this.d.tx.read(async (tx) => {
+      if (!(await tx.getAccount(accountId))) throw addrError('E_ADDR_NOT_FOUND', `account ${accountId} not found`);
+      return tx.listAccountAsns(accountId);
+    });
   }
 }
 

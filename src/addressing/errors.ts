@@ -14,6 +14,10 @@ export const ADDRESSING_ERROR_CODES = {
     'The prefix cannot be deleted while something is advertised, bound or delegated; the message names each blocker.',
   E_ADDR_STATE: "The operation is not allowed in the object's current state; the message names the state.",
   E_ADDR_NOT_APPROVED: 'The prefix is not yet validated (approved = P); validate it before advertising.',
+  E_ADDR_NOT_ANNOUNCEABLE:
+    'The cidr may not be announced by anyone: a default route, special-purpose or bogon space (IANA registries), or longer or shorter than the configured limits; the message names the registry entry or limit.',
+  E_ADDR_OWNERSHIP_UNPROVEN:
+    "Nothing proves the account may announce the prefix: no ROA in the configured VRPs and no IRR route object authorises one of the account's ASNs; an operator may approve its LOA.",
   E_ADDR_LOCKED: 'The BGP prefix has on_demand_locked set; its advertisement cannot be changed.',
   E_ADDR_STILL_ADVERTISED: 'The BGP prefix is advertised; withdraw it before deleting it.',
   E_ADDR_FIRST_BINDING: 'The first service binding of a prefix must cover the whole prefix.',

@@ -11,8 +11,31 @@ import type { AuditEvent, JobCaps } from '../lib/audit.js';
 export type PrefixState = 'active' | 'pending_delete' | 'deleted';
 export const PREFIX_STATES: readonly PrefixState[] = ['active', 'pending_delete', 'deleted'];
 
-/** Ownership approval: `P` pending (LOA not yet verified), `V` verified. */
+/** Ownership approval: `P` pending (not proven), `V` verified (an OwnershipProof is recorded). */
 export type Approval = 'P' | 'V';
+
+/** How a prefix's ownership was proven (src/addressing/ownership.ts). */
+export type OwnershipMethod = 'rpki' | 'irr' | 'loa';
+export const OWNERSHIP_METHODS: readonly OwnershipMethod[] = ['rpki', 'irr', 'loa'];
+
+/**
+ * The recorded proof that an account may have a prefix announced with origin `asn`: written in the
+ * transaction that validates the prefix, read by the snapshot compiler (no proof, no announcement).
+ */
+export interface OwnershipProof {
+  prefix_id: string;
+  account_id: string;
+  /** The proven block (the prefix's cidr); BGP prefixes inside it are covered. */
+  cidr: string;
+  /** The origin the proof is for: the prefix's ASN, one of the account's registered ASNs (rpki, irr). */
+  asn: number;
+  method: OwnershipMethod;
+  /** What proved it: the authorising VRP, the IRR route object, or the LOA document and the reason. */
+  evidence: string;
+  /** Who proved it: the actor that validated, or the operator who approved the LOA. */
+  proven_by: string;
+  proven_at: string;
+}
 
 export interface Account {
   id: string;
@@ -156,6 +179,8 @@ export interface DesiredState {
   bgp_prefixes: BgpPrefix[];
   bindings: ServiceBinding[];
   delegations: Delegation[];
+  /** The ownership proofs of live prefixes (one per proven prefix). */
+  ownership: OwnershipProof[];
 }
 
 /** Pagination as the v4 API reports it in `result_info`. */

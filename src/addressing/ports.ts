@@ -8,6 +8,7 @@ import type {
   BgpPrefix,
   Delegation,
   DesiredState,
+  OwnershipProof,
   Page,
   PageOf,
   Prefix,
@@ -23,6 +24,14 @@ export interface AddressingTx {
   getAccount(id: string): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
   insertAccount(a: Account): Promise<void>;
+  /** The ASNs an admin registered for the account, ascending (what RPKI and IRR proofs must name). */
+  listAccountAsns(accountId: string): Promise<number[]>;
+  /** Replaces the account's registered ASNs. */
+  setAccountAsns(accountId: string, asns: readonly number[]): Promise<void>;
+  /** The prefix's recorded ownership proof. */
+  getOwnershipProof(prefixId: string): Promise<OwnershipProof | undefined>;
+  /** Records (or replaces) a prefix's ownership proof. */
+  putOwnershipProof(p: OwnershipProof): Promise<void>;
   insertToken(t: Token): Promise<void>;
   getToken(id: string): Promise<Token | undefined>;
   listTokens(accountId: string | null): Promise<Token[]>;

@@ -1,7 +1,10 @@
 // Prefixes: the blocks an account brings (BYOIP). Created pending validation; deleted (soft) only when
 // nothing inside is advertised, bound or delegated.
+import { isGlobal } from './access.js';
+import { checkAnnounceSpace } from './announce-space.js';
 import { addrError } from './errors.js';
-import type { Actor, Page, PageOf, Prefix, PrefixState } from './model.js';
+import type { Actor, OwnershipProof, Page, PageOf, Prefix, PrefixState } from './model.js';
+import { findProof } from './ownership.js';
 import type { AddressingTx } from './ports.js';
 import type { ServiceDeps } from './transactions.js';
 import { checkAnnounceable, checkAsn, parseCidr } from './validate.js';
@@ -16,6 +19,12 @@ export interface EditPrefixInput {
   description?: string | undefined;
   /** Only `active` and `pending_delete` can be set; `deleted` is reached by DELETE. */
   state?: 'active' | 'pending_delete' | undefined;
+}
+/** An operator's approval of a prefix's Letter of Authorization: the proof of last resort. */
+export interface ApproveLoaInput {
+  reason: string;
+  /** The LOA document approved; default the one the prefix names. */
+  loa_document_id?: string | undefined;
 }
 /** Preconditions a job states so that it changes only what it meant to (safety rule 2). */
 export interface DeletePreconditions {
@@ -89,23 +98,116 @@ export class PrefixService {
   }
 
   /**
-   * Ownership validation. failsmall has no LOA or RPKI back-end of its own: validation checks what it
-   * can (the prefix is live, canonical and announceable, the ASN usable) and marks it `V`.
+   * Ownership validation (issue 10): the prefix's space must be announceable (no default route,
+   * special-purpose or bogon space, lengths within the limits) and its ownership proven by a ROA in the
+   * configured VRPs or an IRR route object authorising its ASN, which must be one of the account's
+   * registered ASNs. The proof is recorded with the change to `V`, in one transaction; without one the
+   * prefix stays `P` (E_ADDR_OWNERSHIP_UNPROVEN) and only an operator's LOA approval can prove it.
    */
   async validate(actor: Actor, accountId: string, id: string): Promise<Prefix> {
     return this.d.tx.change([accountId], 'prefix', async (tx) => {
       await this.d.access.account(tx, actor, accountId, 'write');
       const before = await this.d.access.ownPrefix(tx, accountId, id, true);
-      if (before.state !== 'active')
-        throw addrError('E_ADDR_STATE', `prefix ${id} is ${before.state}; only an active prefix can be validated`);
-      checkAnnounceable('cidr', parseCidr('cidr', before.cidr));
-      checkAsn('asn', before.asn);
-      if (before.approved === 'V') return before;
-      const at = this.d.tx.now();
-      const after: Prefix = { ...before, approved: 'V', modified_at: at };
-      await this.write(tx, actor, 'prefix.validate', before, after, at);
-      return after;
+      const ip = this.provable(before, id);
+      if (before.approved === 'V' && (await tx.getOwnershipProof(id))) return before;
+      const asns = await tx.listAccountAsns(accountId);
+      const found = findProof(this.d.ownership.evidence, ip, before.asn, asns);
+      if (found === null) {
+        const registered = asns.length ? `the account's ASNs (${asns.map((a) => `AS${a}`).join(', ')})` : 'none';
+        throw addrError(
+          'E_ADDR_OWNERSHIP_UNPROVEN',
+          `prefix ${id} (${before.cidr} AS${before.asn}): no ROA in the configured VRPs and no IRR route object ` +
+            `authorises AS${before.asn} ${asns.includes(before.asn) ? '' : `(not one of ${registered}) `}` +
+            `to originate it; an operator can approve its LOA (POST …/prefixes/${id}/loa_approval)`,
+          { asn: before.asn, account_asns: asns },
+        );
+      }
+      return this.prove(tx, actor, before, found.method, found.evidence, 'prefix.validate');
     });
+  }
+
+  /**
+   * An operator approves the prefix's LOA: the recorded proof when neither RPKI nor IRR proves it. A
+   * person's act: refused to jobs and agents, and it names its reason for the audit log.
+   */
+  async approveLoa(actor: Actor, accountId: string, id: string, input: ApproveLoaInput): Promise<Prefix> {
+    if (!isGlobal(actor))
+      throw addrError('E_ADDR_FORBIDDEN', 'approving an LOA needs a token with scope operator', { scope: 'operator' });
+    if (actor.kind === 'job' || actor.kind === 'agent')
+      throw addrError('E_ADDR_FORBIDDEN', `an LOA is approved by a person, not by a ${actor.kind}`, {
+        scope: 'operator',
+      });
+    if (input.reason.trim() === '')
+      throw addrError('E_ADDR_INVALID', 'reason: an LOA approval needs a reason', { field: 'reason' });
+    return this.d.tx.change([accountId], 'prefix', async (tx) => {
+      await this.d.access.account(tx, actor, accountId, 'write');
+      const before = await this.d.access.ownPrefix(tx, accountId, id, true);
+      this.provable(before, id);
+      const doc = input.loa_document_id ?? before.loa_document_id;
+      if (doc === null || doc === '')
+        throw addrError('E_ADDR_STATE', `prefix ${id} names no LOA document: give loa_document_id`, {
+          field: 'loa_document_id',
+        });
+      const withDoc = { ...before, loa_document_id: doc };
+      return this.prove(
+        tx,
+        actor,
+        withDoc,
+        'loa',
+        `LOA ${doc} approved: ${input.reason}`,
+        'prefix.loa_approve',
+        before,
+      );
+    });
+  }
+
+  /** The recorded ownership proof of a prefix, or null. */
+  async ownership(actor: Actor, accountId: string, id: string): Promise<OwnershipProof | null> {
+    return this.d.tx.read(async (tx) => {
+      await this.d.access.account(tx, actor, accountId, 'read');
+      await this.d.access.ownPrefix(tx, accountId, id);
+      return (await tx.getOwnershipProof(id)) ?? null;
+    });
+  }
+
+  /** The checks every proof needs first: live, announceable space, usable ASN. */
+  private provable(p: Prefix, id: string) {
+    if (p.state !== 'active')
+      throw addrError('E_ADDR_STATE', `prefix ${id} is ${p.state}; only an active prefix can be validated`);
+    const ip = parseCidr('cidr', p.cidr);
+    checkAnnounceable('cidr', ip);
+    checkAnnounceSpace('cidr', ip, this.d.ownership.space);
+    checkAsn('asn', p.asn);
+    return ip;
+  }
+
+  /** Records the proof and marks the prefix `V`, audited, in the caller's transaction. */
+  private async prove(
+    tx: AddressingTx,
+    actor: Actor,
+    p: Prefix,
+    method: OwnershipProof['method'],
+    evidence: string,
+    action: string,
+    before: Prefix = p,
+  ): Promise<Prefix> {
+    const at = this.d.tx.now();
+    const proof: OwnershipProof = {
+      prefix_id: p.id,
+      account_id: p.account_id,
+      cidr: p.cidr,
+      asn: p.asn,
+      method,
+      evidence,
+      proven_by: actor.id,
+      proven_at: at,
+    };
+    await tx.putOwnershipProof(proof);
+    const after: Prefix = { ...p, approved: 'V', modified_at: at };
+    await tx.updatePrefix(after);
+    const facts = { account_id: p.account_id, action, type: 'prefix' as const, id: p.id };
+    await this.d.tx.audit(tx, actor, { ...facts, before, after: { ...after, ownership: proof } }, at);
+    return after;
   }
 
   /**

@@ -6,17 +6,19 @@
 import type { Clock } from '../lib/clock.js';
 import { AccessChecker, type Level } from './access.js';
 import { AccountService, TokenService } from './accounts.js';
+import { type AnnounceSpace, DEFAULT_ANNOUNCE_SPACE } from './announce-space.js';
 import { BgpPrefixService } from './bgp-prefixes.js';
 import { BindingService } from './bindings.js';
 import { DelegationService } from './delegations.js';
 import type { Actor, AuditEntry, DesiredState, Page, PageOf } from './model.js';
+import { NO_EVIDENCE, type OwnershipEvidence } from './ownership.js';
 import type { AddressingStore, ChangeListener, IdSource } from './ports.js';
 import { PrefixService } from './prefixes.js';
 import { QuotaChecker, type Quotas } from './quotas.js';
 import { type ServiceDeps, Transactions } from './transactions.js';
 
 export type { AdvertisementStatus, EditBgpPrefixInput } from './bgp-prefixes.js';
-export type { CreatePrefixInput, DeletePreconditions, EditPrefixInput } from './prefixes.js';
+export type { ApproveLoaInput, CreatePrefixInput, DeletePreconditions, EditPrefixInput } from './prefixes.js';
 
 export class AddressingService {
   readonly accounts: AccountService;
@@ -27,14 +29,34 @@ export class AddressingService {
   readonly delegations: DelegationService;
   private readonly d: ServiceDeps;
 
-  constructor(store: AddressingStore, clock: Clock, ids: IdSource) {
-    this.d = { tx: new Transactions(store, clock, ids), access: new AccessChecker(), quotas: new QuotaChecker() };
+  /**
+   * `ownership`: the evidence validation may use (configured VRPs, IRR route objects) and the space that
+   * may be announced. Without it nothing but an operator's LOA approval proves a prefix, and
+   * special-purpose space is refused (DEFAULT_ANNOUNCE_SPACE).
+   */
+  constructor(
+    store: AddressingStore,
+    clock: Clock,
+    ids: IdSource,
+    ownership: { evidence?: OwnershipEvidence; space?: AnnounceSpace } = {},
+  ) {
+    this.d = {
+      tx: new Transactions(store, clock, ids),
+      access: new AccessChecker(),
+      quotas: new QuotaChecker(),
+      ownership: { evidence: ownership.evidence ?? NO_EVIDENCE, space: ownership.space ?? DEFAULT_ANNOUNCE_SPACE },
+    };
     this.accounts = new AccountService(this.d);
     this.tokens = new TokenService(this.d);
     this.prefixes = new PrefixService(this.d);
     this.bgp = new BgpPrefixService(this.d);
     this.bindings = new BindingService(this.d);
     this.delegations = new DelegationService(this.d);
+  }
+
+  /** The space the compiler may announce (the same the service validates against). */
+  get announceSpace(): AnnounceSpace {
+    return this.d.ownership.space;
   }
 
   /** Per-account quotas (DEFAULT_QUOTAS); the composition root or a test may set others. */

@@ -4,7 +4,9 @@
 import { type Clock, isoNow } from '../lib/clock.js';
 import type { AccessChecker } from './access.js';
 import { addrError } from './errors.js';
+import type { AnnounceSpace } from './announce-space.js';
 import type { Actor, AuditEntry, AuditObjectType } from './model.js';
+import type { OwnershipEvidence } from './ownership.js';
 import type { AddressingStore, AddressingTx, Change, ChangeListener, IdSource } from './ports.js';
 import type { QuotaChecker } from './quotas.js';
 
@@ -131,4 +133,6 @@ export interface ServiceDeps {
   tx: Transactions;
   access: AccessChecker;
   quotas: QuotaChecker;
+  /** What proves ownership (configured VRPs, IRR route objects) and what space may be announced. */
+  ownership: { evidence: OwnershipEvidence; space: AnnounceSpace };
 }

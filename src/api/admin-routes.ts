@@ -6,6 +6,9 @@ import { hashToken, newTokenSecret, type TokenCache } from './auth.js';
 import { envelope, listEnvelope, ok, okAll, okList } from './envelope.js';
 import { type Route, route } from './route-table.js';
 import {
+  AccountAsnsBody,
+  AccountAsnsSchema,
+  AccountParams,
   AccountSchema,
   AuditSchema,
   CreateAccountBody,
@@ -36,6 +39,26 @@ export function adminRoutes(svc: AddressingService, cache: TokenCache): Route[] 
       summary: 'List accounts',
       response: listEnvelope(AccountSchema),
       handler: async ({ actor }) => okAll(await svc.accounts.list(actor)),
+    }),
+    route({
+      ...common,
+      method: 'POST',
+      url: '/client/v4/admin/accounts/:account_id/asns',
+      summary: "Register the account's ASNs, replacing the list (what RPKI and IRR ownership proofs must name)",
+      params: AccountParams,
+      body: AccountAsnsBody,
+      response: envelope(AccountAsnsSchema),
+      handler: async ({ actor, params, body }) =>
+        ok({ asns: await svc.accounts.setAsns(actor, params.account_id, body.asns) }),
+    }),
+    route({
+      ...common,
+      method: 'GET',
+      url: '/client/v4/admin/accounts/:account_id/asns',
+      summary: "The account's registered ASNs",
+      params: AccountParams,
+      response: envelope(AccountAsnsSchema),
+      handler: async ({ actor, params }) => ok({ asns: await svc.accounts.listAsns(actor, params.account_id) }),
     }),
     route({
       ...common,

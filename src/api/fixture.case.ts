@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EdgeStatusPort } from '../addressing/edge-status.js';
 import type { Actor, Scope, Token } from '../addressing/model.js';
+import { TEST_ASNS, TEST_OWNERSHIP } from '../addressing/ownership-world.case.js';
 import { AddressingService } from '../addressing/service.js';
 import { systemClock } from '../lib/clock.js';
 import type { RolloutControl } from '../rollout/control.js';
@@ -27,9 +28,11 @@ export async function makeFixture(
   opts: { databaseUrl?: string; rollout?: RolloutControl; edgeStatus?: EdgeStatusPort } = {},
 ): Promise<Fixture> {
   const opened = await openStore({ databaseUrl: opts.databaseUrl, freshSchema: true });
-  const service = new AddressingService(opened.store, systemClock, randomIds);
+  const service = new AddressingService(opened.store, systemClock, randomIds, TEST_OWNERSHIP);
   const accountA = (await service.accounts.create(cli, 'A')).id;
   const accountB = (await service.accounts.create(cli, 'B')).id;
+  await service.accounts.setAsns(cli, accountA, TEST_ASNS);
+  await service.accounts.setAsns(cli, accountB, TEST_ASNS);
   const mk = async (account: string | null, scopes: Scope[]) => {
     const secret = newTokenSecret();
     await service.tokens.create(cli, {

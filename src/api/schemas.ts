@@ -71,6 +71,29 @@ export const EditBgpPrefixBody = Type.Object(
 export const AdvertisementStatusBody = strict({ advertised: Type.Boolean() });
 export const CreateBindingBody = strict({ cidr: Cidr, service_id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const CreateDelegationBody = strict({ cidr: Cidr, delegated_account_id: Id });
+export const AccountAsnsBody = strict({
+  asns: Type.Array(Type.Integer({ minimum: ORIGIN_ASN.min, maximum: ORIGIN_ASN.max }), {
+    maxItems: 1000,
+    uniqueItems: true,
+    description: 'the ASNs the account holds: RPKI and IRR prove a prefix only for one of these',
+  }),
+});
+export const AccountAsnsSchema = Type.Object({ asns: Type.Array(Type.Integer()) });
+export const ApproveLoaBody = strict({
+  reason: Type.String({ minLength: 1, maxLength: TEXT_MAX.description }),
+  loa_document_id: Type.Optional(Type.String({ minLength: 1, maxLength: TEXT_MAX.loa_document_id })),
+});
+export const OwnershipProofSchema = Type.Object({
+  prefix_id: Type.String(),
+  account_id: Type.String(),
+  cidr: Type.String(),
+  asn: Type.Integer(),
+  method: Type.Union([Type.Literal('rpki'), Type.Literal('irr'), Type.Literal('loa')]),
+  evidence: Type.String(),
+  proven_by: Type.String(),
+  proven_at: Timestamp,
+});
+export const OwnershipAnswerSchema = Nullable(OwnershipProofSchema);
 export const CreateAccountBody = strict({ name: Type.String({ minLength: 1, maxLength: TEXT_MAX.name }) });
 export const CreateTokenBody = strict({
   account_id: Nullable(Id),

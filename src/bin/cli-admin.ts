@@ -11,6 +11,7 @@ import { SCOPES, TOKEN_KINDS } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
 import { FailsmallError } from '../lib/errors.js';
+import { ownershipConfig } from './ownership-config.js';
 
 function cliActor(): Actor {
   let user = 'unknown';
@@ -31,7 +32,7 @@ async function withService<T>(fn: (svc: AddressingService) => Promise<T>): Promi
     dataDir: process.env.DATABASE_URL ? undefined : (process.env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
   });
   try {
-    const out = await fn(new AddressingService(opened.store, systemClock, randomIds));
+    const out = await fn(new AddressingService(opened.store, systemClock, randomIds, ownershipConfig()));
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } catch (e) {
     if (e instanceof FailsmallError) {

@@ -51,8 +51,10 @@ export async function seedDemo(cp: Pick<ControlPlane, 'service' | 'opened'>, env
         cidr,
         asn: 64600 + i,
         description: `${name} block ${k + 1}`,
+        loa_document_id: `demo-loa-${i}-${k}`,
       });
-      await cp.service.prefixes.validate(ADMIN, acct.id, p.id);
+      // The demo configures no VRPs or IRR file: its customers' ownership is proven by approved LOAs.
+      await cp.service.prefixes.approveLoa(ADMIN, acct.id, p.id, { reason: 'demo seed: LOA on file' });
       const b = await cp.service.bgp.create(ADMIN, acct.id, p.id, cidr);
       await cp.service.bgp.edit(ADMIN, acct.id, p.id, b.id, { on_demand: { advertised: true } });
       await cp.service.bindings.create(ADMIN, acct.id, p.id, {

@@ -74,7 +74,7 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
   const duration = o.durationMs ?? 15 * 60_000;
   const topo = simTopology(nLoc, o.nodesPerLocation ?? 2);
   const desired: { read(): Promise<DesiredInput> } = {
-    read: async () => ({ prefixes: [], bgp_prefixes: [], bindings: [] }),
+    read: async () => ({ prefixes: [], bgp_prefixes: [], bindings: [], ownership: [] }),
   };
   // The network is up and converged before the job starts: its initial rollout ran before T0.
   const sim = await createSimulation({
@@ -106,6 +106,7 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
       for (const p of byoip.prefixes) await tx.insertPrefix(p);
       for (const b of byoip.bgp_prefixes) await tx.insertBgpPrefix(b);
       for (const b of byoip.bindings) await tx.insertBinding(b);
+      for (const o of byoip.ownership) await tx.putOwnershipProof(o);
     });
     // The network's own space is configured elsewhere (not through the Addressing API): a static source.
     const own = syntheticDesired({

@@ -26,8 +26,9 @@ describe('serve without the demo', () => {
         cidr: '45.10.0.0/24',
         asn: 64600,
         description: 'x',
+        loa_document_id: 'loa-1',
       });
-      await cp.service.prefixes.validate(admin, acct.id, p.id);
+      await cp.service.prefixes.approveLoa(admin, acct.id, p.id, { reason: 'LOA checked' });
       const b = await cp.service.bgp.create(admin, acct.id, p.id, '45.10.0.0/24');
       await cp.service.bgp.edit(admin, acct.id, p.id, b.id, { on_demand: { advertised: true } });
       await cp.loop.tick();

@@ -1,6 +1,7 @@
 // Composition root of the control plane: `npm start` runs this. Reads its settings from the
 // environment (see README: PORT, HOST, DATABASE_URL, FAILSMALL_PG_SCHEMA, FAILSMALL_DATA_DIR, LOG_LEVEL,
-// FAILSMALL_BOOTSTRAP_TOKEN, FAILSMALL_DEMO, FAILSMALL_MONITOR_CONFIG). It always runs the control loop
+// FAILSMALL_BOOTSTRAP_TOKEN, FAILSMALL_DEMO, FAILSMALL_MONITOR_CONFIG; ownership evidence in
+// ownership-config.ts: FAILSMALL_VRPS, FAILSMALL_IRR_FILE, FAILSMALL_MIN_PREFIX_LEN, FAILSMALL_LAB_SPACE). It always runs the control loop
 // (desired state → snapshot → guard → staged rollout → fleet → gates) and the /v1 rollout API, with or
 // without the demo.
 import { pathToFileURL } from 'node:url';
@@ -21,6 +22,7 @@ import { KyselyRolloutStore } from '../store/rollout-store.js';
 import { bootstrapAdmin } from './bootstrap-token.js';
 import { type ComposedConsole, composeConsole } from './console.js';
 import { agentRouteOptions, parseLocations } from './fleet-http.js';
+import { ownershipConfig } from './ownership-config.js';
 import { VERSION } from './version.js';
 
 /** The fleet the control loop drives, and the loop's configuration that goes with it. */
@@ -88,7 +90,8 @@ export async function buildControlPlane(
     dataDir: env.DATABASE_URL ? undefined : (env.FAILSMALL_DATA_DIR ?? '.data/pglite'),
     schema: env.DATABASE_URL ? env.FAILSMALL_PG_SCHEMA : undefined,
   });
-  const service = new AddressingService(opened.store, systemClock, randomIds);
+  const ownership = ownershipConfig(env);
+  const service = new AddressingService(opened.store, systemClock, randomIds, ownership);
   await bootstrapAdmin(service, opened, env.FAILSMALL_BOOTSTRAP_TOKEN);
   const level = logLevel ?? env.LOG_LEVEL ?? 'info';
   const rolloutStore = new KyselyRolloutStore(opened.database.db);
@@ -117,7 +120,8 @@ export async function buildControlPlane(
       history: auditLog,
       log,
     },
-    fleet.loop,
+    // The compiler announces only what validation could accept: the same announceable space.
+    { ...fleet.loop, compile: { ...fleet.loop.compile, space: ownership.space } },
   );
   const console = await composeConsole({
     service,
@@ -147,6 +151,7 @@ export async function buildControlPlane(
     },
   });
   logRef.current = app.log;
+  app.log.info({ ownership: ownership.sources }, 'ownership evidence (an operator can always approve an LOA)');
   service.onChange(() => loop.markDirty());
   await app.register(metricsPlugin, { source: loop, registry: metrics });
   await console.start(app);

@@ -3,7 +3,7 @@
 // with its own credential. Agents run in the root namespace: they reach serve on loopback (the lab's
 // control-plane network) and BIRD through its control socket, a file.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alive, run, start, waitFor } from './exec.js';
@@ -66,6 +66,13 @@ export async function startLabFleet(lab: Lab, o: LabFleetOptions = {}): Promise<
     adminToken,
     agentTokens,
     async startServe() {
+      // The lab's customer space is benchmarking space (198.18.0.0/15), announceable only between the
+      // lab's own routers; its ownership is proven by IRR route objects for the lab customer's AS64600.
+      const irr = join(lab.dir, 'lab.irr');
+      writeFileSync(
+        irr,
+        [20, 21, 22, 23].map((i) => `route: 198.18.${i}.0/24\norigin: AS64600\nsource: LAB\n`).join('\n'),
+      );
       const child = start(
         process.execPath,
         [...cliArgv(), 'serve', '--port', String(port)],
@@ -78,6 +85,8 @@ export async function startLabFleet(lab: Lab, o: LabFleetOptions = {}): Promise<
           FAILSMALL_BOOTSTRAP_TOKEN: adminToken,
           FAILSMALL_DEMO_TOKEN: operatorToken,
           FAILSMALL_DEMO_BAKE_S: String(o.bakeS ?? 2),
+          FAILSMALL_LAB_SPACE: '198.18.0.0/15',
+          FAILSMALL_IRR_FILE: irr,
           LOG_LEVEL: 'warn',
         },
         repoRoot,

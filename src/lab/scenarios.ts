@@ -204,6 +204,8 @@ export async function restartAndKillServe(lab: Lab): Promise<Figures> {
     { account_id: acct.id, name: 'lab-writer', scopes: ['addressing:read', 'addressing:write'] },
     fleet.adminToken,
   );
+  // The lab customer holds AS64600 (registered by the admin): the IRR route objects prove its prefixes.
+  await fleet.call('POST', `/client/v4/admin/accounts/${acct.id}/asns`, { asns: [64600] }, fleet.adminToken);
   const admin = (m: string, p: string, b?: unknown) => fleet.call<{ id: string }>(m, p, b, writer.value);
   const base = `/client/v4/accounts/${acct.id}/addressing/prefixes`;
   const prefixes: { cidr: string; id: string; bgp: string }[] = [];

@@ -12,7 +12,7 @@ import type { Binding, LocationInfo, Snapshot } from '../snapshot/model.js';
 import type { RolloutEngine } from './engine.js';
 import type { Clock, Rollout } from './ports.js';
 
-export type DesiredInput = Pick<DesiredState, 'prefixes' | 'bgp_prefixes' | 'bindings'>;
+export type DesiredInput = Pick<DesiredState, 'prefixes' | 'bgp_prefixes' | 'bindings' | 'ownership'>;
 
 export interface DesiredSource {
   read(): Promise<DesiredInput>;
@@ -24,6 +24,7 @@ export function mergeDesired(parts: readonly DesiredInput[]): DesiredInput {
     prefixes: parts.flatMap((p) => p.prefixes),
     bgp_prefixes: parts.flatMap((p) => p.bgp_prefixes),
     bindings: parts.flatMap((p) => p.bindings),
+    ownership: parts.flatMap((p) => p.ownership),
   };
 }
 

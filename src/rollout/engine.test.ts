@@ -226,6 +226,50 @@ describe('rollout engine over a fake fleet', () => {
     expect(approve?.after).toMatchObject({ status: 'queued' });
   });
 
+  it('a new announcement is a progressive change: canary first, never the fast path (issue 10)', async () => {
+    const { engine, fleet, run } = await converged(8);
+    const { rollout } = await engine.propose(content(10), { origin: 'compile', reason: 'announce 2', actor: 'cli:t' });
+    expect(rollout.kind).toBe('progressive');
+    expect(rollout.guard).toMatchObject({ verdict: 'allow', restoringOnly: false, announcements: 2 });
+    await engine.tick();
+    expect(fleet.handed.map((h) => h.locations.length)).toEqual([1]); // the canary only
+    await run(30_000);
+    expect(fleet.handed.map((h) => h.locations.length)).toEqual([1, 3]);
+    expect(engine.rollout(rollout.id).status).toBe('completed');
+  });
+
+  it('holds a new announcement while the breaker is tripped; re-announcing what the guard took is restoring', async () => {
+    const { engine, fleet, run, first } = await converged(8);
+    // one admitted withdrawal completes, then a broken canary trips the breaker
+    const w = await engine.propose(content(8, [2]), { origin: 'compile', reason: 'withdraw 2', actor: 'cli:t' });
+    await run(30_000);
+    expect(engine.rollout(w.rollout.id).status).toBe('completed');
+    const bad = await engine.propose(content(8, [2, 3]), { origin: 'compile', reason: 'withdraw 3', actor: 'cli:t' });
+    await engine.tick();
+    fleet.broken.add(engine.rollout(bad.rollout.id).stages[0]?.locations[0] as string);
+    await run(3000);
+    expect(engine.engineState().guard.breaker.tripped).toBe(true);
+    fleet.broken.clear();
+    fleet.handed.length = 0;
+    // a prefix no good state announced: held while tripped, nothing handed to any location
+    const fresh = await engine.propose(
+      makeContent([...content(8, [2]).announcements, ann(9)], first.snapshot.bindings, null),
+      {
+        origin: 'compile',
+        reason: 'announce 9',
+        actor: 'cli:t',
+      },
+    );
+    expect(fresh.rollout.status).toBe('held');
+    expect(fresh.rollout.guard?.violations.map((v) => v.kind)).toEqual(['breaker']);
+    await run(5000);
+    expect(fleet.handed).toEqual([]);
+    // putting back prefix 2 (which the guard admitted withdrawing from a good snapshot) is restoring
+    const back = await engine.propose(content(8), { origin: 'compile', reason: 're-advertise 2', actor: 'cli:t' });
+    expect(back.rollout).toMatchObject({ kind: 'fast', status: 'queued' });
+    expect(back.rollout.guard?.restoringOnly).toBe(true);
+  });
+
   it('commits nothing when a deploy fails: the step is retried on the next tick', async () => {
     const { engine, fleet, run } = await converged(4);
     const { rollout } = await engine.propose(content(4, [0]), {

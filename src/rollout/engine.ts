@@ -12,7 +12,7 @@ import type { Actor } from '../lib/audit.js';
 import type { Clock } from '../lib/clock.js';
 import { makeContent, seal } from '../snapshot/compile.js';
 import { withAccountFrom, withoutMark, withRestored } from '../snapshot/compose.js';
-import { diffSnapshots, type SnapshotDiff } from '../snapshot/diff.js';
+import { diffSnapshots, type KnownGood, type SnapshotDiff } from '../snapshot/diff.js';
 import { snapshotError } from '../snapshot/errors.js';
 import type { LocationInfo, Snapshot, SnapshotContent, SnapshotOrigin } from '../snapshot/model.js';
 import { type LocationView, viewFor } from '../snapshot/view.js';
@@ -26,7 +26,7 @@ import {
   type HealthGate,
   PrefixCountGate,
 } from './gates.js';
-import { DEFAULT_GUARD, type GuardConfig, validateGuardConfig, windowLosses } from './guard.js';
+import { DEFAULT_GUARD, type GuardConfig, knownGood, validateGuardConfig, windowLosses } from './guard.js';
 import {
   type ActorRef,
   assertMove,
@@ -133,7 +133,7 @@ export class RolloutEngine {
   private readonly steps: DeployStep[] = [];
   private readonly views = new Map<string, LocationView>();
   /** The last full diff computed (baseline → snapshot), reused by activation and step accounting. */
-  private lastDiff: { from: string | null; to: string; diff: SnapshotDiff } | null = null;
+  private lastDiff: { from: string | null; to: string; admitted: unknown; diff: SnapshotDiff } | null = null;
   private signalsSeen = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly audit: AuditLog;
@@ -198,14 +198,33 @@ export class RolloutEngine {
     return v;
   }
 
-  /** Diff of the whole network from `before` to `after`, cached for the latest pair. */
+  /**
+   * Diff of the whole network from `before` (the last good snapshot) to `after`, cached for the latest
+   * pair. What the guard admitted taking away from good states is known-good too: putting it back is
+   * restoring; any other announcement or binding is new (issue 10).
+   */
   private fullDiff(before: Snapshot | null, after: SnapshotContent & { id?: string }): SnapshotDiff {
     const from = before?.id ?? null;
     const to = after.id;
-    if (to && this.lastDiff && this.lastDiff.from === from && this.lastDiff.to === to) return this.lastDiff.diff;
-    const diff = diffSnapshots(before, after, this.topology());
-    if (to) this.lastDiff = { from, to, diff };
+    const admitted = this.model.state.guard.admitted;
+    const hit = this.lastDiff;
+    if (to && hit && hit.from === from && hit.to === to && hit.admitted === admitted) return hit.diff;
+    const diff = diffSnapshots(before, after, this.topology(), undefined, this.known(before, after));
+    if (to) this.lastDiff = { from, to, admitted, diff };
     return diff;
+  }
+
+  /**
+   * Known-good beyond the last good snapshot: what the guard admitted taking away. Before anything was
+   * ever deployed there is no good state to fail small against: the first snapshot is the starting
+   * point (its ownership is proven by the compiler like every other) and goes out as a bootstrap.
+   */
+  private known(before: Snapshot | null, after: SnapshotContent): KnownGood {
+    if (before !== null || this.model.state.baselineId !== null) return knownGood(this.model.state.guard);
+    return {
+      announcements: new Map(after.announcements.map((a) => [a.prefix, a])),
+      bindings: new Map(after.bindings.map((b) => [b.id, b])),
+    };
   }
 
   private context(): MachineContext {
@@ -696,7 +715,8 @@ export class RolloutEngine {
       });
       const origin: SnapshotOrigin = o.account ? 'account-rollback' : 'rollback';
       const rollouts: Rollout[] = [];
-      if (!diffSnapshots(base, content, this.topology()).restoringOnly) {
+      // Restoring as the guard judges it: what the last good snapshot or the guard's memory had.
+      if (!this.fullDiff(base, content).restoringOnly) {
         const restoring = withRestored(base, content.announcements, content.bindings);
         if (
           restoring.announcements.length !== base.announcements.length ||

@@ -2,14 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { syntheticDesired } from '../sim/synthetic.js';
 import { compile } from '../snapshot/compile.js';
-import { diffSnapshots } from '../snapshot/diff.js';
-import type { LocationInfo } from '../snapshot/model.js';
+import { diffSnapshots, type KnownGood } from '../snapshot/diff.js';
+import type { LocationInfo, SnapshotContent } from '../snapshot/model.js';
 import {
   admit,
   allowed,
   DEFAULT_GUARD,
   evaluateGuard,
   initialGuardState,
+  knownGood,
   reset,
   trip,
   validateGuardConfig,
@@ -28,6 +29,14 @@ function without(n: number, from = 0) {
   const d = structuredClone(desired);
   for (let i = from; i < from + n; i++) d.bgp_prefixes[i]!.on_demand.advertised = false;
   return compile(d, { locations: topo });
+}
+
+/** Everything `c` holds, as known-good: what the guard would remember having admitted taking away. */
+function knownOf(c: Pick<SnapshotContent, 'announcements' | 'bindings'>): KnownGood {
+  return {
+    announcements: new Map(c.announcements.map((a) => [a.prefix, a])),
+    bindings: new Map(c.bindings.map((b) => [b.id, b])),
+  };
 }
 
 describe('guard', () => {
@@ -89,7 +98,13 @@ describe('guard', () => {
     expect(
       evaluateGuard(diffSnapshots(current, without(withdrawnAtEdge + 1), topo), state, DEFAULT_GUARD, t).verdict,
     ).toBe('hold');
-    expect(evaluateGuard(diffSnapshots(current, before, topo), state, DEFAULT_GUARD, t).verdict).toBe('allow');
+    const back = diffSnapshots(current, before, topo, undefined, knownGood(state));
+    expect(back.restoringOnly).toBe(true);
+    expect(evaluateGuard(back, state, DEFAULT_GUARD, t).verdict).toBe('allow');
+    // The same announcements without the guard's memory of them are new: held while the breaker is tripped.
+    const unknown = evaluateGuard(diffSnapshots(current, before, topo), state, DEFAULT_GUARD, t);
+    expect(unknown.verdict).toBe('hold');
+    expect(unknown.violations.map((x) => x.kind)).toContain('breaker');
     expect(reset(state).breaker.tripped).toBe(false);
     expect(() => reset(reset(state))).toThrow(expect.objectContaining({ code: 'E_GUARD_NOT_TRIPPED' }));
   });
@@ -103,13 +118,36 @@ describe('guard', () => {
         (from, n, tripped) => {
           const gone = without(n, from % (6500 - n));
           const state = tripped ? trip(initialGuardState(), 'x', 0) : initialGuardState();
-          const d = diffSnapshots(gone, before, topo);
+          const d = diffSnapshots(gone, before, topo, undefined, knownOf(before));
           expect(d.restoringOnly).toBe(true);
           expect(evaluateGuard(d, state, DEFAULT_GUARD, 0).verdict).toBe('allow');
         },
       ),
       { numRuns: 15 },
     );
+  });
+
+  it('new announcements are not restoring: limited like withdrawals, held while the breaker is tripped', () => {
+    // Issue 10: a customer token announced two prefixes nobody had announced; it took the fast path.
+    const fewer = without(100);
+    const two = diffSnapshots(without(2), before, topo).fresh.totals.announce;
+    expect(two).toBe(2);
+    const d2 = diffSnapshots(without(2), before, topo);
+    expect(d2.restoringOnly).toBe(false);
+    const ok = evaluateGuard(d2, initialGuardState(), DEFAULT_GUARD, 0);
+    expect(ok.verdict).toBe('allow');
+    expect(ok.announcements).toBe(2);
+    const tripped = evaluateGuard(d2, trip(initialGuardState(), 'x', 0), DEFAULT_GUARD, 0);
+    expect(tripped.verdict).toBe('hold');
+    expect(tripped.violations.map((v) => v.kind)).toEqual(['breaker']);
+    const many = evaluateGuard(diffSnapshots(fewer, before, topo), initialGuardState(), DEFAULT_GUARD, 0);
+    expect(many.verdict).toBe('hold');
+    expect(many.violations.filter((v) => v.kind === 'announcements').map((v) => v.scope)).toContain('global');
+    expect(many.summary).toMatch(/100 announcements network-wide > \d+ allowed/);
+    // The same announcement with other attributes than the known-good one is new.
+    const changed = before.announcements.map((a, i) => (i === 0 ? { ...a, prepends: 3 } : a));
+    const known = knownOf({ announcements: changed, bindings: before.bindings });
+    expect(diffSnapshots(without(1), before, topo, undefined, known).fresh.totals.announce).toBe(1);
   });
 
   it('holds a withdraw-all unless the snapshot carries a mark', () => {

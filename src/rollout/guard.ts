@@ -2,9 +2,11 @@
 // removals are limited as a count and as a fraction per account, location, region and globally, and as a
 // rate over a sliding window of what was admitted. Over a limit the change is held for an operator's
 // approval and the breaker trips; a tripped breaker blocks every further destructive deployment until an
-// operator resets it. Restoring changes (re-announce, re-bind) are never blocked. Pure: state in, state out.
+// operator resets it. Restoring changes (re-announce, re-bind what a known-good state had) are never
+// blocked; new announcements are limited like withdrawals and wait while the breaker is tripped.
+// Pure: state in, state out.
 
-import type { SnapshotDiff } from '../snapshot/diff.js';
+import type { KnownGood, SnapshotDiff } from '../snapshot/diff.js';
 import type { Announcement, Binding } from '../snapshot/model.js';
 import { rolloutError } from './errors.js';
 
@@ -24,6 +26,8 @@ export interface ScopeLimits {
 export interface GuardConfig {
   withdrawals: ScopeLimits;
   unbinds: ScopeLimits;
+  /** New announcements (prefixes no known-good state announced) per change. */
+  announcements: ScopeLimits;
   /** Sliding window over admitted changes: distinct prefixes withdrawn / bindings removed. */
   window: { ms: number; withdrawals: Limit; unbinds: Limit };
   /**
@@ -53,6 +57,14 @@ export const DEFAULT_GUARD: GuardConfig = {
     region: { count: 25, fraction: 0.005 },
     global: { count: 25, fraction: 0.005 },
   },
+  // Issue 10: one customer token announced 8.8.8.0/24 and 1.1.1.0/24 at every location within 1.6 s.
+  // New announcements have the withdrawals' blast radius: a customer can still bring its handful at once.
+  announcements: {
+    account: { count: 25, fraction: 0.1 },
+    location: { count: 25, fraction: 0.005 },
+    region: { count: 25, fraction: 0.005 },
+    global: { count: 25, fraction: 0.005 },
+  },
   window: { ms: 15 * 60_000, withdrawals: { count: 40, fraction: 0.005 }, unbinds: { count: 40, fraction: 0.005 } },
   onTrip: 'restore-window',
 };
@@ -62,7 +74,7 @@ export function allowed(limit: Limit, base: number): number {
 }
 
 export interface GuardViolation {
-  kind: 'withdrawals' | 'unbinds' | 'withdraw-all' | 'breaker';
+  kind: 'withdrawals' | 'unbinds' | 'announcements' | 'withdraw-all' | 'breaker';
   scope: 'account' | 'location' | 'region' | 'global' | 'window' | 'breaker';
   key: string;
   count: number;
@@ -75,6 +87,8 @@ export interface GuardDecision {
   restoringOnly: boolean;
   withdrawals: number;
   unbinds: number;
+  /** New announcements (not restoring) in the change. */
+  announcements?: number;
   violations: GuardViolation[];
   /** One line for logs and the CLI. */
   summary: string;
@@ -112,7 +126,7 @@ export function validateGuardConfig(c: GuardConfig): void {
     if (!(l.fraction >= 0 && l.fraction <= 1))
       throw rolloutError('E_ROLLOUT_CONFIG', `${name}.fraction must be within 0..1`);
   };
-  for (const k of ['withdrawals', 'unbinds'] as const) {
+  for (const k of ['withdrawals', 'unbinds', 'announcements'] as const) {
     for (const s of ['account', 'location', 'region', 'global'] as const) check(c[k][s], `${k}.${s}`);
   }
   if (!(c.window.ms > 0)) throw rolloutError('E_ROLLOUT_CONFIG', 'window.ms must be positive');
@@ -140,6 +154,21 @@ export function windowUsage(
 }
 
 /**
+ * What the guard admitted taking away from known-good states (kept two windows): re-announcing or
+ * re-binding one of these unchanged is restoring (src/snapshot/diff.ts KnownGood). The last good
+ * snapshot itself is the diff's `before`.
+ */
+export function knownGood(s: GuardState): KnownGood {
+  const announcements = new Map<string, Announcement>();
+  const bindings = new Map<string, Binding>();
+  for (const a of s.admitted) {
+    for (const w of a.withdrawn) announcements.set(w.prefix, w);
+    for (const u of a.unbound) bindings.set(u.id, u);
+  }
+  return { announcements, bindings };
+}
+
+/**
  * Evaluates one diff (the whole change about to be deployed, against what the network runs) at `now`.
  * A diff with only restoring changes is always allowed, tripped breaker or not.
  */
@@ -156,6 +185,7 @@ export function evaluateGuard(
     restoringOnly: diff.restoringOnly,
     withdrawals: t.withdraw,
     unbinds: t.unbind,
+    announcements: diff.fresh.totals.announce,
   };
   if (diff.restoringOnly) return { ...base, violations: [], summary: 'restoring only: never blocked' };
   const v: GuardViolation[] = [];
@@ -181,24 +211,26 @@ export function evaluateGuard(
       });
     }
   }
+  // New announcements are counted from the diff's fresh counts (re-announcements are restoring).
   const kinds = [
-    ['withdrawals', 'withdraw', 'announcements'],
-    ['unbinds', 'unbind', 'bindings'],
+    ['withdrawals', 'withdraw', 'announcements', diff],
+    ['unbinds', 'unbind', 'bindings', diff],
+    ['announcements', 'announce', 'announcements', diff.fresh],
   ] as const;
-  for (const [kind, field, size] of kinds) {
+  for (const [kind, field, size, counts] of kinds) {
     const lim = cfg[kind];
     const over = (scope: GuardViolation['scope'], key: string, count: number, b: number, l: Limit) => {
       const a = allowed(l, b);
       if (count > a) v.push({ kind, scope, key, count, base: b, allowed: a });
     };
-    over('global', '*', diff.totals[field], diff.before[size], lim.global);
-    for (const [acct, c] of Object.entries(diff.byAccount)) {
+    over('global', '*', counts.totals[field], diff.before[size], lim.global);
+    for (const [acct, c] of Object.entries(counts.byAccount)) {
       if (c[field] > 0) over('account', acct, c[field], diff.before.byAccount[acct]?.[size] ?? 0, lim.account);
     }
-    for (const [loc, c] of Object.entries(diff.byLocation)) {
+    for (const [loc, c] of Object.entries(counts.byLocation)) {
       if (c[field] > 0) over('location', loc, c[field], diff.before.byLocation[loc]?.[size] ?? 0, lim.location);
     }
-    for (const [reg, c] of Object.entries(diff.byRegion)) {
+    for (const [reg, c] of Object.entries(counts.byRegion)) {
       if (c[field] > 0) over('region', reg, c[field], diff.before.byRegion[reg]?.[size] ?? 0, lim.region);
     }
   }
@@ -215,7 +247,11 @@ export function evaluateGuard(
       v.push({ kind, scope: 'window', key: `${cfg.window.ms / 1000}s`, count, base, allowed: a });
   }
   if (v.length === 0)
-    return { ...base, violations: [], summary: `allowed: ${t.withdraw} withdrawals, ${t.unbind} unbinds` };
+    return {
+      ...base,
+      violations: [],
+      summary: `allowed: ${t.withdraw} withdrawals, ${t.unbind} unbinds, ${diff.fresh.totals.announce} new announcements`,
+    };
   return { ...base, verdict: 'hold', violations: v, summary: `held: ${summarizeViolations(v)}` };
 }
 

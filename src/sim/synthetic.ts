@@ -1,7 +1,7 @@
 // Deterministic synthetic desired state (src/addressing model) of any size: for the incident replay, the
 // demo, benchmarks and tests. Every prefix is a /24 (IPv4) taken in order from `firstOctet`.0.0.0, every
 // account owns `perAccount` of them, each announced (advertised) with one or more service bindings.
-import type { Account, BgpPrefix, DesiredState, Prefix, ServiceBinding } from '../addressing/model.js';
+import type { Account, BgpPrefix, DesiredState, OwnershipProof, Prefix, ServiceBinding } from '../addressing/model.js';
 import { SERVICE_LIST } from '../addressing/model.js';
 
 export interface SyntheticSpec {
@@ -39,6 +39,7 @@ export function syntheticDesired(spec: SyntheticSpec): DesiredState {
   const prefixes: Prefix[] = [];
   const bgp: BgpPrefix[] = [];
   const bindings: ServiceBinding[] = [];
+  const ownership: OwnershipProof[] = [];
   for (let i = 0; i < spec.prefixes; i++) {
     const acct = Math.min(Math.floor(i / per), spec.accounts - 1);
     const account = accounts[acct] as Account;
@@ -57,6 +58,17 @@ export function syntheticDesired(spec: SyntheticSpec): DesiredState {
       state: 'active',
       created_at: at,
       modified_at: at,
+    });
+    // Every synthetic prefix is validated: its LOA was approved (the world these sets stand for).
+    ownership.push({
+      prefix_id: prefixId,
+      account_id: account.id,
+      cidr,
+      asn,
+      method: 'loa',
+      evidence: `LOA of ${tag} prefix ${i} (synthetic)`,
+      proven_by: `system:synthetic`,
+      proven_at: at,
     });
     bgp.push({
       id: syntheticId(tag, 3, i),
@@ -89,5 +101,5 @@ export function syntheticDesired(spec: SyntheticSpec): DesiredState {
       });
     }
   }
-  return { read_at: at, accounts, prefixes, bgp_prefixes: bgp, bindings, delegations: [] };
+  return { read_at: at, accounts, prefixes, bgp_prefixes: bgp, bindings, delegations: [], ownership };
 }

@@ -1,9 +1,10 @@
 // The snapshot compiler: desired state (what people asked for, src/addressing) → operational state (what
 // each location's edge must announce and hold). Pure and deterministic: the same desired state and
 // options give the same content digest.
+import { type AnnounceSpace, announceRefusal, DEFAULT_ANNOUNCE_SPACE } from '../addressing/announce-space.js';
 import { ASN_PREPEND_COUNT, inRange } from '../addressing/limits.js';
 import type { DesiredState } from '../addressing/model.js';
-import { formatPrefix, tryParsePrefix } from '../lib/prefix.js';
+import { formatPrefix, parsePrefix, tryParsePrefix } from '../lib/prefix.js';
 import { CANONICAL_FORMS, type CanonicalForm, contentDigest, DIGEST_VERSION, snapshotId } from './digest.js';
 import { snapshotError } from './errors.js';
 import type {
@@ -24,6 +25,18 @@ export interface CompileOptions {
   communities?: readonly string[];
   /** Where a BGP prefix is announced; default everywhere (anycast). */
   placement?: (bgpPrefixId: string, accountId: string) => LocationScope;
+  /** What may be announced at all (special-purpose space, lengths); default DEFAULT_ANNOUNCE_SPACE. */
+  space?: AnnounceSpace;
+  /** Told about each advertised BGP prefix left out: unproven ownership or unannounceable space. */
+  onRefused?: (r: RefusedAnnouncement) => void;
+}
+
+/** An advertised BGP prefix the compiler did not announce, and why. */
+export interface RefusedAnnouncement {
+  id: string;
+  account: string;
+  cidr: string;
+  reason: string;
 }
 
 const COMMUNITY = /^\d{1,10}:\d{1,10}(:\d{1,10})?$/;
@@ -49,9 +62,14 @@ function checkScope(scope: LocationScope, known: ReadonlySet<string>, what: stri
   return sorted;
 }
 
-/** Compiles the announcements and bindings the edge must hold. Throws E_SNAPSHOT_* on bad records. */
+/**
+ * Compiles the announcements and bindings the edge must hold. Throws E_SNAPSHOT_* on bad records. An
+ * advertised BGP prefix is announced only when its prefix carries an ownership proof for its origin and
+ * its cidr is announceable (issue 10); otherwise it is left out (a withdrawal, judged by the guard) and
+ * reported to `onRefused`: one unproven prefix must not stop every other change.
+ */
 export function compile(
-  desired: Pick<DesiredState, 'prefixes' | 'bgp_prefixes' | 'bindings'>,
+  desired: Pick<DesiredState, 'prefixes' | 'bgp_prefixes' | 'bindings' | 'ownership'>,
   opts: CompileOptions,
 ): SnapshotContent {
   const known = new Set(opts.locations.map((l) => l.id));
@@ -64,6 +82,8 @@ export function compile(
   const live = new Map<string, DesiredState['prefixes'][number]>();
   for (const p of desired.prefixes) if (p.state !== 'deleted') live.set(p.id, p);
 
+  const proofs = new Map(desired.ownership.map((o) => [o.prefix_id, o]));
+  const space = opts.space ?? DEFAULT_ANNOUNCE_SPACE;
   const byPrefix = new Map<string, { a: Announcement; from: string }>();
   for (const b of desired.bgp_prefixes) {
     if (!b.on_demand.advertised) continue;
@@ -74,6 +94,17 @@ export function compile(
     const origin = b.asn ?? parent.asn;
     if (!Number.isInteger(origin) || origin < 1 || origin > 4294967295) {
       throw snapshotError('E_SNAPSHOT_INVALID', `${what}: origin ASN ${origin} is out of range`, { id: b.id });
+    }
+    const proof = proofs.get(parent.id);
+    const refused =
+      proof === undefined || parent.approved !== 'V'
+        ? `prefix ${parent.id} (${parent.cidr}) has no ownership proof`
+        : proof.account_id !== b.account_id || proof.cidr !== parent.cidr || proof.asn !== origin
+          ? `the ownership proof of prefix ${parent.id} is for ${proof.cidr} AS${proof.asn} of account ${proof.account_id}, not ${parent.cidr} AS${origin} of ${b.account_id}`
+          : announceRefusal(parsePrefix(prefix), space);
+    if (refused !== null) {
+      opts.onRefused?.({ id: b.id, account: b.account_id, cidr: prefix, reason: refused });
+      continue;
     }
     if (!inRange(ASN_PREPEND_COUNT, b.asn_prepend_count)) {
       throw snapshotError(

@@ -1,6 +1,9 @@
 // Snapshot diff: announce, withdraw, modify, bind, unbind — per entry with the locations where it happens,
 // and counted per account, per location, per region and globally, with the "before" sizes the guard
 // needs for fractions. `only` restricts the diff to the locations a rollout stage deploys to.
+// An announcement or binding `after` adds is restoring only when a known-good state had it exactly (the
+// last good snapshot, or what the guard admitted withdrawing from it, `known`); anything else is new and
+// has a blast radius like a withdrawal (issue 10: 8.8.8.0/24 once took the fast path to every location).
 import type { Announcement, Binding, LocationInfo, LocationScope, SnapshotContent } from './model.js';
 
 export type AnnouncementChangeKind = 'announce' | 'withdraw' | 'modify';
@@ -13,6 +16,8 @@ export interface AnnouncementChange {
   readonly locations: LocationScope;
   readonly before: Announcement | null;
   readonly after: Announcement | null;
+  /** announce only: a known-good state announced exactly this (a re-announcement), not a new one. */
+  readonly restoring?: boolean;
 }
 
 export interface BindingChange {
@@ -24,6 +29,25 @@ export interface BindingChange {
   readonly locations: LocationScope;
   /** The binding as it stands on the side that has it (before for unbind, after for bind). */
   readonly binding: Binding;
+  /** bind only: a known-good state held exactly this binding (a re-binding), not a new one. */
+  readonly restoring?: boolean;
+}
+
+/**
+ * What known-good states had beyond `before` (the last good snapshot): announcements and bindings the
+ * guard admitted taking away from it. Re-adding one of them, unchanged, is restoring.
+ */
+export interface KnownGood {
+  readonly announcements: ReadonlyMap<string, Announcement>;
+  readonly bindings: ReadonlyMap<string, Binding>;
+}
+
+/** Counts of the new (not restoring) announcements and bindings only, per scope. */
+export interface FreshCounts {
+  readonly totals: ChangeCounts;
+  readonly byAccount: Record<string, ChangeCounts>;
+  readonly byLocation: Record<string, ChangeCounts>;
+  readonly byRegion: Record<string, ChangeCounts>;
 }
 
 export interface ChangeCounts {
@@ -55,7 +79,12 @@ export interface SnapshotDiff {
   readonly byRegion: Record<string, ChangeCounts>;
   readonly before: SideSizes;
   readonly after: SideSizes;
-  /** Only re-announcements and re-bindings: the kind of change the guard never blocks. */
+  /** New announcements and bindings (announce/bind not seen in a known-good state), per scope. */
+  readonly fresh: FreshCounts;
+  /**
+   * Only re-announcements and re-bindings of what a known-good state had: the kind of change the guard
+   * never blocks. A new announcement or binding is not restoring.
+   */
   readonly restoringOnly: boolean;
   /** Locations that announce something before and nothing after. */
   readonly emptiedLocations: readonly string[];
@@ -252,9 +281,19 @@ export function diffSnapshots(
   after: SnapshotContent,
   topology: readonly LocationInfo[],
   only?: ReadonlySet<string>,
+  known?: KnownGood,
 ): SnapshotDiff {
   const u = new Universe(topology, only);
   const tally = new Tally(u);
+  const fresh = new Tally(u);
+  const knownAnn = (a: Announcement): boolean => {
+    const k = known?.announcements.get(a.prefix);
+    return k !== undefined && sameAnnouncement(k, a);
+  };
+  const knownBind = (b: Binding): boolean => {
+    const k = known?.bindings.get(b.id);
+    return k !== undefined && sameBinding(k, b);
+  };
   const ann: AnnouncementChange[] = [];
   const bind: BindingChange[] = [];
 
@@ -265,6 +304,7 @@ export function diffSnapshots(
     const ea = u.eff(a.locations);
     if (b === undefined) {
       if (!u.empty(ea)) {
+        const restoring = knownAnn(a);
         ann.push({
           kind: 'announce',
           prefix: a.prefix,
@@ -272,8 +312,10 @@ export function diffSnapshots(
           locations: u.out(ea),
           before: null,
           after: a,
+          restoring,
         });
         tally.add('announce', a.account, ea);
+        if (!restoring) fresh.add('announce', a.account, ea);
       }
       continue;
     }
@@ -293,6 +335,9 @@ export function diffSnapshots(
     }
     const added = u.minus(ea, eb);
     if (!u.empty(added)) {
+      // Announced at more locations than the last good snapshot did: new there, unless a known-good state
+      // had it (the same announcement) everywhere it is added.
+      const restoring = knownAnn(a);
       ann.push({
         kind: 'announce',
         prefix: a.prefix,
@@ -300,8 +345,10 @@ export function diffSnapshots(
         locations: u.out(added),
         before: null,
         after: a,
+        restoring,
       });
       tally.add('announce', a.account, added);
+      if (!restoring) fresh.add('announce', a.account, added);
     }
     if (b !== a && !sameAnnouncement(a, b)) {
       const both = u.intersect(ea, eb);
@@ -322,6 +369,7 @@ export function diffSnapshots(
   for (const b of before?.bindings ?? []) beforeBind.set(b.id, b);
   const bindChange = (kind: 'bind' | 'unbind', b: Binding, e: Eff) => {
     if (u.empty(e)) return;
+    const restoring = kind === 'bind' ? knownBind(b) : undefined;
     bind.push({
       kind,
       id: b.id,
@@ -330,8 +378,10 @@ export function diffSnapshots(
       service: b.service,
       locations: u.out(e),
       binding: b,
+      ...(restoring === undefined ? {} : { restoring }),
     });
     tally.add(kind, b.account, e);
+    if (restoring === false) fresh.add(kind, b.account, e);
   };
   const unbind = (b: Binding, e: Eff) => bindChange('unbind', b, e);
   const bindAt = (b: Binding, e: Eff) => bindChange('bind', b, e);
@@ -360,6 +410,7 @@ export function diffSnapshots(
     (l) => (beforeSizes.byLocation[l]?.announcements ?? 0) > 0 && (afterSizes.byLocation[l]?.announcements ?? 0) === 0,
   );
   const t = tally.totals;
+  const f = fresh.totals;
   return {
     announcements: ann,
     bindings: bind,
@@ -369,7 +420,8 @@ export function diffSnapshots(
     byRegion: tally.byRegion(),
     before: beforeSizes,
     after: afterSizes,
-    restoringOnly: t.withdraw === 0 && t.unbind === 0 && t.modify === 0,
+    fresh: { totals: f, byAccount: fresh.byAccount, byLocation: fresh.byLocation(), byRegion: fresh.byRegion() },
+    restoringOnly: t.withdraw === 0 && t.unbind === 0 && t.modify === 0 && f.announce === 0 && f.bind === 0,
     emptiedLocations: emptied,
     universe: u.ids,
   };

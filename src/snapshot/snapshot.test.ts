@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parsePrefix } from '../lib/prefix.js';
 import { syntheticDesired } from '../sim/synthetic.js';
 import { compile, makeContent, seal, verifySnapshot } from './compile.js';
 import { withAccountFrom, withRestored } from './compose.js';
@@ -84,6 +85,35 @@ describe('views', () => {
   });
 });
 
+describe('compile: ownership and announceable space (issue 10)', () => {
+  it('announces an advertised BGP prefix only with an ownership proof for its origin, in announceable space', () => {
+    const d = syntheticDesired({ accounts: 2, prefixes: 4 });
+    const refused: { cidr: string; reason: string }[] = [];
+    const opts = { locations: topo, onRefused: (r: { cidr: string; reason: string }) => refused.push(r) };
+    expect(compile(d, opts).announcements).toHaveLength(4);
+    // no proof: left out, reported; a proof for another origin or account: left out
+    const noProof = { ...d, ownership: d.ownership.slice(1) };
+    const other = structuredClone(d);
+    other.ownership[1]!.asn = 15169;
+    other.ownership[2]!.account_id = d.accounts[0]!.id; // prefix 2 is account 1's
+    expect(compile(noProof, opts).announcements.map((a) => a.prefix)).not.toContain(d.prefixes[0]!.cidr);
+    expect(compile(other, opts).announcements).toHaveLength(2);
+    expect(refused.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/has no ownership proof/),
+      expect.stringMatching(/proof of prefix .* is for .* AS15169/),
+      expect.stringMatching(/proof of prefix .* of account/),
+    ]);
+    // special-purpose space is never announced, proof or not (unless configured as lab space)
+    const special = structuredClone(d);
+    for (const x of [special.prefixes[3]!, special.bgp_prefixes[3]!, special.ownership[3]!]) x.cidr = '192.0.2.0/24';
+    refused.length = 0;
+    expect(compile(special, opts).announcements).toHaveLength(3);
+    expect(refused[0]?.reason).toMatch(/TEST-NET-1/);
+    const lab = { ...opts, space: { minLength: { 4: 8, 6: 19 }, labSpace: [parsePrefix('192.0.2.0/24')] } };
+    expect(compile(special, lab).announcements).toHaveLength(4);
+  });
+});
+
 describe('diff', () => {
   const base = syntheticDesired({ accounts: 2, prefixes: 4, bindingsPerPrefix: 1 });
   const before = compile(base, { locations: topo });
@@ -128,9 +158,20 @@ describe('diff', () => {
     const mixed = withAccountFrom(next, before, acct);
     expect(mixed.announcements.every((a) => a.account === acct)).toBe(true);
     expect(mixed.announcements).toHaveLength(2);
-    const d = diffSnapshots(next, withRestored(next, before.announcements, before.bindings), topo);
+    const restored = withRestored(next, before.announcements, before.bindings);
+    // Re-adding what a known-good state had is restoring; the same entries unknown are new announcements.
+    const known = {
+      announcements: new Map(before.announcements.map((a) => [a.prefix, a])),
+      bindings: new Map(before.bindings.map((b) => [b.id, b])),
+    };
+    const d = diffSnapshots(next, restored, topo, undefined, known);
     expect(d.restoringOnly).toBe(true);
     expect(d.totals.announce).toBe(4);
+    expect(d.fresh.totals.announce).toBe(0);
+    const fresh = diffSnapshots(next, restored, topo);
+    expect(fresh.restoringOnly).toBe(false);
+    expect(fresh.fresh.totals.announce).toBe(4);
+    expect(fresh.announcements.every((c) => c.kind === 'announce' && c.restoring === false)).toBe(true);
   });
 
   it('compiles and diffs 100,000 announcements (time goal: bench/rollout.bench.ts)', () => {

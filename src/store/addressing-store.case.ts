@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPendingDeleteCleanup } from '../addressing/cleanup.js';
 import type { Actor } from '../addressing/model.js';
 import { SERVICES } from '../addressing/model.js';
+import { TEST_ASNS, TEST_OWNERSHIP } from '../addressing/ownership-world.case.js';
 import { AddressingService } from '../addressing/service.js';
 import { effectiveBinding } from '../addressing/validate.js';
 import { systemClock } from '../lib/clock.js';
@@ -38,9 +39,11 @@ export function addressingStoreCases(open: () => Promise<OpenedStore>): void {
 
   beforeAll(async () => {
     opened = await open();
-    svc = new AddressingService(opened.store, systemClock, randomIds);
+    svc = new AddressingService(opened.store, systemClock, randomIds, TEST_OWNERSHIP);
     a = (await svc.accounts.create(admin, 'alpha')).id;
     b = (await svc.accounts.create(admin, 'beta')).id;
+    await svc.accounts.setAsns(admin, a, TEST_ASNS);
+    await svc.accounts.setAsns(admin, b, TEST_ASNS);
     writerA = { kind: 'token', id: 'tok-wa', account_id: a, scopes: ['addressing:write'], request_id: 'req-1' };
     readerA = { kind: 'token', id: 'tok-ra', account_id: a, scopes: ['addressing:read'], request_id: 'req-2' };
     writerB = { kind: 'token', id: 'tok-wb', account_id: b, scopes: ['addressing:write'], request_id: 'req-3' };

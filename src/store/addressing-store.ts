@@ -10,6 +10,8 @@ import type {
   AuditEntry,
   BgpPrefix,
   Delegation,
+  OwnershipMethod,
+  OwnershipProof,
   Page,
   PageOf,
   Prefix,
@@ -29,6 +31,7 @@ import type {
   BindingsTable,
   Database,
   DelegationsTable,
+  OwnershipProofsTable,
   PrefixesTable,
   RawQuery,
   TokensTable,
@@ -93,6 +96,19 @@ function toPrefix(r: Selectable<PrefixesTable>): Prefix {
 }
 function fromPrefix(p: Prefix): Insertable<PrefixesTable> {
   return { ...p, net: p.cidr };
+}
+
+function toProof(r: Selectable<OwnershipProofsTable>): OwnershipProof {
+  return {
+    prefix_id: r.prefix_id,
+    account_id: r.account_id,
+    cidr: r.cidr,
+    asn: Number(r.asn),
+    method: r.method as OwnershipMethod,
+    evidence: r.evidence,
+    proven_by: r.proven_by,
+    proven_at: iso(r.proven_at),
+  };
 }
 
 function toBgp(r: Selectable<BgpPrefixesTable>): BgpPrefix {
@@ -207,6 +223,38 @@ class KyselyTx implements AddressingTx {
   }
   async insertAccount(a: Account): Promise<void> {
     await this.db.insertInto('accounts').values(a).execute();
+  }
+  async listAccountAsns(accountId: string): Promise<number[]> {
+    const rs = await this.db
+      .selectFrom('account_asns')
+      .select('asn')
+      .where('account_id', '=', accountId)
+      .orderBy('asn')
+      .execute();
+    return rs.map((r) => Number(r.asn));
+  }
+  async setAccountAsns(accountId: string, asns: readonly number[]): Promise<void> {
+    await this.db.deleteFrom('account_asns').where('account_id', '=', accountId).execute();
+    if (asns.length > 0)
+      await this.db
+        .insertInto('account_asns')
+        .values(asns.map((asn) => ({ account_id: accountId, asn })))
+        .execute();
+  }
+  async getOwnershipProof(prefixId: string): Promise<OwnershipProof | undefined> {
+    const r = await this.db
+      .selectFrom('ownership_proofs')
+      .selectAll()
+      .where('prefix_id', '=', prefixId)
+      .executeTakeFirst();
+    return r && toProof(r);
+  }
+  async putOwnershipProof(p: OwnershipProof): Promise<void> {
+    await this.db
+      .insertInto('ownership_proofs')
+      .values(p)
+      .onConflict((oc) => oc.column('prefix_id').doUpdateSet(p))
+      .execute();
   }
   async insertToken(t: Token): Promise<void> {
     await this.db
@@ -489,7 +537,15 @@ class KyselyTx implements AddressingTx {
     const delegations = (
       await this.db.selectFrom('delegations').selectAll().where('parent_prefix_id', 'in', live).orderBy('id').execute()
     ).map(toDelegation);
-    return { accounts, prefixes, bgp_prefixes, bindings, delegations };
+    const ownership = (
+      await this.db
+        .selectFrom('ownership_proofs')
+        .selectAll()
+        .where('prefix_id', 'in', live)
+        .orderBy('prefix_id')
+        .execute()
+    ).map(toProof);
+    return { accounts, prefixes, bgp_prefixes, bindings, delegations, ownership };
   }
 }
 

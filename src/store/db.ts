@@ -93,7 +93,25 @@ export interface AuditTable {
   /** Migration 010: a job actor's run. */
   job_run: Generated<string | null>;
 }
+/** Migration 009: the ASNs an admin registered for an account (what RPKI and IRR proofs must name). */
+export interface AccountAsnsTable {
+  account_id: string;
+  asn: string | number;
+}
+/** Migration 009: a prefix's recorded ownership proof. */
+export interface OwnershipProofsTable {
+  prefix_id: string;
+  account_id: string;
+  cidr: string;
+  asn: string | number;
+  method: string;
+  evidence: string;
+  proven_by: string;
+  proven_at: string | Date;
+}
 export interface Database {
+  account_asns: AccountAsnsTable;
+  ownership_proofs: OwnershipProofsTable;
   accounts: AccountsTable;
   tokens: TokensTable;
   prefixes: PrefixesTable;

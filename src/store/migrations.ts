@@ -3,6 +3,7 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { m008AgentCredentials } from './migrations-agent.js';
 import { m007OneAuditLog } from './migrations-audit.js';
+import { m009Ownership } from './migrations-ownership.js';
 import { m005RolloutStore, m006SnapshotDigestVersion } from './migrations-rollout.js';
 import { m010TokenKinds } from './migrations-token-kinds.js';
 
@@ -141,6 +142,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '006_snapshot_digest_version': m006SnapshotDigestVersion,
   '007_one_audit_log': m007OneAuditLog,
   '008_agent_credentials': m008AgentCredentials,
+  '009_ownership': m009Ownership,
   '010_token_kinds': m010TokenKinds,
 };
 
