@@ -14,8 +14,8 @@ import { makeContent, seal } from '../snapshot/compile.js';
 import { withAccountFrom, withoutMark, withRestored } from '../snapshot/compose.js';
 import { diffSnapshots, type SnapshotDiff } from '../snapshot/diff.js';
 import { snapshotError } from '../snapshot/errors.js';
-import { withPendingUnbinds } from '../snapshot/pending-unbinds.js';
 import type { LocationInfo, Snapshot, SnapshotContent, SnapshotOrigin } from '../snapshot/model.js';
+import { withPendingUnbinds } from '../snapshot/pending-unbinds.js';
 import { type LocationView, viewFor } from '../snapshot/view.js';
 import { rolloutError } from './errors.js';
 import {

@@ -11,38 +11,17 @@
 // accounts may be left out.
 import type { SnapshotDiff } from '../snapshot/diff.js';
 import type { LocationScope } from '../snapshot/model.js';
-import type { AdmittedChange, GuardConfig, GuardState, GuardViolation, Limit } from './guard.js';
-
-/** What the cumulative limits count: distinct prefixes withdrawn or modified, distinct bindings removed. */
-export type CumulativeKind = 'withdrawals' | 'unbinds' | 'modifications';
+import type {
+  AdmittedChange,
+  CumulativeKind,
+  CumulativeLimits,
+  GuardConfig,
+  GuardState,
+  GuardViolation,
+  Limit,
+} from './guard-model.js';
 
 export const CUMULATIVE_KINDS: readonly CumulativeKind[] = ['withdrawals', 'unbinds', 'modifications'];
-
-/** Limits of one cumulative count, per scope. */
-export interface CumulativeLimits {
-  account: Limit;
-  location: Limit;
-  global: Limit;
-}
-
-export type KindLimits = Record<CumulativeKind, CumulativeLimits>;
-
-export interface WindowSpec extends KindLimits {
-  /** Short name in violations and logs ("15m", "1h", "24h"). */
-  name: string;
-  ms: number;
-}
-
-export interface DriftSpec extends KindLimits {
-  /** How old the good snapshot compared with is: the newest that became good at least this long ago. */
-  ageMs: number;
-}
-
-export interface FlapSpec {
-  ms: number;
-  /** Withdrawn and restored more than this many times within `ms`: further changes to it are held. */
-  cycles: number;
-}
 
 interface Item {
   account: string;
@@ -124,7 +103,15 @@ function judge(
     const a = allowedBy(limits.account, diff.before.byAccount[acct]?.[size] ?? 0);
     if (n > a) {
       if (touchedAccounts.has(acct))
-        out.push({ kind, scope: 'account', key: acct, count: n, base: diff.before.byAccount[acct]?.[size] ?? 0, allowed: a, window });
+        out.push({
+          kind,
+          scope: 'account',
+          key: acct,
+          count: n,
+          base: diff.before.byAccount[acct]?.[size] ?? 0,
+          allowed: a,
+          window,
+        });
       continue;
     }
     if (ctx.selfService && !ctx.selfService.has(acct)) continue;
@@ -152,7 +139,8 @@ function judge(
   }
   if ([...mine.values()].some((i) => i.account !== exempt)) {
     const a = allowedBy(limits.global, diff.before[size]);
-    if (total > a) out.push({ kind, scope: 'global', key: '*', count: total, base: diff.before[size], allowed: a, window });
+    if (total > a)
+      out.push({ kind, scope: 'global', key: '*', count: total, base: diff.before[size], allowed: a, window });
   }
   for (const l of [...touchedLocs].sort()) {
     const n = star + (perLoc.get(l) ?? 0);

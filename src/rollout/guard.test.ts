@@ -63,7 +63,11 @@ describe('guard', () => {
         },
         windows: DEFAULT_GUARD.windows.map((w) => ({
           ...w,
-          withdrawals: { ...w.withdrawals, location: { count: 1000, fraction: 1 }, global: { count: 1000, fraction: 1 } },
+          withdrawals: {
+            ...w.withdrawals,
+            location: { count: 1000, fraction: 1 },
+            global: { count: 1000, fraction: 1 },
+          },
         })),
       },
       0,

@@ -13,50 +13,36 @@ import {
   allowedBy,
   CUMULATIVE_KINDS,
   type CumulativeContext,
-  type DriftSpec,
   driftViolations,
-  type FlapSpec,
   flapViolations,
-  type KindLimits,
-  type WindowSpec,
   windowViolations,
 } from './guard-cumulative.js';
+import type {
+  AdmittedChange,
+  GuardConfig,
+  GuardState,
+  GuardViolation,
+  KindLimits,
+  Limit,
+  ScopeLimits,
+  WindowSpec,
+} from './guard-model.js';
 
-export type { CumulativeLimits, DriftSpec, FlapSpec, WindowSpec } from './guard-cumulative.js';
-
-/** Allowed = max(count, floor(fraction × size of the scope before the change)). */
-export interface Limit {
-  count: number;
-  fraction: number;
-}
-
-export interface ScopeLimits {
-  account: Limit;
-  location: Limit;
-  region: Limit;
-  global: Limit;
-}
-
-export interface GuardConfig {
-  /** Limits of one change (the whole diff against the last good snapshot). */
-  withdrawals: ScopeLimits;
-  unbinds: ScopeLimits;
-  /** Announcements whose origin, prepends or communities change (next hops are not in a snapshot). */
-  modifications: ScopeLimits;
-  /**
-   * Sliding windows over admitted changes (shortest first): distinct prefixes withdrawn, bindings removed
-   * and prefixes modified, per account, location and network, this change included.
-   */
-  windows: readonly WindowSpec[];
-  /** The same counts against the good snapshot of a day ago (net change, less what operators approved). */
-  drift: DriftSpec;
-  flap: FlapSpec;
-  /**
-   * What a trip does to changes already admitted inside the shortest window: 'restore-window' re-announces and
-   * re-binds them at once (restoring changes need no approval); 'hold' leaves them.
-   */
-  onTrip: 'restore-window' | 'hold';
-}
+export type {
+  AdmittedChange,
+  BreakerState,
+  CumulativeKind,
+  CumulativeLimits,
+  DriftSpec,
+  FlapSpec,
+  GuardConfig,
+  GuardState,
+  GuardViolation,
+  KindLimits,
+  Limit,
+  ScopeLimits,
+  WindowSpec,
+} from './guard-model.js';
 
 const PER_CHANGE: ScopeLimits = {
   account: { count: 25, fraction: 0.1 },
@@ -135,17 +121,6 @@ export function allowed(limit: Limit, base: number): number {
   return allowedBy(limit, base);
 }
 
-export interface GuardViolation {
-  kind: 'withdrawals' | 'unbinds' | 'modifications' | 'flap' | 'withdraw-all' | 'breaker';
-  scope: 'account' | 'location' | 'region' | 'global' | 'prefix' | 'breaker';
-  key: string;
-  count: number;
-  base: number;
-  allowed: number;
-  /** The window ("15m", "1h", "24h") or drift a cumulative limit counts over; absent for one change's limits. */
-  window?: string;
-}
-
 export interface GuardDecision {
   verdict: 'allow' | 'hold';
   restoringOnly: boolean;
@@ -156,28 +131,6 @@ export interface GuardDecision {
   violations: GuardViolation[];
   /** One line for logs and the CLI. */
   summary: string;
-}
-
-/** What was admitted, kept for the window's rate and for restoring after a trip. */
-export interface AdmittedChange {
-  at: number;
-  rolloutId: string;
-  approvalId: string | null;
-  withdrawn: Announcement[];
-  unbound: Binding[];
-  /** The announcements as they were before the change modified them (absent in older records). */
-  modified?: Announcement[];
-}
-
-export interface BreakerState {
-  tripped: boolean;
-  since: number | null;
-  reason: string | null;
-}
-
-export interface GuardState {
-  breaker: BreakerState;
-  admitted: AdmittedChange[];
 }
 
 export const initialGuardState = (): GuardState => ({

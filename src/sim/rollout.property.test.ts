@@ -136,11 +136,11 @@ interface Handover {
 
 function recordHandovers(sim: Simulation): Handover[] {
   expect(Object.values(guard.withdrawals).every((l) => l.fraction === 0)).toBe(true);
-  expect([guard.withdrawals.account.count, guard.withdrawals.global.count, (guard.windows[0] as WindowSpec).withdrawals.global.count]).toEqual([
-    LIMIT.withdrawals,
-    LIMIT.scope,
-    LIMIT.window,
-  ]);
+  expect([
+    guard.withdrawals.account.count,
+    guard.withdrawals.global.count,
+    (guard.windows[0] as WindowSpec).withdrawals.global.count,
+  ]).toEqual([LIMIT.withdrawals, LIMIT.scope, LIMIT.window]);
   const log: Handover[] = [];
   const running = new Map<string, Snapshot | null>();
   const deploy = sim.fleet.deploy.bind(sim.fleet);
@@ -324,7 +324,8 @@ describe('rollout engine properties', () => {
         for (const w of admitted) {
           const inWindow = new Set<string>();
           for (const x of admitted)
-            if (x.at <= w.at && x.at > w.at - (guard.windows[0] as WindowSpec).ms) for (const p of x.ps) inWindow.add(p);
+            if (x.at <= w.at && x.at > w.at - (guard.windows[0] as WindowSpec).ms)
+              for (const p of x.ps) inWindow.add(p);
           expect(inWindow.size).toBeLessThanOrEqual(LIMIT.window);
         }
       }),
