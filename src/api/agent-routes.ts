@@ -6,27 +6,24 @@
 //   GET  /v1/agent/snapshots/:id    the location's part of a snapshot
 //   POST /v1/agent/report           the agent's report (read back from its speaker)
 //   GET  /v1/agents                 operators: every agent's last report, sessions, health
-import { createHash } from 'node:crypto';
+//
+// They are route tables on the one HTTP stack (http-stack.ts): the agent routes declare `credential:
+// 'agent'`, so the one auth hook resolves an agent credential (bound to a location) instead of an API
+// token, and the one error mapper answers their refusals (E_AGENT_*).
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Assignment } from '../edge/location-snapshot.js';
+import { FailsmallError } from '../lib/errors.js';
 import type { AgentReport } from '../snapshot/agent-report.js';
 import type { AGENT_API_ERROR_CODES } from './agent-errors.js';
-import { bearer, TokenCache, type TokenLookup } from './auth.js';
-import { errorBody, ok } from './envelope.js';
-import { httpOf } from './errors.js';
+import type { AgentIdentity } from './auth.js';
+import { envelope, ok } from './envelope.js';
+import { type Route, route } from './route-table.js';
 
-type AgentCode = keyof typeof AGENT_API_ERROR_CODES;
+export type { AgentIdentity } from './auth.js';
 
-/** An agent route's refusal in the one envelope, with the status and number of the one table (errors.ts). */
-function fail(reply: FastifyReply, code: AgentCode, message: string) {
-  return reply.code(httpOf(code).status).send(errorBody(code, message));
-}
-
-export interface AgentIdentity {
-  id: string;
-  location: string;
-}
+/** An agent route's refusal: the one error mapper gives it the status and number of errors.ts. */
+const refuse = (code: keyof typeof AGENT_API_ERROR_CODES, message: string) => new FailsmallError(code, message);
 
 /** What the routes need of the fleet (src/fleet/http-fleet.ts implements it). */
 export interface AgentHub {
@@ -40,10 +37,8 @@ export interface AgentHub {
 
 export interface AgentRoutesOptions {
   hub: AgentHub;
-  /** Credential by the SHA-256 of its secret (src/store/agent-credentials.ts). */
+  /** Credential by the SHA-256 of its secret (src/store/agent-credentials.ts): the one auth hook's lookup. */
   credentials: (hash: string) => Promise<AgentIdentity | undefined>;
-  /** Operator tokens for GET /v1/agents (AddressingStore.tokenByHash), or 'none' (tests). */
-  tokens: TokenLookup | 'none';
   /** SSE keep-alive period (default 10 s): the agent treats a silent stream as lost. */
   keepAliveMs?: number;
 }
@@ -109,123 +104,172 @@ const AssignmentQuery = Type.Object(
   { additionalProperties: false },
 );
 
-type WithAgent = FastifyRequest & { agent?: AgentIdentity };
+const Nil = Type.Null();
+const AssignmentSchema = Type.Union([
+  Type.Object({
+    snapshotId: Type.String(),
+    number: Type.Integer(),
+    announceCount: Type.Integer(),
+    announceDigest: Type.String(),
+    at: Type.Number(),
+  }),
+  Nil,
+]);
+const SessionOut = Type.Object({
+  name: Type.String(),
+  state: Type.String(),
+  since: Type.String(),
+  info: Type.String(),
+});
+const AgentStatus = Type.Object({
+  agent: Type.String(),
+  location: Type.String(),
+  node: Type.String(),
+  state: Type.String(),
+  detail: Type.Union([Type.String(), Nil]),
+  applied_snapshot: Type.Union([Type.String(), Nil]),
+  assigned_snapshot: Type.Union([Type.String(), Nil]),
+  assigned_number: Type.Union([Type.Integer(), Nil]),
+  exported: Type.Integer(),
+  snapshot_count: Type.Union([Type.Integer(), Nil]),
+  exported_digest: Type.Union([Type.String(), Nil]),
+  sessions: Type.Array(SessionOut),
+  health: Type.Object({
+    speaker: Type.String(),
+    drift: Type.Integer(),
+    repairs: Type.Integer(),
+    detail: Type.Union([Type.String(), Nil]),
+  }),
+  last_report_at: Type.String(),
+});
 
-/** The agent-facing routes (register under their own scope: their auth hook covers only them). */
-export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app: FastifyInstance, o) => {
+/** The agent whose credential authenticated the request (set by the one auth hook). */
+function me(req: FastifyRequest): AgentIdentity {
+  const a = req.agent;
+  if (!a) throw new Error(`${req.method} ${req.url} reached without an agent credential`);
+  return a;
+}
+
+const agent = { tag: 'agents', scope: 'an agent credential', credential: 'agent', hide: true } as const;
+
+/** The agent-facing routes: each reads or reports only for the location its credential is bound to. */
+export function agentRoutes(o: Pick<AgentRoutesOptions, 'hub' | 'keepAliveMs'>): Route[] {
   const keepAlive = o.keepAliveMs ?? 10_000;
-  app.setErrorHandler((err: Error & { validation?: unknown[]; statusCode?: number }, req, reply) => {
-    if (err.validation || (err.statusCode && err.statusCode < 500)) return fail(reply, 'E_AGENT_BODY', err.message);
-    req.log.error({ err }, 'agent route failed');
-    return reply.code(500).send(errorBody('E_API_INTERNAL', `internal error (request ${req.id})`));
-  });
-  app.addHook('onRequest', async (req: WithAgent, reply) => {
-    const secret = bearer(req.headers.authorization);
-    const who = secret ? await o.credentials(createHash('sha256').update(secret).digest('hex')) : undefined;
-    if (!who) {
-      reply.header('www-authenticate', 'Bearer');
-      return fail(reply, 'E_AGENT_UNAUTHENTICATED', 'send Authorization: Bearer <agent token>');
-    }
-    req.agent = who;
-  });
-  const me = (req: FastifyRequest) => (req as WithAgent).agent as AgentIdentity;
-
-  app.get('/v1/agent/events', { schema: { hide: true } }, (req, reply) => {
-    const { location } = me(req);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    const send = (a: Assignment | null) => res.write(`event: assignment\ndata: ${JSON.stringify(a)}\n\n`);
-    send(o.hub.assignment(location));
-    const off = o.hub.subscribe(location, send);
-    const ping = setInterval(() => res.write(': keep-alive\n\n'), keepAlive);
-    req.raw.on('close', () => {
-      clearInterval(ping);
-      off();
-    });
-  });
-
-  app.get('/v1/agent/assignment', { schema: { querystring: AssignmentQuery, hide: true } }, async (req) => {
-    const { location } = me(req);
-    const q = req.query as Static<typeof AssignmentQuery>;
-    const now = o.hub.assignment(location);
-    if (!q.wait || (now?.snapshotId ?? null) !== (q.have ?? null)) return ok(now);
-    const changed = await new Promise<Assignment | null>((resolve) => {
-      const timer = setTimeout(
-        () => {
+  return [
+    route({
+      ...agent,
+      method: 'GET',
+      url: '/v1/agent/events',
+      summary: 'Server-sent events: the assignment on connect and on every change',
+      response: Type.Null(),
+      handler: async ({ req, reply }) => {
+        const { location } = me(req);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-store',
+          connection: 'keep-alive',
+        });
+        const send = (a: Assignment | null) => res.write(`event: assignment\ndata: ${JSON.stringify(a)}\n\n`);
+        send(o.hub.assignment(location));
+        const off = o.hub.subscribe(location, send);
+        const ping = setInterval(() => res.write(': keep-alive\n\n'), keepAlive);
+        req.raw.on('close', () => {
+          clearInterval(ping);
           off();
-          resolve(o.hub.assignment(location));
-        },
-        (q.wait as number) * 1000,
-      );
-      const off = o.hub.subscribe(location, (a) => {
-        clearTimeout(timer);
-        off();
-        resolve(a);
-      });
-    });
-    return ok(changed);
-  });
-
-  app.get('/v1/agent/snapshots/:id', { schema: { params: SnapshotParams, hide: true } }, async (req, reply) => {
-    const { location } = me(req);
-    const s = await o.hub.locationSnapshot(location, (req.params as Static<typeof SnapshotParams>).id);
-    if (s === undefined) return fail(reply, 'E_AGENT_NO_SNAPSHOT', 'no such snapshot');
-    return ok(s);
-  });
-
-  app.post('/v1/agent/report', { schema: { body: ReportBody, hide: true } }, async (req, reply) => {
-    const who = me(req);
-    const b = req.body as Static<typeof ReportBody>;
-    if (b.report.location !== who.location)
-      return fail(reply, 'E_AGENT_LOCATION', `this credential reports for ${who.location}, not ${b.report.location}`);
-    // The credential names the agent: an agent cannot report as another one.
-    o.hub.ingest({ ...b.report, agentId: who.id }, b.extras);
-    return ok({ accepted: true });
-  });
-};
+        });
+        return null;
+      },
+    }),
+    route({
+      ...agent,
+      method: 'GET',
+      url: '/v1/agent/assignment',
+      summary: "The location's assignment (long-poll with ?wait=<s> until it differs from ?have=<id>)",
+      query: AssignmentQuery,
+      response: envelope(AssignmentSchema),
+      handler: async ({ req, query: q }) => {
+        const { location } = me(req);
+        const now = o.hub.assignment(location);
+        if (!q.wait || (now?.snapshotId ?? null) !== (q.have ?? null)) return ok(now);
+        const wait = q.wait;
+        const changed = await new Promise<Assignment | null>((resolve) => {
+          const timer = setTimeout(() => {
+            off();
+            resolve(o.hub.assignment(location));
+          }, wait * 1000);
+          const off = o.hub.subscribe(location, (a) => {
+            clearTimeout(timer);
+            off();
+            resolve(a);
+          });
+        });
+        return ok(changed);
+      },
+    }),
+    route({
+      ...agent,
+      method: 'GET',
+      url: '/v1/agent/snapshots/:id',
+      summary: "The location's part of a snapshot",
+      params: SnapshotParams,
+      response: envelope(Type.Unknown({ description: 'LocationSnapshot (src/edge/location-snapshot.ts)' })),
+      handler: async ({ req, params }) => {
+        const s = await o.hub.locationSnapshot(me(req).location, params.id);
+        if (s === undefined) throw refuse('E_AGENT_NO_SNAPSHOT', 'no such snapshot');
+        return ok(s);
+      },
+    }),
+    route({
+      ...agent,
+      method: 'POST',
+      url: '/v1/agent/report',
+      summary: "The agent's report, read back from its speaker",
+      body: ReportBody,
+      response: envelope(Type.Object({ accepted: Type.Boolean() })),
+      handler: async ({ req, body: b }) => {
+        const who = me(req);
+        if (b.report.location !== who.location)
+          throw refuse('E_AGENT_LOCATION', `this credential reports for ${who.location}, not ${b.report.location}`);
+        // The credential names the agent: an agent cannot report as another one.
+        o.hub.ingest({ ...b.report, agentId: who.id }, b.extras);
+        return ok({ accepted: true });
+      },
+    }),
+  ];
+}
 
 /** GET /v1/agents for operators (scope operator or admin). */
-export const agentStatusRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, o) => {
-  const cache = o.tokens === 'none' ? null : new TokenCache(o.tokens);
-  app.addHook('onRequest', async (req, reply) => {
-    if (!cache) return;
-    const secret = bearer(req.headers.authorization);
-    const t = secret ? await cache.resolve(secret) : undefined;
-    if (!t)
-      return reply.code(401).send({
-        success: false,
-        errors: [{ code: 10000, message: 'operator token required', error_code: 'E_API_UNAUTHENTICATED' }],
-        result: null,
-      });
-    if (!t.scopes.includes('operator') && !t.scopes.includes('admin'))
-      return reply.code(403).send({
-        success: false,
-        errors: [{ code: 11001, message: 'needs scope operator or admin', error_code: 'E_ADDR_FORBIDDEN' }],
-        result: null,
-      });
-  });
-  app.get(
-    '/v1/agents',
-    { schema: { summary: 'Every edge agent: applied snapshot, exports, sessions, last report', tags: ['fleet'] } },
-    async () =>
-      ok(
-        o.hub.agents().map((a) => ({
-          agent: a.report.agentId,
-          location: a.report.location,
-          node: a.report.node,
-          state: a.report.state,
-          detail: a.report.detail,
-          applied_snapshot: a.report.appliedSnapshot,
-          assigned_snapshot: o.hub.assignment(a.report.location)?.snapshotId ?? null,
-          assigned_number: o.hub.assignment(a.report.location)?.number ?? null,
-          exported: a.report.announceCount,
-          snapshot_count: o.hub.assignment(a.report.location)?.announceCount ?? null,
-          exported_digest: a.report.announceDigest,
-          sessions: a.extras.sessions,
-          health: a.extras.health,
-          last_report_at: new Date(a.receivedAt).toISOString(),
-        })),
-      ),
-  );
-};
+export function agentStatusRoutes(o: Pick<AgentRoutesOptions, 'hub'>): Route[] {
+  return [
+    route({
+      method: 'GET',
+      url: '/v1/agents',
+      tag: 'fleet',
+      summary: 'Every edge agent: applied snapshot, exports, sessions, last report',
+      requires: ['operator', 'admin'],
+      scope: 'operator or admin',
+      response: envelope(Type.Array(AgentStatus)),
+      handler: async () =>
+        ok(
+          o.hub.agents().map((a) => ({
+            agent: a.report.agentId,
+            location: a.report.location,
+            node: a.report.node,
+            state: a.report.state,
+            detail: a.report.detail,
+            applied_snapshot: a.report.appliedSnapshot,
+            assigned_snapshot: o.hub.assignment(a.report.location)?.snapshotId ?? null,
+            assigned_number: o.hub.assignment(a.report.location)?.number ?? null,
+            exported: a.report.announceCount,
+            snapshot_count: o.hub.assignment(a.report.location)?.announceCount ?? null,
+            exported_digest: a.report.announceDigest,
+            sessions: a.extras.sessions,
+            health: a.extras.health,
+            last_report_at: new Date(a.receivedAt).toISOString(),
+          })),
+        ),
+    }),
+  ];
+}

@@ -5,6 +5,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Token } from '../addressing/model.js';
 
+/** An edge agent's credential: which agent, bound to which location (src/store/agent-credentials.ts). */
+export interface AgentIdentity {
+  id: string;
+  location: string;
+}
+
+/** An agent credential by the SHA-256 of its secret. */
+export type AgentCredentialLookup = (hash: string) => Promise<AgentIdentity | undefined>;
+
 export type TokenLookup = (hash: string) => Promise<Token | undefined>;
 
 export const TOKEN_PREFIX = 'fs_';

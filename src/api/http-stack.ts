@@ -5,7 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../lib/audit.js';
 import { FailsmallError } from '../lib/errors.js';
-import { bearer, type TokenCache } from './auth.js';
+import { type AgentCredentialLookup, bearer, hashToken, type TokenCache } from './auth.js';
 import bodyGuard from './body-guard.js';
 import { errorBody } from './envelope.js';
 import { httpOf } from './errors.js';
@@ -26,7 +26,13 @@ export type WriteGuard = (req: FastifyRequest, reply: FastifyReply, actor: Actor
 
 export async function installHttpStack(
   app: FastifyInstance,
-  opts: { cache: TokenCache | undefined; guards: readonly ServerGuard[]; writeGuards?: readonly WriteGuard[] },
+  opts: {
+    cache: TokenCache | undefined;
+    /** Edge agents' credentials, for routes whose credential is 'agent' (absent: those routes answer 401). */
+    agentCredentials?: AgentCredentialLookup | undefined;
+    guards: readonly ServerGuard[];
+    writeGuards?: readonly WriteGuard[];
+  },
 ): Promise<void> {
   // The one JSON body parser (body-guard.ts): empty is no body; invalid UTF-8, NUL, unpaired surrogates,
   // duplicate keys and deep nesting are 400s with stable codes.
@@ -49,7 +55,15 @@ export async function installHttpStack(
       const ctx = fe.validationContext ?? 'request';
       const first = fe.validation[0] as Parameters<typeof describeValidation>[1];
       const v = describeValidation(ctx, first);
-      const code = ctx === 'body' ? 'E_API_BODY' : ctx === 'querystring' ? 'E_API_QUERY_PARAM' : 'E_API_PATH_PARAM';
+      const agent = req.routeOptions.config.credential === 'agent';
+      const code =
+        ctx === 'body'
+          ? agent
+            ? 'E_AGENT_BODY'
+            : 'E_API_BODY'
+          : ctx === 'querystring'
+            ? 'E_API_QUERY_PARAM'
+            : 'E_API_PATH_PARAM';
       const where = ctx === 'querystring' ? 'query' : ctx;
       return reply.code(400).send(errorBody(code, v.message, `/${where}/${v.field}`));
     }
@@ -61,12 +75,24 @@ export async function installHttpStack(
 
   for (const guard of opts.guards) await app.register(guard);
 
-  // Authentication, for every route of the table (routes outside it, /healthz and the docs, are public).
+  // Authentication, for every route of the table (routes outside it, /healthz and the docs, are public):
+  // an API token, or on the agents' routes an agent credential bound to one location.
   const cache = opts.cache;
+  const agents = opts.agentCredentials;
   app.addHook('onRequest', async (req, reply) => {
     const requires = req.routeOptions.config.requires;
     if (requires === undefined) return;
     const secret = bearer(req.headers.authorization);
+    if (req.routeOptions.config.credential === 'agent') {
+      const who = secret === undefined || !agents ? undefined : await agents(hashToken(secret));
+      if (!who) {
+        reply.header('www-authenticate', 'Bearer');
+        return reply.code(401).send(errorBody('E_AGENT_UNAUTHENTICATED', 'send Authorization: Bearer <agent token>'));
+      }
+      req.agent = who;
+      req.actor = { kind: 'agent', id: who.id, account_id: null, scopes: [], request_id: String(req.id) };
+      return;
+    }
     const token = secret === undefined || !cache ? undefined : await cache.resolve(secret);
     if (!token) {
       const why =

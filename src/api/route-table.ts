@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor, Scope } from '../addressing/model.js';
+import type { AgentIdentity } from './auth.js';
 import { ErrorEnvelope } from './envelope.js';
 import { NoQuery } from './schemas.js';
 
@@ -14,10 +15,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who sent the request: set by the auth hook (http-stack.ts) on every route of the table. */
     actor?: Actor;
+    /** The edge agent, on routes whose credential is 'agent' (set by the same hook). */
+    agent?: AgentIdentity;
   }
   interface FastifyContextConfig {
     /** Scopes the HTTP layer demands (any one of them) before the handler runs; [] means any valid token. */
     requires?: readonly Scope[];
+    /** Which credential the route takes: an API token (default) or an edge agent's credential. */
+    credential?: 'token' | 'agent';
   }
 }
 
@@ -47,6 +52,10 @@ export interface RouteSpec<P extends TSchema, Q extends TSchema, B extends TSche
   requires?: readonly Scope[];
   /** The scope the operation needs, for the OpenAPI description. */
   scope: string;
+  /** 'agent': the route takes an edge agent's credential instead of an API token (agent-routes.ts). */
+  credential?: 'token' | 'agent';
+  /** Left out of the OpenAPI document (the agents' protocol, not an API for people). */
+  hide?: boolean;
   /** Success status (default 200). */
   status?: 200 | 201;
   params?: P;
@@ -77,8 +86,9 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[]): 
     typed.route({
       method: s.method,
       url: s.url,
-      config: { requires: s.requires ?? [] },
+      config: { requires: s.requires ?? [], credential: s.credential ?? 'token' },
       schema: {
+        ...(s.hide ? { hide: true } : {}),
         tags: [s.tag],
         summary: s.summary,
         description: `Needs scope ${s.scope}.`,

@@ -11,6 +11,7 @@ import type { AddressingService } from '../addressing/service.js';
 import type { RolloutControl } from '../rollout/control.js';
 import { addressingRoutes } from './addressing-routes.js';
 import { adminRoutes } from './admin-routes.js';
+import { type AgentRoutesOptions, agentRoutes, agentStatusRoutes } from './agent-routes.js';
 import { TokenCache, type TokenLookup } from './auth.js';
 import authFailures, { type AuthFailure } from './auth-failures.js';
 import { installHttpStack, type ServerGuard, type WriteGuard } from './http-stack.js';
@@ -55,6 +56,11 @@ export interface ServerOptions {
    * the SSE stream) registered on the same stack.
    */
   console?: { routes: readonly Route[]; plain(app: FastifyInstance): void };
+  /**
+   * The edge agents' routes over a real fleet (src/fleet/http-fleet.ts) with their credentials, and GET
+   * /v1/agents for operators; absent: not served.
+   */
+  agents?: AgentRoutesOptions;
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -69,6 +75,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
     ajv: STRICT_AJV,
     requestTimeout: opts.requestTimeoutMs ?? 30_000,
+    // Agents hold server-sent-event streams open for ever: close must not wait for them (they reconnect).
+    ...(opts.agents ? { forceCloseConnections: true } : {}),
     // Query strings: repeated keys become arrays (rejected by strictQuery), nothing else is interpreted.
     routerOptions: { ignoreTrailingSlash: false },
   });
@@ -81,7 +89,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     fp(async (a: FastifyInstance) => a.register(requestLimits, { bodyTimeoutMs: opts.bodyTimeoutMs ?? 10_000 })),
     ...(opts.guards ?? []),
   ];
-  await installHttpStack(app, { cache, guards, writeGuards: opts.writeGuards ?? [] });
+  await installHttpStack(app, {
+    cache,
+    agentCredentials: opts.agents?.credentials,
+    guards,
+    writeGuards: opts.writeGuards ?? [],
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -116,6 +129,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (!cache) throw new Error('buildServer: the rollout API needs a token lookup (opts.tokens)');
     routes.push(...rolloutRoutes(opts.rollout.control));
   }
+  if (opts.agents) routes.push(...agentRoutes(opts.agents), ...agentStatusRoutes(opts.agents));
   const console = opts.console;
   if (console) {
     if (!cache) throw new Error('buildServer: the console needs a token lookup (opts.tokens)');
@@ -127,12 +141,4 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     console?.plain(scope);
   });
   return app;
-}
-
-/**
- * Mounts the /v1 rollout API on a server built already (before it listens), for a composition root that
- * builds the control loop after the server; the routes get the same stack and token cache.
- */
-export function mountRolloutApi(app: FastifyInstance, control: RolloutControl): void {
-  registerRoutes(app, rolloutRoutes(control));
 }

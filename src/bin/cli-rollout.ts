@@ -185,10 +185,27 @@ export function register(program: Command): void {
     .option('--json', 'print only the JSON summary')
     .option('--minutes <n>', 'simulated minutes the cleanup job runs', '15')
     .option('--pace <seconds>', 'simulated seconds between two prefixes the job deletes', '2')
-    .action(async (scenario: string, o: { json?: boolean; minutes: string; pace: string }) => {
+    .option(
+      '--job <kind>',
+      'a rogue job of the red team instead of the 20 February one, through the HTTP API against the demo population: fast|paced|by-account|modify|flap|unbind|announce|self-approve',
+    )
+    .action(async (scenario: string, o: { json?: boolean; minutes: string; pace: string; job?: string }) => {
       if (scenario !== 'byoip-2026-02-20') {
         process.stderr.write(`unknown scenario ${JSON.stringify(scenario)}; known: byoip-2026-02-20\n`);
         process.exitCode = 2;
+        return;
+      }
+      if (o.job !== undefined) {
+        const { JOB_KINDS, replayJob } = await import('./replay-jobs.js');
+        const kind = JOB_KINDS.find((k) => k === o.job);
+        if (!kind) {
+          process.stderr.write(`unknown --job ${JSON.stringify(o.job)}; known: ${JOB_KINDS.join(', ')}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        const r = await replayJob(kind, { log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        if (!r.passed) process.exitCode = 1;
         return;
       }
       const minutes = Number(o.minutes);

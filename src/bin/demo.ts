@@ -34,8 +34,11 @@ const ADMIN: Actor = {
   request_id: 'demo-seed',
 };
 
-/** Six customers with a few BYOIP prefixes each, advertised and bound, created through the service. */
-async function seed(cp: ControlPlane, env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Six customers with a few BYOIP prefixes each, advertised and bound, created through the service, and
+ * the small BYOIP customers (empty database only). Also the population of the red-team job replays.
+ */
+export async function seedDemo(cp: Pick<ControlPlane, 'service' | 'opened'>, env: NodeJS.ProcessEnv): Promise<number> {
   if ((await cp.service.accounts.list(ADMIN)).length > 0) return 0;
   const customers = ['Acme Retail', 'Globex Media', 'Initech Bank', 'Umbrella Health', 'Hooli Cloud', 'Stark Energy'];
   const services = [SERVICES.cdn, SERVICES.spectrum, SERVICES.magic_transit, SERVICES.dedicated_egress];
@@ -84,7 +87,7 @@ export function demoFleet(env: NodeJS.ProcessEnv = process.env): { fleet: Simula
 
 /** Seeds the demo accounts (empty database only) and makes sure the demo operator token exists. */
 export async function attachDemo(cp: ControlPlane, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const seeded = await seed(cp, env);
+  const seeded = await seedDemo(cp, env);
   const secret = env.FAILSMALL_DEMO_TOKEN ?? newTokenSecret();
   if (secret.length < 32) throw new Error('FAILSMALL_DEMO_TOKEN must be at least 32 characters');
   if (!(await cp.opened.store.tokenByHash(hashToken(secret)))) {

@@ -2,9 +2,7 @@
 // agent-facing routes and GET /v1/agents (src/api/agent-routes.ts), agent credentials from the store.
 // `serve` uses it when FAILSMALL_FLEET=http (configuredFleet in server.ts); the locations come from
 // FAILSMALL_LOCATIONS ("id:region:tier,…").
-import type { FastifyInstance } from 'fastify';
-import { agentRoutes, agentStatusRoutes } from '../api/agent-routes.js';
-import type { TokenLookup } from '../api/auth.js';
+import type { AgentRoutesOptions } from '../api/agent-routes.js';
 import type { HttpFleet } from '../fleet/http-fleet.js';
 import type { LocationInfo } from '../snapshot/model.js';
 import { AgentCredentialStore } from '../store/agent-credentials.js';
@@ -22,19 +20,10 @@ export function parseLocations(text: string | undefined): LocationInfo[] {
 
 /**
  * The agent-facing routes over the HTTP fleet (assignments by SSE or long-poll, reports) and GET
- * /v1/agents, authenticated with agent credentials from the store (and operator tokens for /v1/agents).
+ * /v1/agents, for buildServer: the one stack authenticates agents with their credentials from the store
+ * (and operators with their tokens for /v1/agents).
  */
-export async function mountAgentRoutes(
-  app: FastifyInstance,
-  fleet: HttpFleet,
-  opened: { store: { tokenByHash: TokenLookup }; database: Pick<OpenDatabase, 'db'> },
-): Promise<void> {
-  const creds = new AgentCredentialStore(opened.database.db);
-  const opts = {
-    hub: fleet,
-    credentials: (h: string) => creds.byHash(h),
-    tokens: opened.store.tokenByHash.bind(opened.store),
-  };
-  await app.register(agentRoutes, opts);
-  await app.register(agentStatusRoutes, opts);
+export function agentRouteOptions(fleet: HttpFleet, database: Pick<OpenDatabase, 'db'>): AgentRoutesOptions {
+  const creds = new AgentCredentialStore(database.db);
+  return { hub: fleet, credentials: (h: string) => creds.byHash(h) };
 }

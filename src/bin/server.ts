@@ -20,7 +20,7 @@ import { type OpenedStore, openStore, randomIds } from '../store/harness.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
 import { bootstrapAdmin } from './bootstrap-token.js';
 import { type ComposedConsole, composeConsole } from './console.js';
-import { mountAgentRoutes, parseLocations } from './fleet-http.js';
+import { agentRouteOptions, parseLocations } from './fleet-http.js';
 import { VERSION } from './version.js';
 
 /** The fleet the control loop drives, and the loop's configuration that goes with it. */
@@ -134,6 +134,7 @@ export async function buildControlPlane(
     addressing: { service },
     rollout: { control: loop.control },
     edgeStatus: loop,
+    ...(fleet.fleet instanceof HttpFleet ? { agents: agentRouteOptions(fleet.fleet, opened.database) } : {}),
     console: console.server,
     writeGuards: [console.writeGuard],
     // A failed authentication or authorisation that names an existing account lands in its audit log.
@@ -146,7 +147,6 @@ export async function buildControlPlane(
   logRef.current = app.log;
   service.onChange(() => loop.markDirty());
   await app.register(metricsPlugin, { source: loop, registry: metrics });
-  if (fleet.fleet instanceof HttpFleet) await mountAgentRoutes(app, fleet.fleet, opened);
   await console.start(app);
   return {
     app,

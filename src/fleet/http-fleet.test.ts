@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentRunner, type AgentSpeaker } from '../agent/runner.js';
-import { agentRoutes, agentStatusRoutes } from '../api/agent-routes.js';
+import { buildServer } from '../api/server.js';
 import { MemorySpeaker } from '../sim/memory-speaker.js';
 import { makeContent, seal } from '../snapshot/compile.js';
 import type { Announcement, LocationInfo } from '../snapshot/model.js';
@@ -60,10 +60,11 @@ describe('HTTP fleet and agent routes', () => {
       [hash(TOKENS.ams), { id: 'ams-1', location: 'ams' }],
       [hash(TOKENS.fra), { id: 'fra-1', location: 'fra' }],
     ]);
-    app = Fastify({ forceCloseConnections: true });
-    const opts = { hub: fleet, credentials: async (h: string) => ids.get(h), tokens: 'none' as const };
-    await app.register(agentRoutes, opts);
-    await app.register(agentStatusRoutes, opts);
+    app = await buildServer({
+      version: 'test',
+      rateLimits: false,
+      agents: { hub: fleet, credentials: async (h: string) => ids.get(h) },
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   });
@@ -77,6 +78,24 @@ describe('HTTP fleet and agent routes', () => {
   it('refuses requests without a valid agent credential', async () => {
     expect((await get('/v1/agent/assignment')).status).toBe(401);
     expect((await get('/v1/agent/assignment', `fs_${'x'.repeat(43)}`)).status).toBe(401);
+    const code = async (r: Response) => ((await r.json()) as { errors: { error_code: string }[] }).errors[0]?.error_code;
+    expect(await code(await get('/v1/agent/assignment'))).toBe('E_AGENT_UNAUTHENTICATED');
+    // An agent credential is not an operator token, and the operators' view takes only operator tokens.
+    const status = await get('/v1/agents', TOKENS.ams);
+    expect([status.status, await code(status)]).toEqual([401, 'E_API_UNAUTHENTICATED']);
+  });
+
+  it('answers a malformed report with 400 E_AGENT_BODY from the one error mapper, and takes nothing', async () => {
+    const before = fleet.agents().length;
+    const res = await fetch(`${url}/v1/agent/report`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.ams}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ report: { agentId: 'x' }, extras: {}, surplus: 1 }),
+    });
+    expect(res.status).toBe(400);
+    const b = (await res.json()) as { success: boolean; errors: { error_code: string; code: number }[] };
+    expect([b.success, b.errors[0]?.error_code, b.errors[0]?.code]).toEqual([false, 'E_AGENT_BODY', 15003]);
+    expect(fleet.agents().length).toBe(before);
   });
 
   it("hands an agent only its own location's part of a snapshot, and refuses a report for another location", async () => {

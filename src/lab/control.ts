@@ -3,8 +3,9 @@
 // and the real agent routes on a loopback port, with agents as `failsmall agent` processes. Probe
 // verdicts from the client's vantage point are published to the engine's signals, as a monitor would.
 import { createHash, randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { type AgentIdentity, agentRoutes, agentStatusRoutes } from '../api/agent-routes.js';
+import type { FastifyInstance } from 'fastify';
+import type { AgentIdentity } from '../api/agent-routes.js';
+import { buildServer } from '../api/server.js';
 import { HttpFleet } from '../fleet/http-fleet.js';
 import { probeVerdicts } from '../probe/verdict.js';
 import { RolloutEngine } from '../rollout/engine.js';
@@ -55,10 +56,11 @@ export async function startLabControl(
     tokens[e.location] = secret;
     creds.set(createHash('sha256').update(secret).digest('hex'), { id: `${e.location}-agent`, location: e.location });
   }
-  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
-  const opts = { hub: fleet, credentials: async (h: string) => creds.get(h), tokens: 'none' as const };
-  await app.register(agentRoutes, opts);
-  await app.register(agentStatusRoutes, opts);
+  const app: FastifyInstance = await buildServer({
+    version: 'lab',
+    rateLimits: false,
+    agents: { hub: fleet, credentials: async (h: string) => creds.get(h) },
+  });
   await app.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   let ticking = false;

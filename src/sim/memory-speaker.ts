@@ -63,6 +63,14 @@ export class MemorySpeaker implements Speaker {
     return false;
   }
 
+  /** Every exported announcement, with its attributes (what a read-back of the speaker gives). */
+  exported(): Announcement[] {
+    const out: Announcement[] = [];
+    let left = this.fault.kind === 'drop' ? this.fault.keep : Number.POSITIVE_INFINITY;
+    for (const g of this.groups) for (const e of g.entries) if (left-- > 0) out.push(e);
+    return out;
+  }
+
   /** Every exported prefix. */
   prefixes(): Set<string> {
     const out = new Set<string>();
@@ -86,6 +94,13 @@ export class MemoryBindingTable implements BindingTable {
   ids(): Set<string> {
     const out = new Set<string>();
     for (const g of this.groups) for (const e of g.entries) out.add(e.id);
+    return out;
+  }
+
+  /** Every binding held, with its attributes. */
+  bound(): Binding[] {
+    const out: Binding[] = [];
+    for (const g of this.groups) for (const e of g.entries) out.push(e);
     return out;
   }
 }
