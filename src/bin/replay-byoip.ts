@@ -9,7 +9,7 @@ import { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
 import { type DesiredInput, mergeDesired } from '../rollout/controller.js';
-import { DEFAULT_GUARD } from '../rollout/guard.js';
+import { DEFAULT_GUARD, type WindowSpec } from '../rollout/guard.js';
 import { type AppliedAt, EdgeDamageTracker, type TimelineEntry, timelineText } from '../sim/incident.js';
 import { createSimulation } from '../sim/simulation.js';
 import { syntheticDesired } from '../sim/synthetic.js';
@@ -313,7 +313,7 @@ export async function replayByoip(o: ReplayOptions = {}): Promise<ReplayResult> 
         job_pace_ms: paceMs,
         compile_every_ms: compileEvery,
         apply_delay_ms: o.applyDelayMs ?? 1500,
-        window_limit_withdrawals: DEFAULT_GUARD.window.withdrawals.count,
+        window_limit_withdrawals: (DEFAULT_GUARD.windows[0] as WindowSpec).withdrawals.global.count,
       },
       job: {
         buggy_query_answer: apiAnswer,

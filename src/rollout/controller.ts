@@ -3,7 +3,8 @@
 // configured state becomes operational state, and it adds one safety rule of its own: a service binding
 // removed from desired state stays at the edge for a grace period (default 15 minutes). Re-binding is
 // what made the 20 February recovery take hours; a prefix withdrawn by mistake and restored within the
-// grace period comes back with its bindings untouched.
+// grace period comes back with its bindings untouched. The guard still judges the removal when desired
+// state changes: a change of the kept set is proposed (with the kept ids) even when the content is not.
 import type { DesiredState } from '../addressing/model.js';
 import type { FailsmallError } from '../lib/errors.js';
 import { type CompileOptions, compile, makeContent } from '../snapshot/compile.js';
@@ -43,8 +44,16 @@ export type SyncResult =
   | { outcome: 'proposed'; snapshot: Snapshot; rollout: Rollout; retainedBindings: number }
   | { outcome: 'error'; error: FailsmallError };
 
+/** What the controller last proposed: the content digest and the bindings it kept only for their grace. */
+function proposalKey(digest: string, kept: readonly Binding[]): string {
+  return `${digest}|${kept
+    .map((b) => b.id)
+    .sort()
+    .join(',')}`;
+}
+
 export class DesiredStateController {
-  private lastDigest: string | null = null;
+  private lastProposal: string | null = null;
   private lastBindings: readonly Binding[] = [];
   private resumed = false;
   private readonly removedSince = new Map<string, number>();
@@ -70,7 +79,7 @@ export class DesiredStateController {
       s = await this.engine.snapshot(s.parent);
     }
     if (s?.origin !== 'compile') return;
-    this.lastDigest = s.digest;
+    this.lastProposal = proposalKey(s.digest, []);
     this.lastBindings = s.bindings;
   }
 
@@ -101,14 +110,15 @@ export class DesiredStateController {
     }
     for (const id of [...this.removedSince.keys()]) if (present.has(id)) this.removedSince.delete(id);
     const content = kept.length ? makeContent(compiled.announcements, [...compiled.bindings, ...kept], null) : compiled;
-    const digest = contentDigest(content);
-    if (digest === this.lastDigest) return { outcome: 'unchanged' };
+    const key = proposalKey(contentDigest(content), kept);
+    if (key === this.lastProposal) return { outcome: 'unchanged' };
     const { snapshot, rollout } = await this.engine.propose(content, {
       origin: 'compile',
       reason: kept.length ? `${reason} (${kept.length} removed bindings kept for the grace period)` : reason,
       actor: this.o.actor ?? 'controller',
+      graced: kept.map((b) => b.id),
     });
-    this.lastDigest = digest;
+    this.lastProposal = key;
     this.lastBindings = content.bindings;
     return { outcome: 'proposed', snapshot, rollout, retainedBindings: kept.length };
   }

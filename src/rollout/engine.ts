@@ -15,6 +15,7 @@ import { withAccountFrom, withoutMark, withRestored } from '../snapshot/compose.
 import { diffSnapshots, type KnownGood, type SnapshotDiff } from '../snapshot/diff.js';
 import { snapshotError } from '../snapshot/errors.js';
 import type { LocationInfo, Snapshot, SnapshotContent, SnapshotOrigin } from '../snapshot/model.js';
+import { withPendingUnbinds } from '../snapshot/pending-unbinds.js';
 import { type LocationView, viewFor } from '../snapshot/view.js';
 import { assertDigest, assertMayApprove, heldChange } from './approval.js';
 import { ATTRIBUTION_LOOKBACK_MS, attribute, destructiveItems, restoredBy } from './attribution.js';
@@ -100,6 +101,11 @@ export interface ProposeOptions {
   origin: SnapshotOrigin;
   reason: string;
   actor: string | Actor;
+  /**
+   * Binding ids the content holds only for their grace period (removed from desired state): the guard
+   * judges them as removed now, not when the grace expires.
+   */
+  graced?: readonly string[];
 }
 
 const MAX_STEPS_PER_TICK = 64;
@@ -225,6 +231,54 @@ export class RolloutEngine {
       announcements: new Map(after.announcements.map((a) => [a.prefix, a])),
       bindings: new Map(after.bindings.map((b) => [b.id, b])),
     };
+  }
+
+  /**
+   * What the guard judges: the diff from the last good snapshot, with the bindings `s` holds only for
+   * their grace counted as removed.
+   */
+  private judgedDiff(base: Snapshot | null, s: Snapshot, graced: readonly string[] | undefined): SnapshotDiff {
+    const diff = this.fullDiff(base, s);
+    if (!graced?.length) return diff;
+    const ids = new Set(graced);
+    return withPendingUnbinds(
+      diff,
+      s.bindings.filter((b) => ids.has(b.id)),
+      base,
+      this.topology(),
+    );
+  }
+
+  /**
+   * The good snapshot drift is measured from: the newest that became good at least drift.ageMs ago, or,
+   * while the record is younger than that, the oldest one known.
+   */
+  private async driftReference(): Promise<Snapshot | null> {
+    const { goodIds, goodAt } = this.model.state;
+    if (!goodAt) return null;
+    const cutoff = this.now() - this.guardCfg.drift.ageMs;
+    let ref: string | null = null;
+    let oldest: string | null = null;
+    for (const id of goodIds) {
+      const at = goodAt[id];
+      if (at === undefined) continue;
+      oldest ??= id;
+      if (at <= cutoff) ref = id;
+    }
+    const id = ref ?? oldest;
+    if (id === null) return null;
+    try {
+      return await this.snapshot(id);
+    } catch {
+      return null; // an unknown good snapshot (trimmed history): no drift to judge
+    }
+  }
+
+  /** The diff from the drift reference to `s`; null when there is none or it is the last good snapshot. */
+  private async driftDiff(s: Snapshot): Promise<SnapshotDiff | null> {
+    const ref = await this.driftReference();
+    if (!ref || ref.id === this.model.state.baselineId) return null;
+    return diffSnapshots(ref, s, this.topology());
   }
 
   private context(): MachineContext {
@@ -428,13 +482,15 @@ export class RolloutEngine {
     o: ProposeOptions,
   ): Promise<{ snapshot: Snapshot; rollout: Rollout }> {
     const snapshot = await this.sealNew(content, o.origin, o.reason);
-    const diff = this.fullDiff(await this.baseline(), snapshot);
+    const diff = this.judgedDiff(await this.baseline(), snapshot, o.graced);
     const t = await this.apply({
       type: 'propose',
       snapshot: { id: snapshot.id, number: snapshot.number, origin: o.origin, marked: snapshot.withdrawAll !== null },
       diff,
       actor: actorRef(o.actor),
       reason: o.reason,
+      graced: o.graced,
+      drift: diff.restoringOnly ? null : await this.driftDiff(snapshot),
     });
     return { snapshot, rollout: t.created as Rollout };
   }
@@ -506,12 +562,15 @@ export class RolloutEngine {
 
   private async inputFor(a: NonNullable<ReturnType<typeof nextAction>>): Promise<EngineInput> {
     if (a.type === 'activate') {
-      const s = await this.snapshot(this.rollout(a.id).snapshotId);
+      const r = this.rollout(a.id);
+      const s = await this.snapshot(r.snapshotId);
+      const diff = this.judgedDiff(await this.baseline(), s, r.graced);
       return {
         type: 'activate',
         id: a.id,
-        diff: this.fullDiff(await this.baseline(), s),
+        diff,
         marked: s.withdrawAll !== null,
+        drift: diff.restoringOnly || r.approval !== null ? null : await this.driftDiff(s),
       };
     }
     if (a.type === 'judge') return { type: 'judge', id: a.id, results: await this.evaluate(this.rollout(a.id)) };

@@ -14,6 +14,7 @@ import {
   reset,
   trip,
   validateGuardConfig,
+  type WindowSpec,
   windowLosses,
 } from './guard.js';
 import { canaryOrder, DEFAULT_STAGES, planStages, validateStages } from './stages.js';
@@ -45,8 +46,11 @@ describe('guard', () => {
     expect(ok.verdict).toBe('allow');
     const big = evaluateGuard(diffSnapshots(before, without(100), topo), initialGuardState(), DEFAULT_GUARD, 0);
     expect(big.verdict).toBe('hold');
-    expect(new Set(big.violations.map((v) => v.scope))).toEqual(new Set(['global', 'location', 'region', 'window']));
+    expect(new Set(big.violations.map((v) => v.scope))).toEqual(new Set(['global', 'location', 'region']));
+    expect(new Set(big.violations.map((v) => v.window))).toEqual(new Set([undefined, '15m', '1h']));
     expect(big.summary).toMatch(/100 withdrawals network-wide > 32 allowed/);
+    // The windows leave out one account's own changes (the largest, 10 prefixes): 90 count.
+    expect(big.summary).toMatch(/90 withdrawals network-wide in 1h > 65 allowed/);
   });
 
   it('limits one account by count or fraction, whichever is larger', () => {
@@ -66,11 +70,20 @@ describe('guard', () => {
           location: { count: 1000, fraction: 1 },
           region: { count: 1000, fraction: 1 },
         },
-        window: { ...DEFAULT_GUARD.window, withdrawals: { count: 1000, fraction: 1 } },
+        windows: DEFAULT_GUARD.windows.map((w) => ({
+          ...w,
+          withdrawals: {
+            ...w.withdrawals,
+            location: { count: 1000, fraction: 1 },
+            global: { count: 1000, fraction: 1 },
+          },
+        })),
       },
       0,
     );
-    expect(v.violations.map((x) => x.scope)).toEqual(['account']);
+    // One change over the account's limit, and so over the account's limit of every window too.
+    expect(new Set(v.violations.map((x) => x.scope))).toEqual(new Set(['account']));
+    expect(v.violations.map((x) => x.window)).toEqual([undefined, '15m', '1h', '24h']);
   });
 
   it('counts distinct prefixes over the sliding window: the 20 February pattern trips at 40 of 4,306', () => {
@@ -160,9 +173,13 @@ describe('guard', () => {
   });
 
   it('rejects invalid configuration', () => {
-    expect(() => validateGuardConfig({ ...DEFAULT_GUARD, window: { ...DEFAULT_GUARD.window, ms: 0 } })).toThrow(
-      expect.objectContaining({ code: 'E_ROLLOUT_CONFIG' }),
+    expect(() =>
+      validateGuardConfig({ ...DEFAULT_GUARD, windows: [{ ...(DEFAULT_GUARD.windows[0] as WindowSpec), ms: 0 }] }),
+    ).toThrow(expect.objectContaining({ code: 'E_ROLLOUT_CONFIG' }));
+    expect(() => validateGuardConfig({ ...DEFAULT_GUARD, windows: [...DEFAULT_GUARD.windows].reverse() })).toThrow(
+      /shortest first/,
     );
+    expect(() => validateGuardConfig({ ...DEFAULT_GUARD, flap: { ms: 60_000, cycles: 1.5 } })).toThrow(/cycles/);
     expect(() =>
       validateGuardConfig({
         ...DEFAULT_GUARD,

@@ -1,85 +1,129 @@
-// The guard (circuit breaker). Every diff is evaluated before it may deploy: withdrawals and binding
-// removals are limited as a count and as a fraction per account, location, region and globally, and as a
-// rate over a sliding window of what was admitted. Over a limit the change is held for an operator's
-// approval and the breaker trips; a tripped breaker blocks every further destructive deployment until an
-// operator resets it. Restoring changes (re-announce, re-bind what a known-good state had) are never
-// blocked; new announcements are limited like withdrawals and wait while the breaker is tripped.
+// The guard (circuit breaker). Every diff is evaluated before it may deploy: withdrawals, binding
+// removals, modifications (origin, prepends, communities) and new announcements are limited as a count
+// and as a fraction per account, location, region and globally for the change itself, and withdrawals,
+// removals and modifications cumulatively over several sliding windows of what was admitted and as drift
+// from the good snapshot of a day ago (guard-cumulative.ts); a prefix that flaps is held. Over a limit the
+// change is held for an operator's approval and the breaker trips; a tripped breaker blocks every further
+// destructive deployment until an operator resets it. Restoring changes (re-announce, re-bind what a
+// known-good state had) are never blocked; new announcements wait while the breaker is tripped.
 // Pure: state in, state out.
 
 import type { KnownGood, SnapshotDiff } from '../snapshot/diff.js';
 import type { Announcement, Binding } from '../snapshot/model.js';
 import { rolloutError } from './errors.js';
+import {
+  allowedBy,
+  CUMULATIVE_KINDS,
+  type CumulativeContext,
+  driftViolations,
+  flapViolations,
+  windowViolations,
+} from './guard-cumulative.js';
+import type {
+  AdmittedChange,
+  GuardConfig,
+  GuardState,
+  GuardViolation,
+  KindLimits,
+  Limit,
+  ScopeLimits,
+  WindowSpec,
+} from './guard-model.js';
 
-/** Allowed = max(count, floor(fraction × size of the scope before the change)). */
-export interface Limit {
-  count: number;
-  fraction: number;
-}
+export type {
+  AdmittedChange,
+  BreakerState,
+  CumulativeKind,
+  CumulativeLimits,
+  DriftSpec,
+  FlapSpec,
+  GuardConfig,
+  GuardState,
+  GuardViolation,
+  KindLimits,
+  Limit,
+  ScopeLimits,
+  WindowSpec,
+} from './guard-model.js';
 
-export interface ScopeLimits {
-  account: Limit;
-  location: Limit;
-  region: Limit;
-  global: Limit;
-}
+const PER_CHANGE: ScopeLimits = {
+  account: { count: 25, fraction: 0.1 },
+  location: { count: 25, fraction: 0.005 },
+  region: { count: 25, fraction: 0.005 },
+  global: { count: 25, fraction: 0.005 },
+};
 
-export interface GuardConfig {
-  withdrawals: ScopeLimits;
-  unbinds: ScopeLimits;
-  /** New announcements (prefixes no known-good state announced) per change. */
-  announcements: ScopeLimits;
-  /** Sliding window over admitted changes: distinct prefixes withdrawn / bindings removed. */
-  window: { ms: number; withdrawals: Limit; unbinds: Limit };
-  /**
-   * What a trip does to changes already admitted inside the window: 'restore-window' re-announces and
-   * re-binds them at once (restoring changes need no approval); 'hold' leaves them.
-   */
-  onTrip: 'restore-window' | 'hold';
-}
+/** The same limits for withdrawals, unbinds and modifications. */
+const sameForEveryKind = (l: KindLimits['withdrawals']): KindLimits => ({
+  withdrawals: l,
+  unbinds: l,
+  modifications: l,
+});
 
 /**
  * Defaults sized on the 20 February 2026 incident (6,500 prefixes announced, 4,306 BYOIP): at most 40
  * distinct prefixes may be withdrawn in 15 minutes (< 1% of BYOIP, 43) before everything is held; one
  * change may withdraw at most 25 prefixes, or 0.5% of a location, region or the network; one account may
  * withdraw at most 25 of its prefixes or 10%, whichever is larger, so a customer can always delete its own
- * handful. Binding removals follow the same limits.
+ * handful. Binding removals and modifications follow the same limits.
+ *
+ * Over longer windows, sized on the outside red team of issue 10 (1 prefix withdrawn every 26 s for 42
+ * minutes stayed at 36 per 15 minutes, under 40, and withdrew 26% of the demo's prefixes): at most 1% of
+ * the network (at least 1) per hour and 2% per day or as drift from the good snapshot of a day ago; an
+ * account at most 25 or 10% per hour, 25 or 20% per day. A prefix withdrawn and restored more than twice
+ * in an hour is held: RFC 2439's classic damping (penalty 1000 per flap, suppress at 2000) suppresses a
+ * route at its third flap.
  */
 export const DEFAULT_GUARD: GuardConfig = {
-  withdrawals: {
-    account: { count: 25, fraction: 0.1 },
-    location: { count: 25, fraction: 0.005 },
-    region: { count: 25, fraction: 0.005 },
-    global: { count: 25, fraction: 0.005 },
-  },
-  unbinds: {
-    account: { count: 25, fraction: 0.1 },
-    location: { count: 25, fraction: 0.005 },
-    region: { count: 25, fraction: 0.005 },
-    global: { count: 25, fraction: 0.005 },
-  },
+  withdrawals: PER_CHANGE,
+  unbinds: PER_CHANGE,
+  modifications: PER_CHANGE,
   // Issue 10: one customer token announced 8.8.8.0/24 and 1.1.1.0/24 at every location within 1.6 s.
   // New announcements have the withdrawals' blast radius: a customer can still bring its handful at once.
-  announcements: {
-    account: { count: 25, fraction: 0.1 },
-    location: { count: 25, fraction: 0.005 },
-    region: { count: 25, fraction: 0.005 },
-    global: { count: 25, fraction: 0.005 },
+  announcements: PER_CHANGE,
+  windows: [
+    {
+      name: '15m',
+      ms: 15 * 60_000,
+      ...sameForEveryKind({
+        account: { count: 25, fraction: 0.1 },
+        location: { count: 40, fraction: 0.005 },
+        global: { count: 40, fraction: 0.005 },
+      }),
+    },
+    {
+      name: '1h',
+      ms: 60 * 60_000,
+      ...sameForEveryKind({
+        account: { count: 25, fraction: 0.1 },
+        location: { count: 1, fraction: 0.01 },
+        global: { count: 1, fraction: 0.01 },
+      }),
+    },
+    {
+      name: '24h',
+      ms: 24 * 3600_000,
+      ...sameForEveryKind({
+        account: { count: 25, fraction: 0.2 },
+        location: { count: 1, fraction: 0.02 },
+        global: { count: 1, fraction: 0.02 },
+      }),
+    },
+  ],
+  drift: {
+    ageMs: 24 * 3600_000,
+    ...sameForEveryKind({
+      account: { count: 25, fraction: 0.2 },
+      location: { count: 1, fraction: 0.02 },
+      global: { count: 1, fraction: 0.02 },
+    }),
   },
-  window: { ms: 15 * 60_000, withdrawals: { count: 40, fraction: 0.005 }, unbinds: { count: 40, fraction: 0.005 } },
+  flap: { ms: 60 * 60_000, cycles: 2 },
   onTrip: 'restore-window',
 };
 
 export function allowed(limit: Limit, base: number): number {
-  return Math.max(limit.count, Math.floor(limit.fraction * base));
-}
-
-export interface GuardViolation {
-  kind: 'withdrawals' | 'unbinds' | 'announcements' | 'withdraw-all' | 'breaker';
-  scope: 'account' | 'location' | 'region' | 'global' | 'window' | 'breaker';
-  key: string;
-  count: number;
-  base: number;
-  allowed: number;
+  return allowedBy(limit, base);
 }
 
 export interface GuardDecision {
@@ -89,29 +133,11 @@ export interface GuardDecision {
   unbinds: number;
   /** New announcements (not restoring) in the change. */
   announcements?: number;
+  /** Absent in decisions recorded before modifications were counted. */
+  modifications?: number;
   violations: GuardViolation[];
   /** One line for logs and the CLI. */
   summary: string;
-}
-
-/** What was admitted, kept for the window's rate and for restoring after a trip. */
-export interface AdmittedChange {
-  at: number;
-  rolloutId: string;
-  approvalId: string | null;
-  withdrawn: Announcement[];
-  unbound: Binding[];
-}
-
-export interface BreakerState {
-  tripped: boolean;
-  since: number | null;
-  reason: string | null;
-}
-
-export interface GuardState {
-  breaker: BreakerState;
-  admitted: AdmittedChange[];
 }
 
 export const initialGuardState = (): GuardState => ({
@@ -126,31 +152,45 @@ export function validateGuardConfig(c: GuardConfig): void {
     if (!(l.fraction >= 0 && l.fraction <= 1))
       throw rolloutError('E_ROLLOUT_CONFIG', `${name}.fraction must be within 0..1`);
   };
-  for (const k of ['withdrawals', 'unbinds', 'announcements'] as const) {
+  for (const k of ['withdrawals', 'unbinds', 'modifications', 'announcements'] as const) {
     for (const s of ['account', 'location', 'region', 'global'] as const) check(c[k][s], `${k}.${s}`);
   }
-  if (!(c.window.ms > 0)) throw rolloutError('E_ROLLOUT_CONFIG', 'window.ms must be positive');
-  check(c.window.withdrawals, 'window.withdrawals');
-  check(c.window.unbinds, 'window.unbinds');
+  const cumulative = (l: KindLimits, name: string) => {
+    for (const k of CUMULATIVE_KINDS)
+      for (const s of ['account', 'location', 'global'] as const) check(l[k][s], `${name}.${k}.${s}`);
+  };
+  if (c.windows.length === 0) throw rolloutError('E_ROLLOUT_CONFIG', 'windows needs at least one window');
+  for (const [i, w] of c.windows.entries()) {
+    if (!(w.ms > 0)) throw rolloutError('E_ROLLOUT_CONFIG', `windows[${i}].ms must be positive`);
+    if (i > 0 && !(w.ms > (c.windows[i - 1] as WindowSpec).ms))
+      throw rolloutError('E_ROLLOUT_CONFIG', 'windows must be listed shortest first');
+    cumulative(w, `windows[${i}]`);
+  }
+  if (!(c.drift.ageMs > 0)) throw rolloutError('E_ROLLOUT_CONFIG', 'drift.ageMs must be positive');
+  cumulative(c.drift, 'drift');
+  if (!(c.flap.ms > 0)) throw rolloutError('E_ROLLOUT_CONFIG', 'flap.ms must be positive');
+  if (!Number.isInteger(c.flap.cycles) || c.flap.cycles < 0)
+    throw rolloutError('E_ROLLOUT_CONFIG', 'flap.cycles must be a non-negative integer');
+}
+
+/** The shortest window: what a trip's 'restore-window' puts back. */
+export function restoreWindowMs(cfg: GuardConfig): number {
+  return (cfg.windows[0] as WindowSpec).ms;
+}
+
+/** How long admitted changes are kept: the longest window, the flap window, drift's approvals, 2 restore windows. */
+function retentionMs(cfg: GuardConfig): number {
+  return Math.max(...cfg.windows.map((w) => w.ms), cfg.flap.ms, cfg.drift.ageMs, 2 * restoreWindowMs(cfg));
 }
 
 function inWindow(s: GuardState, now: number, ms: number): AdmittedChange[] {
   return s.admitted.filter((a) => a.at > now - ms);
 }
 
-/** Distinct prefixes withdrawn and bindings removed by what is admitted inside the window. */
-export function windowUsage(
-  s: GuardState,
-  cfg: GuardConfig,
-  now: number,
-): { prefixes: Set<string>; bindings: Set<string> } {
-  const prefixes = new Set<string>();
-  const bindings = new Set<string>();
-  for (const a of inWindow(s, now, cfg.window.ms)) {
-    for (const w of a.withdrawn) prefixes.add(w.prefix);
-    for (const u of a.unbound) bindings.add(u.id);
-  }
-  return { prefixes, bindings };
+/** What the guard knows besides the diff: the drift diff and, when known, who made each account's delta. */
+export interface GuardContext extends CumulativeContext {
+  /** Diff from the good snapshot of a day ago (cfg.drift.ageMs) to the proposed one; null: none so old. */
+  drift?: SnapshotDiff | null;
 }
 
 /**
@@ -178,6 +218,7 @@ export function evaluateGuard(
   cfg: GuardConfig,
   now: number,
   hasWithdrawAllMark = false,
+  ctx: GuardContext = {},
 ): GuardDecision {
   const t = diff.totals;
   const base = {
@@ -186,6 +227,7 @@ export function evaluateGuard(
     withdrawals: t.withdraw,
     unbinds: t.unbind,
     announcements: diff.fresh.totals.announce,
+    modifications: t.modify,
   };
   if (diff.restoringOnly) return { ...base, violations: [], summary: 'restoring only: never blocked' };
   const v: GuardViolation[] = [];
@@ -215,6 +257,7 @@ export function evaluateGuard(
   const kinds = [
     ['withdrawals', 'withdraw', 'announcements', diff],
     ['unbinds', 'unbind', 'bindings', diff],
+    ['modifications', 'modify', 'announcements', diff],
     ['announcements', 'announce', 'announcements', diff.fresh],
   ] as const;
   for (const [kind, field, size, counts] of kinds) {
@@ -234,23 +277,14 @@ export function evaluateGuard(
       if (c[field] > 0) over('region', reg, c[field], diff.before.byRegion[reg]?.[size] ?? 0, lim.region);
     }
   }
-  const used = windowUsage(state, cfg, now);
-  for (const c of diff.announcements) if (c.kind === 'withdraw') used.prefixes.add(c.prefix);
-  for (const c of diff.bindings) if (c.kind === 'unbind') used.bindings.add(c.id);
-  const windowed = [
-    ['withdrawals', used.prefixes.size, t.withdraw, diff.before.announcements],
-    ['unbinds', used.bindings.size, t.unbind, diff.before.bindings],
-  ] as const;
-  for (const [kind, count, inThisChange, base] of windowed) {
-    const a = allowed(cfg.window[kind], base);
-    if (count > a && inThisChange > 0)
-      v.push({ kind, scope: 'window', key: `${cfg.window.ms / 1000}s`, count, base, allowed: a });
-  }
+  v.push(...windowViolations(diff, state, cfg, now, ctx));
+  v.push(...driftViolations(diff, ctx.drift, state, cfg, now, ctx));
+  v.push(...flapViolations(diff, state, cfg, now));
   if (v.length === 0)
     return {
       ...base,
       violations: [],
-      summary: `allowed: ${t.withdraw} withdrawals, ${t.unbind} unbinds, ${diff.fresh.totals.announce} new announcements`,
+      summary: `allowed: ${t.withdraw} withdrawals, ${t.unbind} unbinds, ${t.modify} modifications, ${diff.fresh.totals.announce} new announcements`,
     };
   return { ...base, verdict: 'hold', violations: v, summary: `held: ${summarizeViolations(v)}` };
 }
@@ -259,7 +293,7 @@ export function evaluateGuard(
 export function summarizeViolations(v: readonly GuardViolation[]): string {
   const groups = new Map<string, GuardViolation[]>();
   for (const x of v) {
-    const k = `${x.kind}/${x.scope}`;
+    const k = `${x.kind}/${x.scope}/${x.window ?? ''}`;
     const g = groups.get(k) ?? [];
     g.push(x);
     groups.set(k, g);
@@ -271,7 +305,7 @@ export function summarizeViolations(v: readonly GuardViolation[]): string {
     if (g.length === 1) parts.push(violationText(worst));
     else
       parts.push(
-        `${worst.kind} over the limit at ${g.length} ${plural[worst.scope] ?? worst.scope} (worst ${worst.key}: ${worst.count} > ${worst.allowed})`,
+        `${worst.kind}${worst.window ? ` ${windowPhrase(worst.window)}` : ''} over the limit at ${g.length} ${plural[worst.scope] ?? worst.scope} (worst ${worst.key}: ${worst.count} > ${worst.allowed})`,
       );
   }
   return parts.join('; ');
@@ -281,7 +315,14 @@ export function violationText(x: GuardViolation): string {
   if (x.kind === 'breaker') return `breaker tripped since ${x.key}`;
   if (x.kind === 'withdraw-all')
     return `withdraws everything at ${x.key} (${x.count} prefixes) without a withdraw-all mark`;
-  return `${x.count} ${x.kind} ${x.scope === 'global' ? 'network-wide' : `${x.scope} ${x.key}`} > ${x.allowed} allowed${x.base ? ` (of ${x.base})` : ''}`;
+  if (x.kind === 'flap')
+    return `${x.key} was withdrawn and restored ${x.count} times in ${x.window} (more than ${x.allowed}): further changes to it are held`;
+  return `${x.count} ${x.kind} ${x.scope === 'global' ? 'network-wide' : `${x.scope} ${x.key}`}${x.window ? ` ${windowPhrase(x.window)}` : ''} > ${x.allowed} allowed${x.base ? ` (of ${x.base})` : ''}`;
+}
+
+/** "in 1h", or for drift "since the good snapshot of 24h ago". */
+function windowPhrase(w: string): string {
+  return w.startsWith('drift-') ? `since the good snapshot of ${w.slice(6)} ago` : `in ${w}`;
 }
 
 /** Records a deployment that was admitted (by the limits, or by an approval). Returns the new state. */
@@ -295,12 +336,14 @@ export function admit(
 ): GuardState {
   const withdrawn: Announcement[] = [];
   for (const c of diff.announcements) if (c.kind === 'withdraw' && c.before) withdrawn.push(c.before);
+  const modified: Announcement[] = [];
+  for (const c of diff.announcements) if (c.kind === 'modify' && c.before) modified.push(c.before);
   const unbound: Binding[] = [];
   for (const c of diff.bindings) if (c.kind === 'unbind') unbound.push(c.binding);
-  // Entries older than the window are of no more use, except for restoring after a trip: keep 2 windows.
-  const keep = state.admitted.filter((a) => a.at > now - 2 * cfg.window.ms);
-  if (withdrawn.length === 0 && unbound.length === 0) return { ...state, admitted: keep };
-  return { ...state, admitted: [...keep, { at: now, rolloutId, approvalId, withdrawn, unbound }] };
+  // Entries older than every window (and the flap window, and drift's approvals) are of no more use.
+  const keep = state.admitted.filter((a) => a.at > now - retentionMs(cfg));
+  if (withdrawn.length === 0 && unbound.length === 0 && modified.length === 0) return { ...state, admitted: keep };
+  return { ...state, admitted: [...keep, { at: now, rolloutId, approvalId, withdrawn, unbound, modified }] };
 }
 
 export function trip(state: GuardState, reason: string, now: number): GuardState {
@@ -313,7 +356,7 @@ export function reset(state: GuardState): GuardState {
   return { ...state, breaker: { tripped: false, since: null, reason: null } };
 }
 
-/** What admitted changes inside the window took away: what 'restore-window' puts back. */
+/** What admitted changes inside the shortest window took away: what 'restore-window' puts back. */
 export function windowLosses(
   state: GuardState,
   cfg: GuardConfig,
@@ -321,7 +364,7 @@ export function windowLosses(
 ): { announcements: Announcement[]; bindings: Binding[] } {
   const announcements: Announcement[] = [];
   const bindings: Binding[] = [];
-  for (const a of inWindow(state, now, cfg.window.ms)) {
+  for (const a of inWindow(state, now, restoreWindowMs(cfg))) {
     if (a.approvalId !== null) continue; // an operator approved these withdrawals explicitly
     announcements.push(...a.withdrawn);
     bindings.push(...a.unbound);

@@ -116,8 +116,12 @@ export type EngineInput =
       reason: string;
       /** A restore after a trip: never judged (restoring only), with its own summary. */
       restore?: { announcements: number; bindings: number };
+      /** Binding ids the snapshot holds only for their grace (the diff counts them as unbinds). */
+      graced?: readonly string[];
+      /** Diff from the good snapshot of a day ago to this one (the guard's drift); null: none so old. */
+      drift?: SnapshotDiff | null;
     }
-  | { type: 'activate'; id: string; diff: SnapshotDiff; marked: boolean }
+  | { type: 'activate'; id: string; diff: SnapshotDiff; marked: boolean; drift?: SnapshotDiff | null }
   | { type: 'deploy-stage'; id: string }
   | { type: 'judge'; id: string; results: readonly GateOutcome[] }
   | { type: 'restore-preempts'; id: string; by: string }
@@ -366,6 +370,12 @@ function passStage(t: Step, r: Rollout, why: string): void {
   // A held change is what it would do to the network now: its digest follows the new baseline.
   for (const h of t.rollouts.values())
     if (h.status === 'held') t.edit(h.id).change = heldChange(r.snapshotId, h.snapshotId);
+  const goodAt: Record<string, number> = {};
+  for (const id of t.state.goodIds) {
+    const at = id === r.snapshotId ? t.ctx.now : t.state.goodAt?.[id];
+    if (at !== undefined) goodAt[id] = at;
+  }
+  t.state.goodAt = goodAt;
 }
 
 /** Known-good snapshots remembered as rollback targets (the store keeps every snapshot). */
@@ -393,6 +403,7 @@ function propose(t: Step, input: Extract<EngineInput, { type: 'propose' }>): voi
     createdAt: now,
     createdBy: input.actor.id,
     reason: input.reason,
+    ...(input.graced?.length ? { graced: [...input.graced] } : {}),
   };
   t.state.nextRollout++;
   t.add(r);
@@ -423,7 +434,7 @@ function propose(t: Step, input: Extract<EngineInput, { type: 'propose' }>): voi
       t.move(t.edit(old.id), 'supersede', `by ${r.id} (snapshot #${snapshot.number})`);
     }
   }
-  const decision = evaluateGuard(diff, t.state.guard, t.ctx.guard, now, snapshot.marked);
+  const decision = evaluateGuard(diff, t.state.guard, t.ctx.guard, now, snapshot.marked, { drift: input.drift });
   r.guard = decision;
   if (decision.verdict === 'hold') hold(t, r, decision);
 }
@@ -432,7 +443,7 @@ function activate(t: Step, input: Extract<EngineInput, { type: 'activate' }>): v
   const r = t.edit(input.id);
   const now = t.ctx.now;
   if (r.approval === null) {
-    const d = evaluateGuard(input.diff, t.state.guard, t.ctx.guard, now, input.marked);
+    const d = evaluateGuard(input.diff, t.state.guard, t.ctx.guard, now, input.marked, { drift: input.drift });
     r.guard = d;
     if (d.verdict === 'hold') {
       hold(t, r, d);

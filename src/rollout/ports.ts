@@ -113,6 +113,11 @@ export interface Rollout {
   createdAt: number;
   createdBy: string;
   reason: string;
+  /**
+   * Bindings the snapshot still holds only for their grace period (removed from desired state): the guard
+   * judges them as removed. Absent: none (and in rollouts recorded before).
+   */
+  graced?: string[];
 }
 
 /**
@@ -136,6 +141,8 @@ export interface EngineState {
   baselineId: string | null;
   /** Snapshots that completed a rollout: rollback targets that are known good. */
   goodIds: string[];
+  /** When each of goodIds became good (ms): the guard's drift compares with the good snapshot of a day ago. */
+  goodAt?: Record<string, number>;
   /** What the engine last handed each location. */
   assigned: Record<string, string>;
   guard: GuardState;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DesiredState } from '../addressing/model.js';
 import type { RolloutEngine } from '../rollout/engine.js';
-import { DEFAULT_GUARD } from '../rollout/guard.js';
+import { DEFAULT_GUARD, type WindowSpec } from '../rollout/guard.js';
 import { compile } from '../snapshot/compile.js';
 import type { LocationScope, Snapshot } from '../snapshot/model.js';
 import { person } from '../testing/actors.js';
@@ -25,6 +25,14 @@ const stages = [
   { name: 'half', fraction: 0.5, bakeMs: 30_000 },
   { name: 'all', fraction: 1, bakeMs: 30_000 },
 ];
+function cumulative(scoped: number, global: number): Omit<WindowSpec, 'name' | 'ms'> {
+  const l = {
+    account: { count: scoped, fraction: 0 },
+    location: { count: scoped, fraction: 0 },
+    global: { count: global, fraction: 0 },
+  };
+  return { withdrawals: l, unbinds: l, modifications: l };
+}
 const guard = {
   ...DEFAULT_GUARD,
   withdrawals: {
@@ -39,7 +47,10 @@ const guard = {
     region: { count: 8, fraction: 0 },
     global: { count: 8, fraction: 0 },
   },
-  window: { ms: 300_000, withdrawals: { count: 12, fraction: 0 }, unbinds: { count: 12, fraction: 0 } },
+  // One window, network-wide only (the oracle below counts it); its account and location limits, and
+  // drift's, never bind (60 is every prefix).
+  windows: [{ name: '5m', ms: 300_000, ...cumulative(60, 12) }],
+  drift: { ageMs: 24 * 3600_000, ...cumulative(60, 60) },
 };
 const N = 60;
 // Every fraction is 0, so each limit allows exactly its count (the rule: max(count, fraction × base)).
@@ -128,11 +139,11 @@ interface Handover {
 
 function recordHandovers(sim: Simulation): Handover[] {
   expect(Object.values(guard.withdrawals).every((l) => l.fraction === 0)).toBe(true);
-  expect([guard.withdrawals.account.count, guard.withdrawals.global.count, guard.window.withdrawals.count]).toEqual([
-    LIMIT.withdrawals,
-    LIMIT.scope,
-    LIMIT.window,
-  ]);
+  expect([
+    guard.withdrawals.account.count,
+    guard.withdrawals.global.count,
+    (guard.windows[0] as WindowSpec).withdrawals.global.count,
+  ]).toEqual([LIMIT.withdrawals, LIMIT.scope, LIMIT.window]);
   const log: Handover[] = [];
   const running = new Map<string, Snapshot | null>();
   const deploy = sim.fleet.deploy.bind(sim.fleet);
@@ -319,7 +330,8 @@ describe('rollout engine properties', () => {
         for (const w of admitted) {
           const inWindow = new Set<string>();
           for (const x of admitted)
-            if (x.at <= w.at && x.at > w.at - guard.window.ms) for (const p of x.ps) inWindow.add(p);
+            if (x.at <= w.at && x.at > w.at - (guard.windows[0] as WindowSpec).ms)
+              for (const p of x.ps) inWindow.add(p);
           expect(inWindow.size).toBeLessThanOrEqual(LIMIT.window);
         }
       }),

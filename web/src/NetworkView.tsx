@@ -108,10 +108,11 @@ function RolloutCard({
               </thead>
               <tbody>
                 {r.guard.violations.slice(0, showAll ? undefined : 6).map((v) => (
-                  <tr key={`${v.kind}${v.scope}${v.key}`}>
+                  <tr key={`${v.kind}${v.scope}${v.key}${v.window ?? ''}`}>
                     <td>{v.kind}</td>
                     <td>
                       {v.scope} {v.key}
+                      {v.window ? ` (${v.window})` : ''}
                     </td>
                     <td className="num">{v.count}</td>
                     <td className="num">{v.allowed}</td>
