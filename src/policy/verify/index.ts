@@ -188,6 +188,8 @@ interface ClassOutcome {
   added: { count: number; examples: Route[] } | undefined;
   /** Leak, OTC and safeguard findings of a new export. */
   leaks: LazyBucket[];
+  /** The class's counts are in; its later routes are still needed as examples or for the intent. */
+  open: boolean;
 }
 
 export function verify(
@@ -369,6 +371,7 @@ export function verify(
         intent: undefined,
         added: undefined,
         leaks: NONE,
+        open: true,
       };
       const ev = a.eval;
       if (ev && ev.uncertain.length > 0) {
@@ -493,32 +496,69 @@ export function verify(
     };
 
     const outcomes: (ClassOutcome | undefined)[] = slots(classes.count);
-    for (let i = 0; i < ribAfter.length; i++) {
-      const r = ribAfter[i]!;
-      const c = classes.of[i]!;
-      let o = outcomes[c];
-      if (o === undefined) {
-        o = outcomeOf(c, r);
-        outcomes[c] = o;
+    /** Keep r as an example where a bucket still has room (its count came with the class). */
+    const note = (l: LazyBucket, r: Route): void => {
+      const b = l.bucket!;
+      if (b.pending.length < maxExamples) b.pending.push(r);
+    };
+    /** Whether the routes of this class still have something to add route by route. */
+    const isOpen = (o: ClassOutcome): boolean =>
+      o.intent !== undefined ||
+      o.uncertain.some((l) => l.bucket!.pending.length < maxExamples) ||
+      o.leaks.some((l) => l.bucket!.pending.length < maxExamples) ||
+      (o.added !== undefined && o.added.examples.length < maxExamples);
+    /** The first route r of class c: the counts of the whole class, and r where it is an example. */
+    const settle = (o: ClassOutcome, c: number, r: Route): void => {
+      const size = classes.sizes[c]!;
+      for (const u of o.uncertain) {
+        u.bucket ??= bucket(u.key, u.make);
+        u.bucket.finding.count += size;
+        note(u, r);
       }
-      for (const u of o.uncertain) hitLazy(u, r);
-      if (o.b.sent) report.exported_before++;
+      if (o.b.sent) report.exported_before += size;
       if (!o.a.sent) {
-        if (o.b.sent) report.removed++;
-        continue;
+        if (o.b.sent) report.removed += size;
+        o.open = isOpen(o);
+        return;
       }
-      report.exported_after++;
+      report.exported_after += size;
       if (o.intent && !ni!.allow!.some((p) => prefixContains(p, r.prefix))) hitLazy(o.intent, r);
       if (o.added) {
-        o.added.count++;
+        o.added.count += size;
         if (o.added.examples.length < maxExamples) o.added.examples.push(r);
       }
       if (o.b.sent) {
-        if (o.differs) report.changed++;
+        if (o.differs) report.changed += size;
+      } else {
+        report.added += size;
+        for (const l of o.leaks) {
+          l.bucket ??= bucket(l.key, l.make);
+          l.bucket.finding.count += size;
+          note(l, r);
+        }
+      }
+      o.open = isOpen(o);
+    };
+    for (let i = 0; i < ribAfter.length; i++) {
+      const c = classes.of[i]!;
+      const o = outcomes[c];
+      if (o === undefined) {
+        const r = ribAfter[i]!;
+        const fresh = outcomeOf(c, r);
+        outcomes[c] = fresh;
+        settle(fresh, c, r);
         continue;
       }
-      report.added++;
-      for (const l of o.leaks) hitLazy(l, r);
+      if (!o.open) continue;
+      // Another route of a class whose examples are not complete, or whose intent is checked by prefix.
+      const r = ribAfter[i]!;
+      for (const u of o.uncertain) note(u, r);
+      if (o.a.sent) {
+        if (o.intent && !ni!.allow!.some((p) => prefixContains(p, r.prefix))) hitLazy(o.intent, r);
+        if (o.added && o.added.examples.length < maxExamples) o.added.examples.push(r);
+        if (!o.b.sent) for (const l of o.leaks) note(l, r);
+      }
+      o.open = isOpen(o);
     }
     // Routes only the before RIB had (a local route the change removed).
     for (const r of beforeOnly) {
