@@ -74,8 +74,8 @@ const config = fc.record({
 
 function frr(c: Value<typeof config>): string {
   const l = ['frr defaults traditional', 'hostname t'];
-  c.plA.forEach((p, i) => l.push(`ip prefix-list PL-A seq ${i + 5} permit ${p}`));
-  c.plB.forEach((p, i) => l.push(`ip prefix-list PL-B seq ${i + 5} permit ${p}`));
+  for (const [i, p] of c.plA.entries()) l.push(`ip prefix-list PL-A seq ${i + 5} permit ${p}`);
+  for (const [i, p] of c.plB.entries()) l.push(`ip prefix-list PL-B seq ${i + 5} permit ${p}`);
   l.push('ipv6 prefix-list PL6 seq 5 permit 2001:db8::/32 le 48');
   l.push('bgp community-list standard CL-A seq 5 permit 65001:1', 'bgp as-path access-list AP-A seq 5 permit _64700_');
   c.maps.forEach((entries, m) => {
