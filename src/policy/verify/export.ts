@@ -80,10 +80,8 @@ export function exportRoute(
 export function locRib(program: PolicyProgram, routes: readonly Route[]): Route[] {
   const byPeer = new Map<string, Neighbor>();
   for (const n of program.neighbors) if (n.localRole !== undefined) byPeer.set(n.address, n);
-  const have = new Set<string>();
   const out: Route[] = [];
   for (const r of routes) {
-    have.add(r.key);
     const n = byPeer.get(r.peer);
     if (n === undefined || n.localRole === undefined) {
       out.push(r);
@@ -93,8 +91,11 @@ export function locRib(program: PolicyProgram, routes: readonly Route[]): Route[
     if (ing.leak) continue;
     out.push(ing.otc === r.otc ? r : { ...r, otc: ing.otc });
   }
-  for (const l of program.localRoutes)
-    if (!have.has(formatPrefix(l.prefix))) out.push(localRoute(l, program.localAs ?? 0));
+  if (program.localRoutes.length > 0) {
+    const have = new Set(routes.map((r) => r.key));
+    for (const l of program.localRoutes)
+      if (!have.has(formatPrefix(l.prefix))) out.push(localRoute(l, program.localAs ?? 0));
+  }
   return activeRoutes(out, program.localAs);
 }
 

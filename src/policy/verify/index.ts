@@ -12,6 +12,7 @@ import type { TraceStep } from '../evaluate.js';
 import type { Intent, NeighborIntent, NeighborRole } from '../intent.js';
 import type { Neighbor, Policy, PolicyProgram, PolicyWarning, SourceRef, Term } from '../model.js';
 import { isInternal, type Route } from '../route.js';
+import { routeClasses } from './classes.js';
 import { type ExportOutcome, exportRoute, locRib } from './export.js';
 
 export type FindingKind =
@@ -158,6 +159,39 @@ interface Bucket {
   pending: Route[];
 }
 
+interface LazyBucket {
+  key: string;
+  make: () => Finding;
+  bucket: Bucket | undefined;
+}
+
+const NONE: LazyBucket[] = [];
+
+/** n empty slots in a packed array (V8 gives a large `new Array(n)` slow dictionary elements). */
+function slots<T>(n: number): (T | undefined)[] {
+  const a: (T | undefined)[] = [];
+  for (let i = 0; i < n; i++) a.push(undefined);
+  return a;
+}
+
+/** Exporting a route of one class to one neighbour, before and after, and what it counts toward. */
+interface ClassOutcome {
+  a: ExportOutcome;
+  b: ExportOutcome;
+  /** Sent both times with different attributes. */
+  differs: boolean;
+  /** Uncertain constructs on the way (every route of the class hits them). */
+  uncertain: LazyBucket[];
+  /** The intent bucket, when the neighbour has allowed prefixes (checked route by route). */
+  intent: LazyBucket | undefined;
+  /** The deciding term's count of new or changed exports to this neighbour. */
+  added: { count: number; examples: Route[] } | undefined;
+  /** Leak, OTC and safeguard findings of a new export. */
+  leaks: LazyBucket[];
+  /** The class's counts are in; its later routes are still needed as examples or for the intent. */
+  open: boolean;
+}
+
 export function verify(
   before: PolicyProgram,
   after: PolicyProgram,
@@ -177,8 +211,10 @@ export function verify(
       JSON.stringify(after.neighbors.map((n) => [n.address, n.localRole, n.peerAs])) &&
     before.localAs === after.localAs;
   const ribBefore = sameRib ? ribAfter : locRib(before, routes);
-  const inAfter = new Set(ribAfter.map((r) => r.key));
   const beforeByKey = sameRib ? undefined : new Map(ribBefore.map((r) => [r.key, r]));
+  // Routes only the before RIB had (a local route the change removed).
+  const inAfter = sameRib ? undefined : new Set(ribAfter.map((r) => r.key));
+  const beforeOnly = inAfter ? ribBefore.filter((r) => !inAfter.has(r.key)) : [];
   const neighborsAfter = new Map(after.neighbors.map((n) => [n.address, n]));
   const neighborsBefore = new Map(before.neighbors.map((n) => [n.address, n]));
   const addresses = [...new Set([...after.neighbors.map((n) => n.address), ...before.neighbors.map((n) => n.address)])];
@@ -195,6 +231,12 @@ export function verify(
     b.finding.count++;
     if (b.pending.length < maxExamples) b.pending.push(r);
   };
+  // A class outcome names its findings; a finding exists from the first route that hits it.
+  const lazy = (key: string, make: () => Finding): LazyBucket => ({ key, make, bucket: undefined });
+  const hitLazy = (l: LazyBucket, r: Route): void => {
+    l.bucket ??= bucket(l.key, l.make);
+    hit(l.bucket, r);
+  };
 
   // Safeguard communities: the intent's, or a community the configuration names EXPORTABLE.
   const configSafeguard: string[] = [];
@@ -205,14 +247,16 @@ export function verify(
 
   const reports: NeighborReport[] = [];
   const termStats = new Map<Term, { reached: number; matched: number }>();
+  // Term statistics count routes: one evaluation of a class stands for all its routes.
+  let termWeight = 1;
   const onTerm = (t: Term, matched: boolean): void => {
     let s = termStats.get(t);
     if (!s) {
       s = { reached: 0, matched: 0 };
       termStats.set(t, s);
     }
-    s.reached++;
-    if (matched) s.matched++;
+    s.reached += termWeight;
+    if (matched) s.matched += termWeight;
   };
   const used = new Set<string>();
   for (const n of after.neighbors) for (const f of n.families) reachablePolicies(after, n.exportChain[f], used);
@@ -243,15 +287,29 @@ export function verify(
     addresses.map((a) => [a, `${signature(neighborsBefore.get(a), 0)}|${signature(neighborsAfter.get(a), 1)}`]),
   );
   addresses.sort((x, y) => (sigs.get(x)! < sigs.get(y)! ? -1 : sigs.get(x)! > sigs.get(y)! ? 1 : 0));
+  // Routes that every export path treats alike share one evaluation per export signature, and one
+  // outcome per neighbour (./classes.ts): the loop over routes only counts and collects examples.
+  const classes = routeClasses(
+    ribAfter,
+    [before, after],
+    beforeByKey ? (i) => beforeByKey.get(ribAfter[i]!.key) : undefined,
+  );
   let memoSig = '';
   let memoA: (ExportOutcome | undefined)[] = [];
   let memoB: (ExportOutcome | undefined)[] = [];
+  /** Per class of the current signature: the deciding term of the after program, and whether before and after differ. */
+  let memoTerm: (Term | null | undefined)[] = [];
+  let memoDiffers: (boolean | undefined)[] = [];
+  // Where a class's routes were learned does not depend on the neighbour exported to.
+  const learnedOf: (BgpRole | null | undefined)[] = slots(classes.count);
 
   for (const addr of addresses) {
     if (sigs.get(addr) !== memoSig) {
       memoSig = sigs.get(addr)!;
-      memoA = new Array(ribAfter.length);
-      memoB = new Array(ribAfter.length);
+      memoA = slots(classes.count);
+      memoB = slots(classes.count);
+      memoTerm = slots(classes.count);
+      memoDiffers = slots(classes.count);
     }
     const na = neighborsAfter.get(addr);
     const nbf = neighborsBefore.get(addr);
@@ -288,57 +346,74 @@ export function verify(
     }
     const safeguard = ni?.exportable ?? (intent?.exportable.length ? intent.exportable : configSafeguard);
     const external = role === 'provider' || role === 'peer' || role === 'rs';
-    for (let i = 0; i < ribAfter.length; i++) {
-      const r = ribAfter[i]!;
+
+    /** What exporting a route of class c to this neighbour means, computed for the first such route. */
+    const outcomeOf = (c: number, r: Route): ClassOutcome => {
+      // A route learned from this neighbour is not sent back: not shared with the signature's others.
       const own = r.peer === addr;
-      let a: ExportOutcome | undefined = own ? undefined : memoA[i];
+      let a: ExportOutcome | undefined = own ? undefined : memoA[c];
       if (a === undefined) {
+        termWeight = own ? 0 : classes.sizes[c]!;
         a = na ? exportRoute(after, na, r, false, onTerm) : { sent: false, why: 'neighbour removed', eval: undefined };
-        if (!own) memoA[i] = a;
+        if (!own) memoA[c] = a;
       }
       const rb = beforeByKey ? beforeByKey.get(r.key) : r;
-      let b: ExportOutcome | undefined = own ? undefined : memoB[i];
+      let b: ExportOutcome | undefined = own ? undefined : memoB[c];
       if (b === undefined) {
         b = nbf && rb ? exportRoute(before, nbf, rb) : { sent: false, why: 'not present before', eval: undefined };
-        if (!own) memoB[i] = b;
+        if (!own) memoB[c] = b;
       }
-      if (a.eval && a.eval.uncertain.length > 0) {
-        for (const u of a.eval.uncertain) {
+      const o: ClassOutcome = {
+        a,
+        b,
+        differs: false,
+        uncertain: NONE,
+        intent: undefined,
+        added: undefined,
+        leaks: NONE,
+        open: true,
+      };
+      const ev = a.eval;
+      if (ev && ev.uncertain.length > 0) {
+        o.uncertain = [];
+        for (const u of ev.uncertain) {
           const undefinedRef = / is not defined$/.test(u.reason);
           const kind = undefinedRef ? 'undefined-reference' : 'unsupported';
-          const bk = bucket(`${kind}|${addr}|${u.src.file}:${u.src.line}|${u.reason}`, () =>
-            finding(kind, addr, a.eval!.decidedBy.policy, null, null, u.src, u.reason),
+          o.uncertain.push(
+            lazy(`${kind}|${addr}|${u.src.file}:${u.src.line}|${u.reason}`, () =>
+              finding(kind, addr, ev.decidedBy.policy, null, null, u.src, u.reason),
+            ),
           );
-          hit(bk, r);
         }
       }
-      if (b.sent) report.exported_before++;
-      if (!a.sent) {
-        if (b.sent) report.removed++;
-        continue;
-      }
-      report.exported_after++;
+      if (!a.sent) return o;
       const out = a.route;
       const by = a.eval?.decidedBy;
-      if (ni?.allow && !ni.allow.some((p) => prefixContains(p, r.prefix))) {
-        hit(
-          bucket(`intent|${addr}|${by?.policy}|${by?.term}`, () =>
-            finding(
-              'intent-violation',
-              addr,
-              by?.policy ?? null,
-              by?.term ?? null,
-              null,
-              by?.src ?? n.src,
-              `exported to ${addr}, outside the prefixes the intent allows`,
-            ),
+      if (ni?.allow) {
+        o.intent = lazy(`intent|${addr}|${by?.policy}|${by?.term}`, () =>
+          finding(
+            'intent-violation',
+            addr,
+            by?.policy ?? null,
+            by?.term ?? null,
+            null,
+            by?.src ?? n.src,
+            `exported to ${addr}, outside the prefixes the intent allows`,
           ),
-          r,
         );
       }
-      const differs = b.sent && !sameExport(b.route, out);
-      if ((!b.sent || differs) && by) {
-        const t = termOf(after, by.policy, by.term);
+      let differs = own ? undefined : memoDiffers[c];
+      if (differs === undefined) {
+        differs = b.sent && !sameExport(b.route, out);
+        if (!own) memoDiffers[c] = differs;
+      }
+      o.differs = differs;
+      if ((!b.sent || o.differs) && by) {
+        let t = own ? undefined : memoTerm[c];
+        if (t === undefined) {
+          t = termOf(after, by.policy, by.term) ?? null;
+          if (!own) memoTerm[c] = t;
+        }
         if (t) {
           let m = addedBy.get(t);
           if (!m) {
@@ -350,22 +425,24 @@ export function verify(
             e = { count: 0, examples: [] };
             m.set(addr, e);
           }
-          e.count++;
-          if (e.examples.length < maxExamples) e.examples.push(r);
+          o.added = e;
         }
       }
-      if (b.sent) {
-        if (differs) report.changed++;
-        continue;
-      }
-      report.added++;
+      if (b.sent) return o;
       const src = by?.src ?? n.src;
-      const learned = learnedFrom(r, after, neighborsAfter, (x) => roleOf(x, intent, graph, localAs), graph, localAs);
+      let learnedOrNull = learnedOf[c];
+      if (learnedOrNull === undefined) {
+        learnedOrNull =
+          learnedFrom(r, after, neighborsAfter, (x) => roleOf(x, intent, graph, localAs), graph, localAs) ?? null;
+        learnedOf[c] = learnedOrNull;
+      }
+      const learned = learnedOrNull ?? undefined;
       if (learned !== undefined && role !== 'unknown' && role !== 'internal') {
         const type = routeLeakType(learned, role === 'rs' ? 'rs' : role);
         if (type !== null) {
-          hit(
-            bucket(`leak|${addr}|${by?.policy}|${by?.term}|${type}`, () =>
+          if (o.leaks === NONE) o.leaks = [];
+          o.leaks.push(
+            lazy(`leak|${addr}|${by?.policy}|${by?.term}|${type}`, () =>
               finding(
                 'route-leak',
                 addr,
@@ -376,13 +453,13 @@ export function verify(
                 `RFC 7908 type ${type}: a route learned from a ${learned} sent to a ${role}`,
               ),
             ),
-            r,
           );
         }
       }
       if (out.otc !== undefined && external && na?.localRole === undefined) {
-        hit(
-          bucket(`otc|${addr}|${by?.policy}|${by?.term}`, () =>
+        if (o.leaks === NONE) o.leaks = [];
+        o.leaks.push(
+          lazy(`otc|${addr}|${by?.policy}|${by?.term}`, () =>
             finding(
               'otc-violation',
               addr,
@@ -393,7 +470,6 @@ export function verify(
               `route carries OTC ${out.otc} (RFC 9234: only to customers) and is sent to a ${role}`,
             ),
           ),
-          r,
         );
       }
       if (
@@ -401,8 +477,9 @@ export function verify(
         safeguard.length > 0 &&
         !safeguard.some((c) => out.communities.includes(c) || out.largeCommunities.includes(c))
       ) {
-        hit(
-          bucket(`safeguard|${addr}|${by?.policy}|${by?.term}`, () =>
+        if (o.leaks === NONE) o.leaks = [];
+        o.leaks.push(
+          lazy(`safeguard|${addr}|${by?.policy}|${by?.term}`, () =>
             finding(
               'missing-safeguard',
               addr,
@@ -413,13 +490,79 @@ export function verify(
               `exported to a ${role} without the exportable community ${safeguard.join(' or ')}`,
             ),
           ),
-          r,
         );
       }
+      return o;
+    };
+
+    const outcomes: (ClassOutcome | undefined)[] = slots(classes.count);
+    /** Keep r as an example where a bucket still has room (its count came with the class). */
+    const note = (l: LazyBucket, r: Route): void => {
+      const b = l.bucket!;
+      if (b.pending.length < maxExamples) b.pending.push(r);
+    };
+    /** Whether the routes of this class still have something to add route by route. */
+    const isOpen = (o: ClassOutcome): boolean =>
+      o.intent !== undefined ||
+      o.uncertain.some((l) => l.bucket!.pending.length < maxExamples) ||
+      o.leaks.some((l) => l.bucket!.pending.length < maxExamples) ||
+      (o.added !== undefined && o.added.examples.length < maxExamples);
+    /** The first route r of class c: the counts of the whole class, and r where it is an example. */
+    const settle = (o: ClassOutcome, c: number, r: Route): void => {
+      const size = classes.sizes[c]!;
+      for (const u of o.uncertain) {
+        u.bucket ??= bucket(u.key, u.make);
+        u.bucket.finding.count += size;
+        note(u, r);
+      }
+      if (o.b.sent) report.exported_before += size;
+      if (!o.a.sent) {
+        if (o.b.sent) report.removed += size;
+        o.open = isOpen(o);
+        return;
+      }
+      report.exported_after += size;
+      if (o.intent && !ni!.allow!.some((p) => prefixContains(p, r.prefix))) hitLazy(o.intent, r);
+      if (o.added) {
+        o.added.count += size;
+        if (o.added.examples.length < maxExamples) o.added.examples.push(r);
+      }
+      if (o.b.sent) {
+        if (o.differs) report.changed += size;
+      } else {
+        report.added += size;
+        for (const l of o.leaks) {
+          l.bucket ??= bucket(l.key, l.make);
+          l.bucket.finding.count += size;
+          note(l, r);
+        }
+      }
+      o.open = isOpen(o);
+    };
+    for (let i = 0; i < ribAfter.length; i++) {
+      const c = classes.of[i]!;
+      const o = outcomes[c];
+      if (o === undefined) {
+        const r = ribAfter[i]!;
+        const fresh = outcomeOf(c, r);
+        outcomes[c] = fresh;
+        settle(fresh, c, r);
+        continue;
+      }
+      if (!o.open) continue;
+      // Another route of a class whose examples are not complete, or whose intent is checked by prefix.
+      const r = ribAfter[i]!;
+      for (const u of o.uncertain) note(u, r);
+      if (o.a.sent) {
+        if (o.intent && !ni!.allow!.some((p) => prefixContains(p, r.prefix))) hitLazy(o.intent, r);
+        if (o.added && o.added.examples.length < maxExamples) o.added.examples.push(r);
+        if (!o.b.sent) for (const l of o.leaks) note(l, r);
+      }
+      o.open = isOpen(o);
     }
     // Routes only the before RIB had (a local route the change removed).
-    for (const r of ribBefore) {
-      if (inAfter.has(r.key) || !nbf) continue;
+    for (const r of beforeOnly) {
+      if (!nbf) break;
       if (exportRoute(before, nbf, r).sent) {
         report.exported_before++;
         report.removed++;
