@@ -14,6 +14,7 @@ import type { VrpIndex } from '../routing/rov.js';
 import type { AsPathSegment } from '../wire/bgp/types.js';
 import { AlertBook, type AlertRecord, type ConditionSpec, type Contribution } from './alerts.js';
 import type { MonitoredAsn, WatchedPrefix, WatchList } from './config.js';
+import { RelevanceFilter, type ScanTarget } from './prefilter.js';
 
 export interface MonitorOptions {
   /** Our own AS numbers. */
@@ -28,6 +29,7 @@ export interface MonitorOptions {
 
 interface PeerInfo {
   id: string;
+  index: number;
   asn: number;
   up: boolean;
   /** Routes of this peer in the RIB. */
@@ -84,6 +86,9 @@ export class Monitor {
   private readonly fadeMs: number;
   /** Counters for metrics and benchmarks. */
   readonly counts = { announcements: 0, withdrawals: 0, ribRoutes: 0 };
+  /** What the raw-bytes fast path (prefilter.ts) asks: kept in step with the watch list and the conditions. */
+  private readonly filter = new RelevanceFilter();
+  private readonly target: ScanTarget;
 
   constructor(o: MonitorOptions) {
     this.o = o;
@@ -101,6 +106,26 @@ export class Monitor {
     }
     this.watched.optimize();
     this.covers.optimize();
+    this.filter.setWatched(o.watch.prefixes.map((w) => w.prefix));
+    const judged = new Set([...this.ours, ...this.monitored.keys()]);
+    this.target = { filter: this.filter, session: 0, sessionConditioned: false, asns: judged };
+  }
+
+  /**
+   * For the fast path: the filter and this session's state. `scanUpdate` with it answers whether a
+   * message can change nothing; if so, call `skipped` instead of `announce`/`withdraw`.
+   */
+  scanTarget(peerIdx: number): ScanTarget {
+    this.target.session = peerIdx;
+    this.target.sessionConditioned = this.peers[peerIdx]!.conditioned.size > 0;
+    return this.target;
+  }
+
+  /** A message the fast path found irrelevant: the counters and the clock move as announce/withdraw move them. */
+  skipped(announced: number, withdrawn: number, time: number): void {
+    this.counts.announcements += announced;
+    this.counts.withdrawals += withdrawn;
+    if (announced + withdrawn > 0 && this.pending.length > 0) this.tick(time);
   }
 
   /** The index of a session (created on first use). `id` names it in alerts. */
@@ -108,7 +133,7 @@ export class Monitor {
     let i = this.peerIndex.get(id);
     if (i === undefined) {
       i = this.peers.length;
-      this.peers.push({ id, asn, up: true, routes: 0, conditioned: new Map() });
+      this.peers.push({ id, index: i, asn, up: true, routes: 0, conditioned: new Map() });
       this.peerIndex.set(id, i);
     }
     this.peers[i]!.up = true;
@@ -262,6 +287,7 @@ export class Monitor {
     else peer.conditioned.delete(routeKey);
     const has = now.length > 0;
     if (had !== has) {
+      this.filter.conditioned(peer.index, prefix, has ? 1 : -1);
       // Count of sessions whose route for this prefix shows a condition.
       const k = condKey(prefix);
       const n = (this.conditionedPrefixes.get(k) ?? 0) + (has ? 1 : -1);
