@@ -41,6 +41,9 @@ interface PeerInfo {
 interface Route {
   path: number[];
   origin: number | null;
+  /** As received, so that the route can be judged again when the watch list changes. */
+  segs: readonly AsPathSegment[];
+  otc: number | undefined;
 }
 
 interface Visibility {
@@ -73,7 +76,7 @@ export class Monitor {
   private readonly ours: Set<number>;
   private readonly watched = new PrefixTrie<WatchedPrefix>();
   private readonly covers = new PrefixTrie<true>();
-  private readonly monitored: Map<number, MonitoredAsn>;
+  private monitored: Map<number, MonitoredAsn>;
   private readonly peers: PeerInfo[] = [];
   private readonly peerIndex = new Map<string, number>();
   /** The Adj-RIB-In of every session, for the prefixes that matter: prefix → session → route. */
@@ -95,20 +98,70 @@ export class Monitor {
     this.ours = new Set(o.asns);
     this.monitored = o.watch.monitorASns;
     this.fadeMs = o.visibility.fade_off_s * 1000;
-    for (const w of o.watch.prefixes) {
+    this.target = { filter: this.filter, session: 0, sessionConditioned: false, asns: new Set() };
+    this.loadWatch(o.watch, new Map());
+  }
+
+  /** Builds the lookup structures of a watch list; visibility state of `keep` (by key) carries over. */
+  private loadWatch(watch: WatchList, keep: Map<string, Visibility>): void {
+    this.monitored = watch.monitorASns;
+    this.watched.clear();
+    this.covers.clear();
+    this.vis.clear();
+    for (const w of watch.prefixes) {
       this.watched.insert(w.prefix, w);
       // Every less-specific of a watched prefix, so that "does this route cover something we watch" is one lookup.
       for (let len = 0; len < w.prefix.len; len++) this.covers.insert(truncate(w.prefix, len), true);
       if (!w.ignore && w.asns.length > 0) {
         const key = prefixKey(w.prefix);
-        this.vis.set(w, { w, key, seen: new Set(), now: new Set(), below: -1, lastPath: new Map() });
+        const old = keep.get(key);
+        if (old) old.w = w;
+        this.vis.set(w, old ?? { w, key, seen: new Set(), now: new Set(), below: -1, lastPath: new Map() });
       }
     }
     this.watched.optimize();
     this.covers.optimize();
-    this.filter.setWatched(o.watch.prefixes.map((w) => w.prefix));
-    const judged = new Set([...this.ours, ...this.monitored.keys()]);
-    this.target = { filter: this.filter, session: 0, sessionConditioned: false, asns: judged };
+    this.filter.setWatched(watch.prefixes.map((w) => w.prefix));
+    this.target.asns = new Set([...this.ours, ...this.monitored.keys()]);
+  }
+
+  /**
+   * Follows a new watch list (the Addressing API's desired state changed: a prefix created or deleted, its
+   * ASN changed). A prefix that stays with the same expected origins keeps its visibility state; one that
+   * left, or whose origins changed, resolves its visibility-loss alert (and starts afresh if it stays).
+   * Every route in the RIB is judged again under the new list, so route alerts open and resolve as if the
+   * routes had just arrived; routes of prefixes no longer related leave the RIB. Paths that touch nothing
+   * watched were not kept and are judged again when they next arrive.
+   */
+  setWatch(watch: WatchList, time: number): void {
+    const keep = new Map<string, Visibility>();
+    const next = new Map<string, WatchedPrefix>();
+    for (const w of watch.prefixes) if (!w.ignore && w.asns.length > 0) next.set(prefixKey(w.prefix), w);
+    for (const v of this.vis.values()) {
+      const w = next.get(v.key);
+      if (w && sameSet(w.asns, v.w.asns)) {
+        keep.set(v.key, v);
+        continue;
+      }
+      v.below = -1; // a pending fade-off of it is stale now
+      if (this.alerts.isOpen(`visibility-loss|${v.key}`)) {
+        const why = w ? `expected origins changed to ${w.asns.map((a) => `AS${a}`).join(', ')}` : 'no longer watched';
+        this.emit(this.alerts.set(this.visibilitySpec(v), false, [], [], time, `${v.key}: ${why}`));
+      }
+    }
+    this.loadWatch(watch, keep);
+    const routes: { prefix: Prefix; peerIdx: number; r: Route }[] = [];
+    for (const e of this.rib) for (const [peerIdx, r] of e.value) routes.push({ prefix: e.prefix, peerIdx, r });
+    for (const { prefix, peerIdx, r } of routes) {
+      if (this.watched.longestMatch(prefix) === undefined && !this.covers.has(prefix)) {
+        const m = this.rib.get(prefix)!;
+        m.delete(peerIdx);
+        if (m.size === 0) this.rib.delete(prefix);
+        this.counts.ribRoutes--;
+        this.peers[peerIdx]!.routes--;
+      }
+      this.judge(peerIdx, prefix, r.segs, r.otc, time);
+    }
   }
 
   /**
@@ -168,6 +221,17 @@ export class Monitor {
   ): void {
     this.counts.announcements++;
     if (this.pending.length > 0) this.tick(time);
+    this.judge(peerIdx, prefix, segs, otc, time);
+  }
+
+  /** A route arrived (or is judged again): the RIB, visibility, and the conditions it shows. */
+  private judge(
+    peerIdx: number,
+    prefix: Prefix,
+    segs: readonly AsPathSegment[],
+    otc: number | undefined,
+    time: number,
+  ): void {
     const peer = this.peers[peerIdx]!;
     const match = this.watched.longestMatch(prefix);
     const related = match !== undefined || this.covers.has(prefix);
@@ -184,9 +248,10 @@ export class Monitor {
         this.counts.ribRoutes++;
         peer.routes++;
       }
-      m.set(peerIdx, flat);
+      const route: Route = { path: flat.path, origin: flat.origin, segs, otc };
+      m.set(peerIdx, route);
       const v = match && match.prefix.len === prefix.len ? this.vis.get(match.value) : undefined;
-      if (v) this.visibilityChanged(v, peerIdx, flat, time);
+      if (v) this.visibilityChanged(v, peerIdx, route, time);
     }
     // Judge the route: watched-prefix rules, and for any prefix the paths through our ASNs.
     let specs: { spec: ConditionSpec; c: Contribution }[] | undefined;
@@ -550,6 +615,10 @@ function condKey(p: Prefix): number | string {
   if (p.family === 6) return prefixKey(p);
   const a = p.addr;
   return (((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0) * 64 + p.len;
+}
+
+function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 /** The path without prepends (collector side first). */
