@@ -36,6 +36,8 @@ interface PeerInfo {
   routes: number;
   /** Route keys of this peer's routes that show a condition (any prefix). */
   conditioned: Map<string, string[]>;
+  /** Visibilities whose `seen` holds this session: a session going down touches only these. */
+  seenIn: Set<Visibility>;
 }
 
 interface Route {
@@ -49,6 +51,10 @@ interface Route {
 interface Visibility {
   w: WatchedPrefix;
   key: string;
+  /** `visibility-loss|<key>`, the alert's key (built once). */
+  alertKey: string;
+  /** Position in the watch list: a session going down re-evaluates its visibilities in this order. */
+  order: number;
   seen: Set<number>;
   now: Set<number>;
   /** Time of the message that took the fraction below the threshold, or -1. */
@@ -115,8 +121,24 @@ export class Monitor {
       if (!w.ignore && w.asns.length > 0) {
         const key = prefixKey(w.prefix);
         const old = keep.get(key);
-        if (old) old.w = w;
-        this.vis.set(w, old ?? { w, key, seen: new Set(), now: new Set(), below: -1, lastPath: new Map() });
+        const order = this.vis.size;
+        if (old) {
+          old.w = w;
+          old.order = order;
+        }
+        this.vis.set(
+          w,
+          old ?? {
+            w,
+            key,
+            alertKey: `visibility-loss|${key}`,
+            order,
+            seen: new Set(),
+            now: new Set(),
+            below: -1,
+            lastPath: new Map(),
+          },
+        );
       }
     }
     this.watched.optimize();
@@ -144,7 +166,7 @@ export class Monitor {
         continue;
       }
       v.below = -1; // a pending fade-off of it is stale now
-      if (this.alerts.isOpen(`visibility-loss|${v.key}`)) {
+      if (this.alerts.isOpen(v.alertKey)) {
         const why = w ? `expected origins changed to ${w.asns.map((a) => `AS${a}`).join(', ')}` : 'no longer watched';
         this.emit(this.alerts.set(this.visibilitySpec(v), false, [], [], time, `${v.key}: ${why}`));
       }
@@ -186,7 +208,7 @@ export class Monitor {
     let i = this.peerIndex.get(id);
     if (i === undefined) {
       i = this.peers.length;
-      this.peers.push({ id, index: i, asn, up: true, routes: 0, conditioned: new Map() });
+      this.peers.push({ id, index: i, asn, up: true, routes: 0, conditioned: new Map(), seenIn: new Set() });
       this.peerIndex.set(id, i);
     }
     this.peers[i]!.up = true;
@@ -281,7 +303,10 @@ export class Monitor {
     const peer = this.peers[peerIdx];
     if (!peer) return;
     peer.up = false;
-    for (const v of this.vis.values()) {
+    // Only the visibilities this session counted in (still watched), in watch-list order.
+    const counted = [...peer.seenIn].filter((v) => this.vis.get(v.w) === v).sort((a, b) => a.order - b.order);
+    peer.seenIn.clear();
+    for (const v of counted) {
       if (v.seen.delete(peerIdx)) {
         v.now.delete(peerIdx);
         this.evaluateVisibility(v, time);
@@ -305,7 +330,7 @@ export class Monitor {
     while (i < q.length && time - q[i]!.below >= this.fadeMs) {
       const { v, below } = q[i++]!;
       // Stale entries (the prefix recovered, or dropped again later) are skipped.
-      if (v.below === below && !this.alerts.isOpen(`visibility-loss|${v.key}`)) this.openVisibility(v);
+      if (v.below === below && !this.alerts.isOpen(v.alertKey)) this.openVisibility(v);
     }
     if (i > 0) q.splice(0, i);
   }
@@ -554,7 +579,10 @@ export class Monitor {
 
   private visibilityChanged(v: Visibility, peerIdx: number, r: Route | undefined, time: number): void {
     if (r && r.origin !== null && v.w.asns.includes(r.origin)) {
-      v.seen.add(peerIdx);
+      if (!v.seen.has(peerIdx)) {
+        v.seen.add(peerIdx);
+        this.peers[peerIdx]!.seenIn.add(v);
+      }
       v.now.add(peerIdx);
       v.lastPath.set(peerIdx, r.path);
     } else {
@@ -565,7 +593,7 @@ export class Monitor {
 
   private evaluateVisibility(v: Visibility, time: number): void {
     const low = v.seen.size > 0 && v.now.size < v.seen.size * this.o.visibility.min_peers_fraction;
-    const key = `visibility-loss|${v.key}`;
+    const key = v.alertKey;
     if (low) {
       if (v.below < 0) {
         v.below = time;
@@ -600,7 +628,7 @@ export class Monitor {
   private visibilitySpec(v: Visibility): ConditionSpec {
     const frac = v.seen.size === 0 ? 0 : v.now.size / v.seen.size;
     return {
-      key: `visibility-loss|${v.key}`,
+      key: v.alertKey,
       rule: 'visibility-loss',
       prefix: v.key,
       origin_as: v.w.asns[0] ?? null,
