@@ -2,10 +2,11 @@
 // Addressing API's desired state (every advertised BGP prefix with its origin AS) unless monitor.yml names
 // a prefixes file; the live feeds run in-process; the per-location verdicts go to the rollout engine's
 // Signals port, so a failing prefix fails the gate of the rollout that touched it (and can trip the
-// breaker); the metrics register in a prom-client registry for /metrics.
+// breaker); the metrics register in a prom-client registry for /metrics. A watch list from the desired
+// state follows it while serve runs: prefixes created, deleted, withdrawn or given another ASN.
 import { register as defaultRegistry, type Registry } from 'prom-client';
 import type { DesiredState } from '../addressing/model.js';
-import { type Prefix, tryParsePrefix } from '../lib/prefix.js';
+import { formatPrefix, type Prefix, tryParsePrefix } from '../lib/prefix.js';
 import type { WatchedPrefix, WatchList } from '../monitor/config.js';
 import { loadMonitorSetup } from '../monitor/feeds/files.js';
 import { registerMonitorMetrics } from '../monitor/feeds/metrics.js';
@@ -32,6 +33,14 @@ export function watchFromDesired(ds: Pick<DesiredState, 'bgp_prefixes' | 'prefix
     });
   }
   return { prefixes, monitorASns: new Map() };
+}
+
+/** What a watch list says, as one comparable string (prefix and expected origins, sorted). */
+export function watchDigest(w: WatchList): string {
+  return w.prefixes
+    .map((p) => `${formatPrefix(p.prefix)} ${[...p.asns].sort((a, b) => a - b).join(',')}${p.ignore ? ' ignore' : ''}`)
+    .sort()
+    .join('\n');
 }
 
 /**
@@ -63,19 +72,25 @@ export class MonitorSignalBridge {
 
 export interface AttachedMonitor {
   service: MonitorService;
+  /**
+   * Reads the desired state again and hands a changed watch list to the monitor (serve does it every
+   * `watchEveryMs`); true when it changed. A no-op when monitor.yml names a prefixes file.
+   */
+  refreshWatch(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 export async function attachMonitor(
   cp: { service: { exportDesiredState(): Promise<DesiredState> }; app: { log: { info(o: object, m: string): void } } },
   configPath: string,
-  o: { signals?: Signals; registry?: Registry; now?: () => number } = {},
+  o: { signals?: Signals; registry?: Registry; now?: () => number; watchEveryMs?: number } = {},
 ): Promise<AttachedMonitor> {
   const now = o.now ?? Date.now;
   const probe = await loadMonitorSetup(configPath);
-  const setup = probe.config.prefixes
-    ? probe
-    : await loadMonitorSetup(configPath, watchFromDesired(await cp.service.exportDesiredState()));
+  const fromApi = !probe.config.prefixes;
+  const setup = fromApi
+    ? await loadMonitorSetup(configPath, watchFromDesired(await cp.service.exportDesiredState()))
+    : probe;
   const service = await startMonitorService(setup, {
     now,
     onAlert: (a) => cp.app.log.info({ alert: a }, `monitor ${a.rule}${a.resolved ? ' resolved' : ''} ${a.prefix}`),
@@ -84,10 +99,41 @@ export async function attachMonitor(
   const bridge = o.signals ? new MonitorSignalBridge(o.signals, now) : undefined;
   const timer = bridge ? setInterval(() => bridge.sync(service.verdicts()), 1000) : undefined;
   timer?.unref();
+  let digest = watchDigest(setup.watch);
+  let reading: Promise<boolean> | undefined;
+  const refreshWatch = (): Promise<boolean> => {
+    if (!fromApi) return Promise.resolve(false);
+    // One read at a time: a slow database must not pile up reads.
+    reading ??= (async () => {
+      try {
+        const w = watchFromDesired(await cp.service.exportDesiredState());
+        const d = watchDigest(w);
+        if (d === digest) return false;
+        digest = d;
+        service.setWatch(w);
+        cp.app.log.info({ prefixes: w.prefixes.length }, 'monitor: watch list follows the desired state');
+        return true;
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
+  };
+  const follow = fromApi
+    ? setInterval(() => {
+        refreshWatch().catch((e: Error) =>
+          cp.app.log.info({ err: e.message }, 'monitor: desired state not readable, watch list kept'),
+        );
+      }, o.watchEveryMs ?? 5000)
+    : undefined;
+  follow?.unref();
   return {
     service,
+    refreshWatch,
     stop: async () => {
       clearInterval(timer);
+      clearInterval(follow);
+      await reading?.catch(() => undefined);
       await service.close();
     },
   };

@@ -118,8 +118,18 @@ export class AlertBook {
     return this.record(a.spec, new Map([[routeKey, last]]), time, true);
   }
 
-  /** Conditions that are not made of routes (visibility): open with the given peers, or resolve. */
-  set(spec: ConditionSpec, active: boolean, peers: string[], paths: number[][], time: number): AlertRecord | undefined {
+  /**
+   * Conditions that are not made of routes (visibility): open with the given peers, or resolve (with
+   * `resolvedMessage` instead of the spec's when the condition ended for another reason).
+   */
+  set(
+    spec: ConditionSpec,
+    active: boolean,
+    peers: string[],
+    paths: number[][],
+    time: number,
+    resolvedMessage?: string,
+  ): AlertRecord | undefined {
     const a = this.open.get(spec.key);
     if (active && !a) {
       const routes = new Map<string, Contribution>();
@@ -135,7 +145,7 @@ export class AlertBook {
       peers.forEach((p, i) => {
         routes.set(p, { peer: p, path: paths[i] ?? [], prefix: spec.prefix, origin: spec.origin_as });
       });
-      return this.record(a.spec, routes, time, true);
+      return this.record(resolvedMessage ? { ...a.spec, resolvedMessage } : a.spec, routes, time, true);
     }
     return undefined;
   }

@@ -217,3 +217,41 @@ describe('leak rules', () => {
     ]);
   });
 });
+
+describe('a watch list that changes while running (setWatch)', () => {
+  it('an ASN change judges the RIB again: the old origin is a hijack now, visibility starts afresh', () => {
+    const { m, alerts } = setup();
+    const peers = [1, 2].map((i) => m.peer(`p${i}`, 64510));
+    for (const p of peers) m.announce(p, P('203.0.113.0/24'), seq(64510, 64500), undefined, 0);
+    expect(m.visibility(P('203.0.113.0/24'))).toEqual({ now: 2, seen: 2 });
+    const moved = parsePrefixesYml(
+      PREFIXES.replace(
+        'asn: 64500\n  ignoreMorespecifics: false\n198',
+        'asn: 64501\n  ignoreMorespecifics: false\n198',
+      ),
+    );
+    expect(moved.prefixes[0]!.asns).toEqual([64501]);
+    m.setWatch(moved, 5000);
+    expect(alerts.map((a) => [a.rule, a.prefix, a.origin_as, a.time])).toEqual([
+      ['origin-hijack', '203.0.113.0/24', 64500, '1970-01-01T00:00:05.000Z'],
+    ]);
+    expect(m.visibility(P('203.0.113.0/24'))).toEqual({ now: 0, seen: 0 });
+    // Once the new origin is announced, the hijack resolves.
+    for (const p of peers) m.announce(p, P('203.0.113.0/24'), seq(64510, 64501), undefined, 6000);
+    expect(alerts.at(-1)).toMatchObject({ rule: 'origin-hijack', resolved: true });
+    expect(m.visibility(P('203.0.113.0/24'))).toEqual({ now: 2, seen: 2 });
+  });
+
+  it('a prefix that leaves the list takes its routes out of the RIB and resolves its alerts', () => {
+    const { m, alerts } = setup();
+    const a = m.peer('a', 64510);
+    m.announce(a, P('203.0.113.0/24'), seq(64510, 64666), undefined, 0);
+    expect(alerts.map((x) => x.rule)).toEqual(['origin-hijack']);
+    const without = parsePrefixesYml(PREFIXES.replace(/^203\.0\.113\.0\/24:\n( {2}.*\n)+/m, ''));
+    expect(without.prefixes.map((w) => w.prefix.len)).toHaveLength(3);
+    m.setWatch(without, 1000);
+    expect(alerts.at(-1)).toMatchObject({ rule: 'origin-hijack', prefix: '203.0.113.0/24', resolved: true });
+    expect(m.routesFor(P('203.0.113.0/24'))).toEqual([]);
+    expect(m.visibility(P('203.0.113.0/24'))).toBeUndefined();
+  });
+});

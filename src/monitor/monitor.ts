@@ -14,6 +14,7 @@ import type { VrpIndex } from '../routing/rov.js';
 import type { AsPathSegment } from '../wire/bgp/types.js';
 import { AlertBook, type AlertRecord, type ConditionSpec, type Contribution } from './alerts.js';
 import type { MonitoredAsn, WatchedPrefix, WatchList } from './config.js';
+import { RelevanceFilter, type ScanTarget } from './prefilter.js';
 
 export interface MonitorOptions {
   /** Our own AS numbers. */
@@ -28,22 +29,32 @@ export interface MonitorOptions {
 
 interface PeerInfo {
   id: string;
+  index: number;
   asn: number;
   up: boolean;
   /** Routes of this peer in the RIB. */
   routes: number;
   /** Route keys of this peer's routes that show a condition (any prefix). */
   conditioned: Map<string, string[]>;
+  /** Visibilities whose `seen` holds this session: a session going down touches only these. */
+  seenIn: Set<Visibility>;
 }
 
 interface Route {
   path: number[];
   origin: number | null;
+  /** As received, so that the route can be judged again when the watch list changes. */
+  segs: readonly AsPathSegment[];
+  otc: number | undefined;
 }
 
 interface Visibility {
   w: WatchedPrefix;
   key: string;
+  /** `visibility-loss|<key>`, the alert's key (built once). */
+  alertKey: string;
+  /** Position in the watch list: a session going down re-evaluates its visibilities in this order. */
+  order: number;
   seen: Set<number>;
   now: Set<number>;
   /** Time of the message that took the fraction below the threshold, or -1. */
@@ -71,7 +82,7 @@ export class Monitor {
   private readonly ours: Set<number>;
   private readonly watched = new PrefixTrie<WatchedPrefix>();
   private readonly covers = new PrefixTrie<true>();
-  private readonly monitored: Map<number, MonitoredAsn>;
+  private monitored: Map<number, MonitoredAsn>;
   private readonly peers: PeerInfo[] = [];
   private readonly peerIndex = new Map<string, number>();
   /** The Adj-RIB-In of every session, for the prefixes that matter: prefix → session → route. */
@@ -84,23 +95,112 @@ export class Monitor {
   private readonly fadeMs: number;
   /** Counters for metrics and benchmarks. */
   readonly counts = { announcements: 0, withdrawals: 0, ribRoutes: 0 };
+  /** What the raw-bytes fast path (prefilter.ts) asks: kept in step with the watch list and the conditions. */
+  private readonly filter = new RelevanceFilter();
+  private readonly target: ScanTarget;
 
   constructor(o: MonitorOptions) {
     this.o = o;
     this.ours = new Set(o.asns);
     this.monitored = o.watch.monitorASns;
     this.fadeMs = o.visibility.fade_off_s * 1000;
-    for (const w of o.watch.prefixes) {
+    this.target = { filter: this.filter, session: 0, sessionConditioned: false, asns: new Set() };
+    this.loadWatch(o.watch, new Map());
+  }
+
+  /** Builds the lookup structures of a watch list; visibility state of `keep` (by key) carries over. */
+  private loadWatch(watch: WatchList, keep: Map<string, Visibility>): void {
+    this.monitored = watch.monitorASns;
+    this.watched.clear();
+    this.covers.clear();
+    this.vis.clear();
+    for (const w of watch.prefixes) {
       this.watched.insert(w.prefix, w);
       // Every less-specific of a watched prefix, so that "does this route cover something we watch" is one lookup.
       for (let len = 0; len < w.prefix.len; len++) this.covers.insert(truncate(w.prefix, len), true);
       if (!w.ignore && w.asns.length > 0) {
         const key = prefixKey(w.prefix);
-        this.vis.set(w, { w, key, seen: new Set(), now: new Set(), below: -1, lastPath: new Map() });
+        const old = keep.get(key);
+        const order = this.vis.size;
+        if (old) {
+          old.w = w;
+          old.order = order;
+        }
+        this.vis.set(
+          w,
+          old ?? {
+            w,
+            key,
+            alertKey: `visibility-loss|${key}`,
+            order,
+            seen: new Set(),
+            now: new Set(),
+            below: -1,
+            lastPath: new Map(),
+          },
+        );
       }
     }
     this.watched.optimize();
     this.covers.optimize();
+    this.filter.setWatched(watch.prefixes.map((w) => w.prefix));
+    this.target.asns = new Set([...this.ours, ...this.monitored.keys()]);
+  }
+
+  /**
+   * Follows a new watch list (the Addressing API's desired state changed: a prefix created or deleted, its
+   * ASN changed). A prefix that stays with the same expected origins keeps its visibility state; one that
+   * left, or whose origins changed, resolves its visibility-loss alert (and starts afresh if it stays).
+   * Every route in the RIB is judged again under the new list, so route alerts open and resolve as if the
+   * routes had just arrived; routes of prefixes no longer related leave the RIB. Paths that touch nothing
+   * watched were not kept and are judged again when they next arrive.
+   */
+  setWatch(watch: WatchList, time: number): void {
+    const keep = new Map<string, Visibility>();
+    const next = new Map<string, WatchedPrefix>();
+    for (const w of watch.prefixes) if (!w.ignore && w.asns.length > 0) next.set(prefixKey(w.prefix), w);
+    for (const v of this.vis.values()) {
+      const w = next.get(v.key);
+      if (w && sameSet(w.asns, v.w.asns)) {
+        keep.set(v.key, v);
+        continue;
+      }
+      v.below = -1; // a pending fade-off of it is stale now
+      if (this.alerts.isOpen(v.alertKey)) {
+        const why = w ? `expected origins changed to ${w.asns.map((a) => `AS${a}`).join(', ')}` : 'no longer watched';
+        this.emit(this.alerts.set(this.visibilitySpec(v), false, [], [], time, `${v.key}: ${why}`));
+      }
+    }
+    this.loadWatch(watch, keep);
+    const routes: { prefix: Prefix; peerIdx: number; r: Route }[] = [];
+    for (const e of this.rib) for (const [peerIdx, r] of e.value) routes.push({ prefix: e.prefix, peerIdx, r });
+    for (const { prefix, peerIdx, r } of routes) {
+      if (this.watched.longestMatch(prefix) === undefined && !this.covers.has(prefix)) {
+        const m = this.rib.get(prefix)!;
+        m.delete(peerIdx);
+        if (m.size === 0) this.rib.delete(prefix);
+        this.counts.ribRoutes--;
+        this.peers[peerIdx]!.routes--;
+      }
+      this.judge(peerIdx, prefix, r.segs, r.otc, time);
+    }
+  }
+
+  /**
+   * For the fast path: the filter and this session's state. `scanUpdate` with it answers whether a
+   * message can change nothing; if so, call `skipped` instead of `announce`/`withdraw`.
+   */
+  scanTarget(peerIdx: number): ScanTarget {
+    this.target.session = peerIdx;
+    this.target.sessionConditioned = this.peers[peerIdx]!.conditioned.size > 0;
+    return this.target;
+  }
+
+  /** A message the fast path found irrelevant: the counters and the clock move as announce/withdraw move them. */
+  skipped(announced: number, withdrawn: number, time: number): void {
+    this.counts.announcements += announced;
+    this.counts.withdrawals += withdrawn;
+    if (announced + withdrawn > 0 && this.pending.length > 0) this.tick(time);
   }
 
   /** The index of a session (created on first use). `id` names it in alerts. */
@@ -108,7 +208,7 @@ export class Monitor {
     let i = this.peerIndex.get(id);
     if (i === undefined) {
       i = this.peers.length;
-      this.peers.push({ id, asn, up: true, routes: 0, conditioned: new Map() });
+      this.peers.push({ id, index: i, asn, up: true, routes: 0, conditioned: new Map(), seenIn: new Set() });
       this.peerIndex.set(id, i);
     }
     this.peers[i]!.up = true;
@@ -143,6 +243,17 @@ export class Monitor {
   ): void {
     this.counts.announcements++;
     if (this.pending.length > 0) this.tick(time);
+    this.judge(peerIdx, prefix, segs, otc, time);
+  }
+
+  /** A route arrived (or is judged again): the RIB, visibility, and the conditions it shows. */
+  private judge(
+    peerIdx: number,
+    prefix: Prefix,
+    segs: readonly AsPathSegment[],
+    otc: number | undefined,
+    time: number,
+  ): void {
     const peer = this.peers[peerIdx]!;
     const match = this.watched.longestMatch(prefix);
     const related = match !== undefined || this.covers.has(prefix);
@@ -159,9 +270,10 @@ export class Monitor {
         this.counts.ribRoutes++;
         peer.routes++;
       }
-      m.set(peerIdx, flat);
+      const route: Route = { path: flat.path, origin: flat.origin, segs, otc };
+      m.set(peerIdx, route);
       const v = match && match.prefix.len === prefix.len ? this.vis.get(match.value) : undefined;
-      if (v) this.visibilityChanged(v, peerIdx, flat, time);
+      if (v) this.visibilityChanged(v, peerIdx, route, time);
     }
     // Judge the route: watched-prefix rules, and for any prefix the paths through our ASNs.
     let specs: { spec: ConditionSpec; c: Contribution }[] | undefined;
@@ -191,7 +303,10 @@ export class Monitor {
     const peer = this.peers[peerIdx];
     if (!peer) return;
     peer.up = false;
-    for (const v of this.vis.values()) {
+    // Only the visibilities this session counted in (still watched), in watch-list order.
+    const counted = [...peer.seenIn].filter((v) => this.vis.get(v.w) === v).sort((a, b) => a.order - b.order);
+    peer.seenIn.clear();
+    for (const v of counted) {
       if (v.seen.delete(peerIdx)) {
         v.now.delete(peerIdx);
         this.evaluateVisibility(v, time);
@@ -215,7 +330,7 @@ export class Monitor {
     while (i < q.length && time - q[i]!.below >= this.fadeMs) {
       const { v, below } = q[i++]!;
       // Stale entries (the prefix recovered, or dropped again later) are skipped.
-      if (v.below === below && !this.alerts.isOpen(`visibility-loss|${v.key}`)) this.openVisibility(v);
+      if (v.below === below && !this.alerts.isOpen(v.alertKey)) this.openVisibility(v);
     }
     if (i > 0) q.splice(0, i);
   }
@@ -262,6 +377,7 @@ export class Monitor {
     else peer.conditioned.delete(routeKey);
     const has = now.length > 0;
     if (had !== has) {
+      this.filter.conditioned(peer.index, prefix, has ? 1 : -1);
       // Count of sessions whose route for this prefix shows a condition.
       const k = condKey(prefix);
       const n = (this.conditionedPrefixes.get(k) ?? 0) + (has ? 1 : -1);
@@ -463,7 +579,10 @@ export class Monitor {
 
   private visibilityChanged(v: Visibility, peerIdx: number, r: Route | undefined, time: number): void {
     if (r && r.origin !== null && v.w.asns.includes(r.origin)) {
-      v.seen.add(peerIdx);
+      if (!v.seen.has(peerIdx)) {
+        v.seen.add(peerIdx);
+        this.peers[peerIdx]!.seenIn.add(v);
+      }
       v.now.add(peerIdx);
       v.lastPath.set(peerIdx, r.path);
     } else {
@@ -474,7 +593,7 @@ export class Monitor {
 
   private evaluateVisibility(v: Visibility, time: number): void {
     const low = v.seen.size > 0 && v.now.size < v.seen.size * this.o.visibility.min_peers_fraction;
-    const key = `visibility-loss|${v.key}`;
+    const key = v.alertKey;
     if (low) {
       if (v.below < 0) {
         v.below = time;
@@ -509,7 +628,7 @@ export class Monitor {
   private visibilitySpec(v: Visibility): ConditionSpec {
     const frac = v.seen.size === 0 ? 0 : v.now.size / v.seen.size;
     return {
-      key: `visibility-loss|${v.key}`,
+      key: v.alertKey,
       rule: 'visibility-loss',
       prefix: v.key,
       origin_as: v.w.asns[0] ?? null,
@@ -524,6 +643,10 @@ function condKey(p: Prefix): number | string {
   if (p.family === 6) return prefixKey(p);
   const a = p.addr;
   return (((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0) * 64 + p.len;
+}
+
+function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 /** The path without prepends (collector side first). */

@@ -4,12 +4,29 @@
 import { formatAddress } from '../lib/prefix.js';
 import { decodeContext, decodeMessage } from '../wire/bgp/index.js';
 import type { DecodeContext } from '../wire/bgp/types.js';
+import {
+  bgp4mpIsAddPath,
+  bgp4mpIsAs4,
+  bgp4mpIsLocal,
+  bgp4mpIsMessage,
+  MRT_BGP4MP,
+  MRT_BGP4MP_ET,
+} from '../wire/mrt/constants.js';
 import type { MrtDamage, MrtRawRecord } from '../wire/mrt/reader.js';
 import { decodeRibAttributes, MrtDecoder } from '../wire/mrt/records.js';
 import { applyUpdate } from './ingest.js';
 import type { Monitor } from './monitor.js';
+import { type ScanResult, scanUpdate } from './prefilter.js';
 
 const ESTABLISHED = 6;
+
+export interface MrtFeedOptions {
+  /**
+   * Skip BGP4MP UPDATEs that touch nothing watched by reading their bytes (prefilter.ts) before decoding
+   * them (default true). Off, every message is decoded in full: the differential test compares the two.
+   */
+  fastPath?: boolean;
+}
 
 export class MrtFeed {
   private readonly decoder = new MrtDecoder();
@@ -22,12 +39,25 @@ export class MrtFeed {
   damaged = 0;
   /** Time (ms) of the last record, for the caller's clock. */
   lastTime = 0;
+  /** BGP4MP messages the fast path found irrelevant without decoding them. */
+  skipped = 0;
+  private readonly fast: boolean;
+  private readonly scan: ScanResult = { announced: 0, withdrawn: 0 };
+  /** IPv6 peers by a hash of AS and address, each bucket checked byte for byte. */
+  private readonly peers6 = new Map<number, { asn: number; addr: Uint8Array; i: number }[]>();
 
-  constructor(private readonly m: Monitor) {}
+  constructor(
+    private readonly m: Monitor,
+    o: MrtFeedOptions = {},
+  ) {
+    this.fast = o.fastPath ?? true;
+  }
 
-  private peer(address: Uint8Array, asn: number): number {
-    if (address.length === 4) {
-      const a = ((address[0]! << 24) | (address[1]! << 16) | (address[2]! << 8) | address[3]!) >>> 0;
+  /** The session of a peer whose address is the 4 or 16 bytes at buf[off] (no string on the hot path). */
+  private peer(address: Uint8Array, asn: number, off = 0, size = address.length): number {
+    if (size === 4) {
+      const a =
+        ((address[off]! << 24) | (address[off + 1]! << 16) | (address[off + 2]! << 8) | address[off + 3]!) >>> 0;
       let byAddr = this.peers4.get(asn);
       if (!byAddr) {
         byAddr = new Map();
@@ -35,12 +65,72 @@ export class MrtFeed {
       }
       let i = byAddr.get(a);
       if (i === undefined) {
-        i = this.peerByText(address, asn);
+        i = this.peerByText(address.slice(off, off + 4), asn);
         byAddr.set(a, i);
       }
       return i;
     }
-    return this.peerByText(address, asn);
+    let h = asn | 0;
+    for (let k = 0; k < 16; k++) h = Math.imul(h ^ address[off + k]!, 0x01000193);
+    let bucket = this.peers6.get(h);
+    if (bucket) {
+      for (const e of bucket) {
+        if (e.asn !== asn) continue;
+        let same = true;
+        for (let k = 0; k < 16 && same; k++) same = e.addr[k] === address[off + k];
+        if (same) return e.i;
+      }
+    } else {
+      bucket = [];
+      this.peers6.set(h, bucket);
+    }
+    const addr = address.slice(off, off + 16);
+    const i = this.peerByText(addr, asn);
+    bucket.push({ asn, addr, i });
+    return i;
+  }
+
+  /**
+   * BGP4MP messages read from their bytes: true when handled (not an UPDATE, recorded on the sending side,
+   * or an UPDATE the prefilter found irrelevant), false when the record needs the full decoder. Only what
+   * the decoder would accept without damage is handled here.
+   */
+  private fastRecord(raw: MrtRawRecord, time: number): boolean {
+    const st = raw.subtype;
+    if (!bgp4mpIsMessage(st)) return false;
+    const as4 = bgp4mpIsAs4(st);
+    const buf = raw.buf;
+    const end = raw.end;
+    let p = raw.start;
+    if (end - p < (as4 ? 12 : 8)) return false;
+    const peerAs = as4
+      ? ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0
+      : (buf[p]! << 8) | buf[p + 1]!;
+    p += as4 ? 10 : 6; // peer AS, local AS, interface index
+    const afi = (buf[p]! << 8) | buf[p + 1]!;
+    if (afi !== 1 && afi !== 2) return false;
+    const size = afi === 1 ? 4 : 16;
+    p += 2;
+    if (end - p < 2 * size + 19) return false;
+    if (bgp4mpIsLocal(st)) return true;
+    const addrAt = p;
+    p += 2 * size;
+    this.messages++;
+    if (buf[p + 18] !== 2) return true; // not an UPDATE: nothing for the monitor, and no session made
+    const length = (buf[p + 16]! << 8) | buf[p + 17]!;
+    if (length < 23 || length > end - p) {
+      this.messages--;
+      return false; // the decoder finds no UPDATE in it (and makes no session): let it say so
+    }
+    const peer = this.peer(buf, peerAs, addrAt, size);
+    const r = scanUpdate(buf, p, end, as4, bgp4mpIsAddPath(st), this.m.scanTarget(peer), this.scan);
+    if (r === undefined) {
+      this.messages--; // counted again by the full path
+      return false;
+    }
+    this.skipped++;
+    this.m.skipped(r.announced, r.withdrawn, time);
+    return true;
   }
 
   private peerByText(address: Uint8Array, asn: number): number {
@@ -66,6 +156,7 @@ export class MrtFeed {
   record(raw: MrtRawRecord): void {
     const time = raw.timestamp * 1000 + Math.floor(raw.microseconds / 1000);
     this.lastTime = time;
+    if (this.fast && (raw.type === MRT_BGP4MP || raw.type === MRT_BGP4MP_ET) && this.fastRecord(raw, time)) return;
     const r = this.decoder.decode(raw);
     if (!r.ok) {
       this.damaged++;

@@ -3,6 +3,7 @@
 // the channels (rate-limited there); a timer moves the fade-off clock on; verdicts() gives the Signals.
 import { formatPrefix } from '../../lib/prefix.js';
 import type { AlertRecord } from '../alerts.js';
+import type { WatchList } from '../config.js';
 import { Monitor } from '../monitor.js';
 import { RisFeed } from '../ris.js';
 import { locationVerdicts, type MonitorVerdict } from '../signals.js';
@@ -24,6 +25,8 @@ export interface MonitorService {
   ports: { bmp?: number; bgp?: number };
   metrics: MonitorMetricsSource;
   verdicts(): MonitorVerdict[];
+  /** Follows a new watch list (desired state changed) without dropping sessions or state. */
+  setWatch(watch: WatchList): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function startMonitorService(setup: MonitorSetup, o: ServiceOptions
     o.onAlert?.(a);
     for (const c of channels) void c.send(a);
   });
+  let watch = setup.watch;
   const svc: MonitorService = {
     monitor,
     channels,
@@ -70,8 +74,12 @@ export async function startMonitorService(setup: MonitorSetup, o: ServiceOptions
     verdicts: () => {
       const locations =
         cfg.locations ??
-        Object.fromEntries(setup.watch.prefixes.map((w) => [formatPrefix(w.prefix), [formatPrefix(w.prefix)]]));
+        Object.fromEntries(watch.prefixes.map((w) => [formatPrefix(w.prefix), [formatPrefix(w.prefix)]]));
       return locationVerdicts(monitor, locations);
+    },
+    setWatch: (w) => {
+      watch = w;
+      monitor.setWatch(w, now());
     },
     close: async () => {
       clearInterval(timer);
