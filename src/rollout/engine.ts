@@ -40,7 +40,7 @@ import {
   TERMINAL,
   transition,
 } from './machine.js';
-import type { AuditLog, EngineState, Fleet, Rollout, RolloutStore, Signals } from './ports.js';
+import type { AgentReport, AuditLog, EngineState, Fleet, Rollout, RolloutStore, Signals } from './ports.js';
 import { DEFAULT_STAGES, type StageSpec, validateStages } from './stages.js';
 
 export interface EnginePorts {
@@ -62,6 +62,11 @@ export interface EngineConfig {
    * rollout pauses; a stage never passes before its gates pass. Default 60 s.
    */
   gateGraceMs?: number;
+  /**
+   * Bake time counts only up to this long after the stalest touched agent's latest report: agents that
+   * stop reporting stop the bake. Default 10 s (agents report every 2 s, the simulated ones every round).
+   */
+  reportGapMs?: number;
   /** What the engine keeps in memory (the store keeps everything): defaults MAX_DEPLOY_STEPS, MAX_FINISHED_ROLLOUTS. */
   memory?: { deploySteps?: number; finishedRollouts?: number };
 }
@@ -105,6 +110,18 @@ export function actorRef(a: string | Actor): ActorRef {
   };
 }
 
+/** The oldest of the agents' latest reports over `locations`; null when a location has no report at all. */
+export function stalestReport(reports: readonly AgentReport[], locations: readonly string[]): number | null {
+  const heard = new Set<string>();
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const a of reports) {
+    heard.add(a.location);
+    if (a.reportedAt < oldest) oldest = a.reportedAt;
+  }
+  if (locations.some((l) => !heard.has(l))) return null;
+  return oldest === Number.POSITIVE_INFINITY ? null : oldest;
+}
+
 export class RolloutEngine {
   private model: EngineModel = initialModel();
   private readonly snapshots = new Map<string, Snapshot>();
@@ -113,6 +130,7 @@ export class RolloutEngine {
   private readonly guardCfg: GuardConfig;
   private readonly gates: readonly HealthGate[];
   private readonly gateGraceMs: number;
+  private readonly reportGapMs: number;
   private readonly steps: DeployStep[] = [];
   private readonly views = new Map<string, LocationView>();
   /** The last full diff computed (baseline → snapshot), reused by activation and step accounting. */
@@ -132,6 +150,7 @@ export class RolloutEngine {
     this.guardCfg = config.guard ?? DEFAULT_GUARD;
     validateGuardConfig(this.guardCfg);
     this.gateGraceMs = config.gateGraceMs ?? 60_000;
+    this.reportGapMs = config.reportGapMs ?? 10_000;
     this.gates = config.gates ?? [
       new AppliedExactlyGate(),
       new PrefixCountGate(),
@@ -153,6 +172,8 @@ export class RolloutEngine {
     const list = await ports.store.listSnapshots();
     if (list[0]) e.latest = (await ports.store.getSnapshot(list[0].id)) ?? null;
     for (const r of ordered) if (!TERMINAL.has(r.status)) await e.snapshot(r.snapshotId);
+    // A bake in flight when the engine stopped (a crash, a kill -9) does not count the downtime.
+    await e.apply({ type: 'opened' });
     return e;
   }
 
@@ -197,6 +218,7 @@ export class RolloutEngine {
       guard: this.guardCfg,
       stages: this.stages,
       gateGraceMs: this.gateGraceMs,
+      reportGapMs: this.reportGapMs,
       topology: this.topology(),
       originOf: (id) => this.snapshots.get(id)?.origin,
     };
@@ -461,30 +483,39 @@ export class RolloutEngine {
         marked: s.withdrawAll !== null,
       };
     }
-    if (a.type === 'judge') return { type: 'judge', id: a.id, results: await this.evaluate(this.rollout(a.id)) };
+    if (a.type === 'judge') {
+      const { results, reportsAt } = await this.judgement(this.rollout(a.id));
+      return { type: 'judge', id: a.id, results, reportsAt };
+    }
     return a;
   }
 
   private async evaluate(r: Rollout): Promise<GateOutcome[]> {
+    return (await this.judgement(r)).results;
+  }
+
+  /** The gates' results for the rollout's current stage, and the stalest touched agent's latest report. */
+  private async judgement(r: Rollout): Promise<{ results: GateOutcome[]; reportsAt: number | null }> {
     const stage = r.stages[r.stageIndex];
     if (!stage || stage.deployedAt === null)
       throw rolloutError('E_ROLLOUT_STATE', `stage ${stage?.name ?? r.stageIndex} of ${r.id} is not deployed yet`);
     const snapshot = await this.snapshot(r.snapshotId);
     const baseline = r.baselineId ? await this.snapshot(r.baselineId) : null;
+    const reports = await this.ports.fleet.reports(r.touched);
     const ctx: GateContext = {
       rollout: r,
       snapshot,
       baseline,
       touched: r.touched,
       stageDeployedAt: stage.deployedAt,
-      reports: await this.ports.fleet.reports(r.touched),
+      reports,
       expected: (loc) => this.view(snapshot, loc),
       previous: (loc) => (baseline ? this.view(baseline, loc) : null),
       now: this.now(),
     };
     const out: GateOutcome[] = [];
     for (const g of this.gates) out.push(await g.evaluate(ctx));
-    return out;
+    return { results: out, reportsAt: stalestReport(reports, r.touched) };
   }
 
   // ---- operators ----------------------------------------------------------------------------------

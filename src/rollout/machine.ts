@@ -99,6 +99,8 @@ export interface MachineContext {
   guard: GuardConfig;
   stages: readonly StageSpec[];
   gateGraceMs: number;
+  /** Bake time counts until this long after the stalest touched agent's latest report, no longer. */
+  reportGapMs: number;
   topology: readonly LocationInfo[];
   /** Origin of a snapshot the engine knows (compiled desired state is superseded by newer compiles). */
   originOf(snapshotId: string): SnapshotOrigin | undefined;
@@ -118,7 +120,15 @@ export type EngineInput =
     }
   | { type: 'activate'; id: string; diff: SnapshotDiff; marked: boolean }
   | { type: 'deploy-stage'; id: string }
-  | { type: 'judge'; id: string; results: readonly GateOutcome[] }
+  | {
+      type: 'judge';
+      id: string;
+      results: readonly GateOutcome[];
+      /** The stalest of the touched agents' latest reports (null: a touched location has none); absent: now. */
+      reportsAt?: number | null;
+    }
+  /** The engine (re)opened over its store: bakes in flight stop counting until the next judgement. */
+  | { type: 'opened' }
   | { type: 'restore-preempts'; id: string; by: string }
   | { type: 'signals'; verdicts: readonly ExternalVerdict[] }
   | { type: 'pause'; id: string; actor: ActorRef; reason: string }
@@ -228,6 +238,9 @@ class Step {
   move(r: Rollout, move: Move, detail: string | null): void {
     assertMove(r, move);
     r.status = MOVES[move].to;
+    // Paused time is not bake time: counting starts again at the first judgement after the resume.
+    const stage = r.stages[r.stageIndex];
+    if ((move === 'pause' || move === 'resume') && stage?.bakeAt != null) stage.bakeAt = null;
     if (detail !== null) this.event(r, MOVE_EVENT[move], detail);
   }
 
@@ -442,6 +455,8 @@ function deployStage(t: Step, id: string): void {
   }
   t.deploy(r, r.snapshotId, stage.locations, r.kind);
   stage.deployedAt = t.ctx.now;
+  stage.bakedMs = 0;
+  stage.bakeAt = t.ctx.now;
   r.touched = [...new Set([...r.touched, ...stage.locations])];
   t.event(r, 'deployed', `stage ${stage.name}: ${stage.locations.length} locations`);
 }
@@ -488,17 +503,56 @@ function judge(t: Step, input: Extract<EngineInput, { type: 'judge' }>): void {
     t.progressed = false;
     return;
   }
-  const baked = now - stage.deployedAt;
-  if (baked < stage.bakeMs || (worst !== 'pass' && baked < Math.max(stage.bakeMs, t.ctx.gateGraceMs))) {
+  const baked = countBake(t, stage, worst, input.reportsAt === undefined ? now : input.reportsAt);
+  const sinceDeploy = now - stage.deployedAt;
+  if (worst === 'pass' ? baked < stage.bakeMs : sinceDeploy < Math.max(stage.bakeMs, t.ctx.gateGraceMs)) {
+    // Still baking: the counted time and the gates' results are saved with the step (durable judgement).
     t.progressed = false;
-    t.save = false;
     return;
   }
   if (worst !== 'pass') {
     pauseBySignals(t, r, failures(input.results, true));
     return;
   }
-  passStage(t, r, 'gates pass');
+  passStage(t, r, `gates pass (baked ${Math.round(baked / 1000)} s)`);
+}
+
+/**
+ * Adds the time since the last judgement to the stage's bake when the gates pass and every touched agent
+ * was heard from, up to `reportGapMs` after the stalest latest report; returns the bake so far. A stage
+ * persisted before bake counting existed counts from its deploy.
+ */
+function countBake(t: Step, stage: Stage, worst: string, reportsAt: number | null): number {
+  const now = t.ctx.now;
+  let baked = stage.bakedMs;
+  let from = stage.bakeAt;
+  if (baked === undefined) {
+    baked = 0;
+    from = stage.deployedAt;
+  }
+  if (from !== null && from !== undefined && worst === 'pass' && reportsAt !== null) {
+    const until = Math.min(now, reportsAt + t.ctx.reportGapMs);
+    if (until > from) baked += until - from;
+  }
+  stage.bakedMs = baked;
+  stage.bakeAt = now;
+  return baked;
+}
+
+/** After a restart the downtime is not bake time: every bake in flight starts counting again from now. */
+function opened(t: Step): void {
+  t.progressed = false;
+  for (const r of t.rollouts.values()) {
+    if (r.status !== 'running' && r.status !== 'paused') continue;
+    const stage = r.stages[r.stageIndex];
+    if (!stage || stage.deployedAt === null || stage.passedAt !== null || stage.bakeAt === null) continue;
+    const e = t.edit(r.id);
+    const s = stageOf(e);
+    s.bakedMs ??= 0; // a stage from before bake counting: start again rather than guess
+    s.bakeAt = null;
+    const done = `${Math.round(s.bakedMs / 1000)} s of ${Math.round(s.bakeMs / 1000)} s baked`;
+    t.event(e, 'bake-interrupted', `engine restarted: ${done}; the downtime does not count`);
+  }
 }
 
 /**
@@ -624,6 +678,9 @@ export function transition(m: EngineModel, input: EngineInput, ctx: MachineConte
       break;
     case 'signals':
       signals(t, input.verdicts);
+      break;
+    case 'opened':
+      opened(t);
       break;
     default:
       operator(t, input);

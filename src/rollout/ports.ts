@@ -62,6 +62,14 @@ export interface Stage {
   bakeMs: number;
   deployedAt: number | null;
   passedAt: number | null;
+  /**
+   * Bake time counted so far: only while the engine ran and heard from every touched agent (issue 10: a
+   * `kill -9` 4.6 s into a 20 s bake, 45 s down, must not pass the canary at the first tick after the
+   * restart). Absent on stages persisted before it existed: counted from the deploy.
+   */
+  bakedMs?: number;
+  /** Up to when the bake was counted; null after a restart or a pause (the next judgement starts again). */
+  bakeAt?: number | null;
 }
 
 export interface GateResult {
