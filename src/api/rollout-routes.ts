@@ -199,12 +199,12 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
       tag: 'rollouts',
       method: 'POST',
       url: '/v1/verdicts',
-      summary: 'Publish a health verdict (canary analysis, probes, monitors)',
+      summary: 'Publish a health verdict (canary analysis, probes, monitors); stored before the answer',
       body: VerdictBody,
       response: envelope(VerdictSchema),
       handler: async ({ body: b }) =>
         ok(
-          c.publishVerdict({
+          await c.publishVerdict({
             source: b.source,
             rolloutId: b.rollout_id,
             location: b.location,

@@ -62,6 +62,9 @@ export interface LoopFigures {
   locations: number;
 }
 
+/** How far back stored verdicts are read into the engine's Signals at open (a gate reads those since its stage's deploy). */
+export const VERDICTS_KEPT_MS = 24 * 3600_000;
+
 /** Reports older than this are refreshed before an edge status or figures are computed. */
 const REPORTS_MAX_AGE_MS = 2000;
 
@@ -94,6 +97,9 @@ export class ControlLoop implements EdgeStatusPort {
 
   static async open(ports: ControlLoopPorts, config: ControlLoopConfig = {}): Promise<ControlLoop> {
     const loop = new ControlLoop(ports, config);
+    // Verdicts accepted before a restart are evidence still: the gates judge with them (durable judgement).
+    const since = ports.clock.now() - VERDICTS_KEPT_MS;
+    for (const v of await ports.store.listVerdicts(since)) ports.signals.publish(v);
     await loop.build();
     return loop;
   }

@@ -1,5 +1,6 @@
 // The operator-facing port of the rollout engine: what the HTTP API (src/api/rollout-routes.ts) and,
 // through it, the CLI may do. The composition root builds it from an engine, its signals and its fleet.
+import { randomUUID } from 'node:crypto';
 import { diffSnapshots, type SnapshotDiff } from '../snapshot/diff.js';
 import type { Snapshot } from '../snapshot/model.js';
 import type { DeployStep, RolloutEngine } from './engine.js';
@@ -48,7 +49,8 @@ export interface RolloutControl {
   snapshots(): Promise<SnapshotSummary[]>;
   snapshot(ref: string): Promise<Snapshot>;
   diff(from: string, to: string): Promise<{ from: Snapshot; to: Snapshot; diff: SnapshotDiff }>;
-  publishVerdict(v: Omit<ExternalVerdict, 'at'>): ExternalVerdict;
+  /** Stores the verdict, then hands it to the engine's Signals: once this resolves it survives a crash. */
+  publishVerdict(v: Omit<ExternalVerdict, 'at' | 'id'>): Promise<ExternalVerdict>;
   agents(): Promise<readonly AgentReport[]>;
   audit(): Promise<AuditEvent[]>;
   steps(): readonly DeployStep[];
@@ -101,8 +103,9 @@ export function engineControl(
       const b = await engine.resolveSnapshot(to);
       return { from: a, to: b, diff: diffSnapshots(a, b, deps.fleet.locations()) };
     },
-    publishVerdict(v) {
-      const full = { ...v, at: deps.clock.now() };
+    async publishVerdict(v) {
+      const full = { ...v, id: randomUUID(), at: deps.clock.now() };
+      await deps.store.putVerdict(full);
       deps.signals.publish(full);
       return full;
     },

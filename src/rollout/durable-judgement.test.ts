@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
 import { makeContent } from '../snapshot/compile.js';
 import type { Announcement, SnapshotContent } from '../snapshot/model.js';
+import { ControlLoop } from './control-loop.js';
 import { type EngineConfig, RolloutEngine } from './engine.js';
 import { FakeFleet, FOUR_LOCATIONS } from './fake-fleet.case.js';
 import { MemoryRolloutStore, VerdictBoard } from './memory.js';
@@ -128,5 +129,77 @@ describe('bake time counts only while the engine runs and hears from the agents'
     const saved = await w.store.getRollout(rollout.id);
     expect(saved?.stages[0]?.bakedMs).toBe(7000);
     expect(saved?.gates.map((g) => g.status)).toEqual(['pass', 'pass', 'pass']);
+  });
+});
+
+describe('verdicts are durable', () => {
+  async function loopWorld() {
+    const clock = new ManualClock(Date.parse('2026-02-20T17:00:00Z'));
+    const fleet = new FakeFleet(FOUR_LOCATIONS, clock);
+    const store = new MemoryRolloutStore();
+    const open = () =>
+      ControlLoop.open(
+        { clock, store, fleet, signals: new VerdictBoard() }, // a restart loses what was in memory
+        { engine: { stages: STAGES, gateGraceMs: 5000 }, tickMs: 0 },
+      );
+    let loop = await open();
+    const run = async (ms: number) => {
+      for (let t = 0; t < ms; t += 1000) {
+        clock.advance(1000);
+        await loop.tick();
+      }
+    };
+    await loop.engine.propose(content(8), { origin: 'compile', reason: 'initial', actor: 'cli:test' });
+    await run(1000);
+    return {
+      run,
+      get loop() {
+        return loop;
+      },
+      async restart() {
+        loop = await open();
+        return loop;
+      },
+    };
+  }
+
+  it('a fail verdict accepted, then a kill -9: the condemned rollout is halted after the restart, not completed', async () => {
+    const w = await loopWorld();
+    const { rollout } = await w.loop.engine.propose(content(8, [3]), {
+      origin: 'compile',
+      reason: 'w',
+      actor: 'cli:test',
+    });
+    await w.run(3000); // canary deployed and baking
+    const v = await w.loop.control.publishVerdict({
+      source: 'canary-analysis',
+      rolloutId: rollout.id,
+      location: null,
+      status: 'fail',
+      reason: 'error rate 4x at the canary',
+    });
+    expect(v.id).toMatch(/^[0-9a-f-]{36}$/);
+    const after = await w.restart(); // before any tick judged the verdict
+    await w.run(60_000);
+    const r = after.engine.rollout(rollout.id);
+    expect(r.status).toBe('rolled-back');
+    expect(r.halt?.reason).toContain('error rate 4x at the canary');
+  });
+
+  it('a verdict taken in before a restart is not taken in again: a reset breaker stays reset', async () => {
+    const w = await loopWorld();
+    await w.loop.control.publishVerdict({
+      source: 'customer-health',
+      rolloutId: null,
+      location: null,
+      status: 'fail',
+      reason: 'support tickets spike',
+    });
+    await w.run(1000);
+    expect(w.loop.engine.engineState().guard.breaker.tripped).toBe(true);
+    await w.loop.control.resetBreaker('cli:ops', 'tickets explained');
+    const after = await w.restart();
+    await w.run(2000);
+    expect(after.engine.engineState().guard.breaker.tripped).toBe(false);
   });
 });

@@ -169,6 +169,7 @@ export class RolloutEngine {
     const finished = rollouts.filter((r) => TERMINAL.has(r.status)).slice(-e.maxFinished);
     const ordered = [...finished, ...live].sort((a, b) => a.createdAt - b.createdAt);
     e.model = initialModel(await ports.store.loadState(), ordered);
+    e.signalsSeen = e.model.state.signalsSeen ?? e.now();
     const list = await ports.store.listSnapshots();
     if (list[0]) e.latest = (await ports.store.getSnapshot(list[0].id)) ?? null;
     for (const r of ordered) if (!TERMINAL.has(r.status)) await e.snapshot(r.snapshotId);
@@ -461,9 +462,11 @@ export class RolloutEngine {
   tick(): Promise<void> {
     return this.serial(async () => {
       const since = this.signalsSeen;
-      this.signalsSeen = this.now();
+      const until = this.now();
+      this.signalsSeen = until;
       const verdicts = this.ports.signals.verdicts(since);
-      if (verdicts.length) await this.apply({ type: 'signals', verdicts });
+      // The cursor is saved with the step that takes the verdicts in: after a restart none is taken twice.
+      if (verdicts.length) await this.apply({ type: 'signals', verdicts, seenUntil: until });
       for (let i = 0; i < MAX_STEPS_PER_TICK; i++) {
         const next = nextAction(this.model, this.topology().length);
         if (!next) break;

@@ -130,7 +130,7 @@ export type EngineInput =
   /** The engine (re)opened over its store: bakes in flight stop counting until the next judgement. */
   | { type: 'opened' }
   | { type: 'restore-preempts'; id: string; by: string }
-  | { type: 'signals'; verdicts: readonly ExternalVerdict[] }
+  | { type: 'signals'; verdicts: readonly ExternalVerdict[]; seenUntil?: number }
   | { type: 'pause'; id: string; actor: ActorRef; reason: string }
   | { type: 'resume'; id: string; actor: ActorRef; reason: string }
   | { type: 'promote'; id: string; actor: ActorRef; reason: string; results: readonly GateOutcome[] }
@@ -293,7 +293,8 @@ class Step {
 
   done(m: EngineModel): Transition {
     const changed = [...this.changed.values()];
-    if (changed.length === 0 && !this.progressed && this.state.guard === m.state.guard) this.save = false;
+    const same = this.state.guard === m.state.guard && this.state.signalsSeen === m.state.signalsSeen;
+    if (changed.length === 0 && !this.progressed && same) this.save = false;
     return {
       model: { state: this.state, rollouts: this.rollouts },
       effects: this.effects,
@@ -678,6 +679,7 @@ export function transition(m: EngineModel, input: EngineInput, ctx: MachineConte
       break;
     case 'signals':
       signals(t, input.verdicts);
+      if (input.seenUntil !== undefined) t.state.signalsSeen = input.seenUntil;
       break;
     case 'opened':
       opened(t);

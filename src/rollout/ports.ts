@@ -30,6 +30,8 @@ export type VerdictStatus = 'pass' | 'fail' | 'no-data' | 'inconclusive';
 
 /** A health verdict from outside the engine: canary analysis, BGP visibility, probes, customer health. */
 export interface ExternalVerdict {
+  /** Set once the verdict is stored (durable verdicts, issue 10); the store ignores a second put of it. */
+  id?: string;
   source: string;
   /** Rollout it judges, or null for "whatever is deployed at `location`". */
   rolloutId: string | null;
@@ -132,6 +134,8 @@ export interface EngineState {
   assigned: Record<string, string>;
   guard: GuardState;
   nextRollout: number;
+  /** Verdicts up to this time were taken in by a signals step (absent: since the engine opened). */
+  signalsSeen?: number;
 }
 
 export interface SnapshotSummary {
@@ -171,6 +175,10 @@ export interface RolloutStore extends AuditLog {
   /** Newest first. */
   listRollouts(): Promise<Rollout[]>;
   loadState(): Promise<EngineState | undefined>;
+  /** Stores a verdict (with its id) before it is acknowledged; a second put of the same id does nothing. */
+  putVerdict(v: ExternalVerdict & { id: string }): Promise<void>;
+  /** Stored verdicts with `at` at or after `since`, oldest first, at most `limit` (the newest). */
+  listVerdicts(since: number, limit?: number): Promise<ExternalVerdict[]>;
   /**
    * Saves the engine state together with the rollouts a step changed and the audit events it emitted, in
    * one transaction: after a crash the store holds either the step's state, rollouts and entries or none.

@@ -4,6 +4,7 @@ import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely
 import { m008AgentCredentials } from './migrations-agent.js';
 import { m007OneAuditLog } from './migrations-audit.js';
 import { m005RolloutStore, m006SnapshotDigestVersion } from './migrations-rollout.js';
+import { m012DurableVerdicts } from './migrations-verdicts.js';
 
 const M001_STATEMENTS = [
   `create table accounts (
@@ -140,6 +141,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '006_snapshot_digest_version': m006SnapshotDigestVersion,
   '007_one_audit_log': m007OneAuditLog,
   '008_agent_credentials': m008AgentCredentials,
+  '012_durable_verdicts': m012DurableVerdicts,
 };
 
 export const migrationProvider: MigrationProvider = {
