@@ -13,6 +13,7 @@ import type { Actor, AuditEntry, DesiredState, Page, PageOf } from './model.js';
 import type { AddressingStore, ChangeListener, IdSource } from './ports.js';
 import { PrefixService } from './prefixes.js';
 import { QuotaChecker, type Quotas } from './quotas.js';
+import { RecoveryService } from './recovery.js';
 import { type ServiceDeps, Transactions } from './transactions.js';
 
 export type { AdvertisementStatus, EditBgpPrefixInput } from './bgp-prefixes.js';
@@ -25,6 +26,8 @@ export class AddressingService {
   readonly bgp: BgpPrefixService;
   readonly bindings: BindingService;
   readonly delegations: DelegationService;
+  /** Desired state back to a known-good snapshot: the operator's reject and bulk actions (issue 10). */
+  readonly recovery: RecoveryService;
   private readonly d: ServiceDeps;
 
   constructor(store: AddressingStore, clock: Clock, ids: IdSource) {
@@ -35,6 +38,7 @@ export class AddressingService {
     this.bgp = new BgpPrefixService(this.d);
     this.bindings = new BindingService(this.d);
     this.delegations = new DelegationService(this.d);
+    this.recovery = new RecoveryService(this.d);
   }
 
   /** Per-account quotas (DEFAULT_QUOTAS); the composition root or a test may set others. */

@@ -85,6 +85,7 @@ export const ERROR_HTTP: Record<HttpErrorCode, HttpMapping> = {
   E_ROLLOUT_NO_BASELINE: { status: 409, number: 12003 },
   E_ROLLOUT_CONFIG: { status: 400, number: 12004 },
   E_GUARD_NOT_TRIPPED: { status: 409, number: 12007 },
+  E_ROLLOUT_NO_RECOVERY: { status: 409, number: 12008 },
   E_SNAPSHOT_NOT_FOUND: { status: 404, number: 12100 },
   E_SNAPSHOT_AMBIGUOUS: { status: 400, number: 12101 },
   E_SNAPSHOT_DUPLICATE: { status: 409, number: 12102 },

@@ -4,6 +4,7 @@
 // HTTP layer demands scope operator or admin (route `requires`); changes name their actor in the audit.
 import { Type } from '@sinclair/typebox';
 import type { Actor } from '../addressing/model.js';
+import { FailsmallError } from '../lib/errors.js';
 import { type RolloutControl, statusText } from '../rollout/control.js';
 import { diffJson, diffText } from '../snapshot/format.js';
 import { envelope, ok } from './envelope.js';
@@ -48,6 +49,68 @@ const VerdictBody = Type.Object(
   },
   strict,
 );
+const Account = Type.String({ pattern: '^[0-9a-f]{32}$' });
+const RejectBody = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    accounts: Type.Optional(
+      Type.Array(Account, {
+        minItems: 1,
+        maxItems: 1000,
+        uniqueItems: true,
+        description: 'only these accounts of the change; absent: the whole change',
+      }),
+    ),
+  },
+  strict,
+);
+const BulkBody = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    from: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'snapshot; default the last good snapshot' }),
+    ),
+    account: Type.Optional(Account),
+    prefixes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 10000 })),
+    all: Type.Optional(Type.Literal(true, { description: 'every account: "all" is explicit, never an omission' })),
+  },
+  strict,
+);
+const RecoverySchema = Type.Object(
+  {
+    rollout: Type.Union([RolloutSchema, Type.Null()]),
+    snapshot: SnapshotSummarySchema,
+    items: Type.Integer({ description: 'what the snapshot says that desired state had to match' }),
+    restore: Type.Object(
+      {
+        changed: Type.Integer(),
+        unchanged: Type.Integer(),
+        impossible: Type.Array(Type.Object({ item: Type.Unknown(), why: Type.String() })),
+        accounts: Type.Array(Type.String()),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: true },
+);
+
+/** Exactly one of account, prefixes, all: a bulk action names what it touches. */
+function selection(b: { account?: string; prefixes?: string[]; all?: true }): {
+  account?: string;
+  prefixes?: string[];
+} {
+  const given = [b.account !== undefined, b.prefixes !== undefined, b.all === true].filter(Boolean).length;
+  if (given !== 1)
+    throw new FailsmallError(
+      'E_API_BODY',
+      'name exactly one of account, prefixes or all: true (all is never implied)',
+      {
+        field: 'account',
+      },
+    );
+  return { ...(b.account ? { account: b.account } : {}), ...(b.prefixes ? { prefixes: b.prefixes } : {}) };
+}
+
 const TextFormat = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('text')]));
 const Format = Type.Object({ format: TextFormat }, strict);
 const DiffQuery = Type.Object(
@@ -122,6 +185,62 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
       handler: async ({ params }) => ok(c.rollout(params.id)),
     }),
     ...commands,
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
+      url: '/v1/rollouts/:id/reject',
+      summary:
+        'Reject a held or halted rollout: desired state back to the last good snapshot for its delta (audited), breaker closed when it was the cause',
+      params: Id,
+      body: RejectBody,
+      response: envelope(RecoverySchema),
+      handler: async ({ actor, params, body }) =>
+        ok(
+          await c.reject({
+            id: params.id,
+            ...(body.accounts ? { accounts: body.accounts } : {}),
+            actor,
+            reason: body.reason,
+          }),
+        ),
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
+      url: '/v1/recovery/readvertise',
+      summary: 'Re-advertise what a snapshot announced (an account, a set of prefixes, or all); judged by the guard',
+      body: BulkBody,
+      response: envelope(RecoverySchema),
+      handler: async ({ actor, body }) =>
+        ok(
+          await c.readvertise({
+            ...selection(body),
+            ...(body.from ? { from: body.from } : {}),
+            actor,
+            reason: body.reason,
+          }),
+        ),
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
+      url: '/v1/recovery/restore-bindings',
+      summary: 'Re-create the bindings a snapshot held (an account, a set of prefixes, or all); judged by the guard',
+      body: BulkBody,
+      response: envelope(RecoverySchema),
+      handler: async ({ actor, body }) =>
+        ok(
+          await c.restoreBindings({
+            ...selection(body),
+            ...(body.from ? { from: body.from } : {}),
+            actor,
+            reason: body.reason,
+          }),
+        ),
+    }),
     route({
       ...common,
       tag: 'rollouts',

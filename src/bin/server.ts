@@ -112,6 +112,7 @@ export async function buildControlPlane(
       fleet: fleet.fleet,
       signals,
       desired: { read: () => service.exportDesiredState() },
+      recovery: service.recovery,
       log,
     },
     fleet.loop,

@@ -581,6 +581,24 @@ export class RolloutEngine {
     });
   }
 
+  /**
+   * Records an operator's reject of a held or halted rollout whose delta desired state was already returned
+   * for (RolloutControl.reject does that first); a complete reject ends a held rollout and closes the
+   * breaker it tripped.
+   */
+  reject(
+    id: string,
+    o: {
+      actor: string | Actor;
+      reason: string;
+      accounts: string[] | null;
+      complete: boolean;
+      restored: { changed: number; unchanged: number; impossible: number };
+    },
+  ): Promise<Rollout> {
+    return this.command({ type: 'reject', id, ...o, actor: actorRef(o.actor) });
+  }
+
   resetBreaker(actor: string | Actor, reason: string): Promise<void> {
     return this.serial(async () => {
       await this.apply({ type: 'reset-breaker', actor: actorRef(actor), reason });

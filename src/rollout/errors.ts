@@ -10,6 +10,8 @@ export const ROLLOUT_ERROR_CODES = {
   E_ROLLOUT_CONFIG:
     'The rollout or guard configuration is invalid (stages, fractions, bake times, limits); the message names the field.',
   E_GUARD_NOT_TRIPPED: 'The circuit breaker is not tripped; there is nothing to reset.',
+  E_ROLLOUT_NO_RECOVERY:
+    'Reject and the bulk restores write desired state, and this control plane runs without the Addressing API that holds it.',
 } as const satisfies ErrorCodeTable;
 
 export type RolloutErrorCode = keyof typeof ROLLOUT_ERROR_CODES;

@@ -18,7 +18,7 @@ import {
   trip,
   violationText,
 } from './guard.js';
-import type { EngineState, ExternalVerdict, GateResult, Rollout, RolloutStatus, Stage } from './ports.js';
+import type { EngineState, ExternalVerdict, GateResult, Rejection, Rollout, RolloutStatus, Stage } from './ports.js';
 import { fastStages, planStages, type StageSpec } from './stages.js';
 
 /** Every status change a rollout can make: the one table the engine's transitions follow. */
@@ -144,7 +144,18 @@ export type EngineInput =
       /** The withdraw-all-marked copy of the snapshot the approval produced, if one was needed. */
       marked: { id: string; number: number } | null;
     }
-  | { type: 'reset-breaker'; actor: ActorRef; reason: string };
+  | { type: 'reset-breaker'; actor: ActorRef; reason: string }
+  | {
+      type: 'reject';
+      id: string;
+      actor: ActorRef;
+      reason: string;
+      /** The accounts whose part of the delta desired state was returned for; null: all. */
+      accounts: string[] | null;
+      /** The whole delta went back (every account it changes). */
+      complete: boolean;
+      restored: Rejection['restored'];
+    };
 
 export type DeployKind = 'progressive' | 'fast' | 'rollback';
 
@@ -327,6 +338,7 @@ function hold(t: Step, r: Rollout, d: GuardDecision): void {
   const before = t.state.guard.breaker;
   t.state.guard = trip(t.state.guard, `${r.id} held${first ? ` (${violationText(first)})` : ''}`, t.ctx.now);
   if (wasTripped) return;
+  t.state.trippedBy = r.id;
   t.audit(SYSTEM_GUARD, 'breaker.trip', { type: 'rollout', id: r.id }, d.summary, before, {
     ...t.state.guard.breaker,
     violations: d.violations,
@@ -418,6 +430,8 @@ function propose(t: Step, input: Extract<EngineInput, { type: 'propose' }>): voi
       if (old.id === r.id || (old.status !== 'queued' && old.status !== 'held')) continue;
       if (t.ctx.originOf(old.snapshotId) !== 'compile') continue;
       t.move(t.edit(old.id), 'supersede', `by ${r.id} (snapshot #${snapshot.number})`);
+      // the newer compile carries the change that tripped the breaker: rejecting it rejects that change
+      if (t.state.trippedBy === old.id) t.state.trippedBy = r.id;
     }
   }
   const decision = evaluateGuard(diff, t.state.guard, t.ctx.guard, now, snapshot.marked);
@@ -479,8 +493,10 @@ function judge(t: Step, input: Extract<EngineInput, { type: 'judge' }>): void {
     const reason = failures(input.results, false);
     const before = t.state.guard.breaker;
     t.state.guard = trip(t.state.guard, `${r.id} failed a health gate`, now);
-    if (!before.tripped)
+    if (!before.tripped) {
+      t.state.trippedBy = r.id;
       t.audit(SYSTEM_ENGINE, 'breaker.trip', { type: 'rollout', id: r.id }, reason, before, t.state.guard.breaker);
+    }
     if (r.kind === 'progressive') {
       haltAndRollback(t, r, `health gate failed: ${reason}`);
       return;
@@ -568,6 +584,7 @@ function signals(t: Step, verdicts: readonly ExternalVerdict[]): void {
     const reason = `health signal from ${v.source}${v.location ? ` at ${v.location}` : ''}: ${v.reason}`;
     const before = t.state.guard.breaker;
     t.state.guard = trip(t.state.guard, reason, t.ctx.now);
+    t.state.trippedBy = null;
     t.audit(
       { kind: 'system', id: v.source, request_id: 'signals' },
       'breaker.trip',
@@ -588,6 +605,7 @@ function operator(t: Step, input: Extract<EngineInput, { actor: ActorRef }>): vo
     needReason(reason, 'reset-breaker');
     const before = t.state.guard.breaker;
     t.state.guard = reset(t.state.guard);
+    t.state.trippedBy = null;
     t.audit(actor, 'breaker.reset', { type: 'breaker', id: 'breaker' }, reason, before, t.state.guard.breaker);
     return;
   }
@@ -635,6 +653,9 @@ function operator(t: Step, input: Extract<EngineInput, { actor: ActorRef }>): vo
       }
       t.move(r, 'abort', `${actor.id}: ${reason}`);
       return;
+    case 'reject':
+      reject(t, r, input);
+      return;
     case 'approve':
       needReason(reason, 'approve');
       assertMove(r, 'approve');
@@ -658,6 +679,56 @@ function operator(t: Step, input: Extract<EngineInput, { actor: ActorRef }>): vo
       );
       return;
   }
+}
+
+/**
+ * "Reject" (issue 10): desired state already went back to the last good snapshot for the rollout's delta
+ * (the shell did that first, in one transaction of the addressing store); here the rollout records it, a
+ * held one ends (aborted: nothing of it deploys), and when the whole delta went back and no other change
+ * is held, the breaker it tripped closes, so later legitimate changes flow without a further hold.
+ */
+function reject(t: Step, r: Rollout, input: Extract<EngineInput, { type: 'reject' }>): void {
+  const { actor, reason } = input;
+  needReason(reason, 'reject');
+  const status = r.status;
+  if (status !== 'held' && r.halt === null)
+    throw rolloutError('E_ROLLOUT_STATE', `only a held or halted rollout can be rejected; ${r.id} is ${status}`, {
+      id: r.id,
+      status,
+    });
+  r.rejection = {
+    by: actor.id,
+    reason,
+    at: t.ctx.now,
+    accounts: input.accounts,
+    complete: input.complete,
+    restored: input.restored,
+  };
+  const what = input.accounts ? `accounts ${input.accounts.join(', ')}` : 'the whole change';
+  const detail = `${actor.id}: ${reason} (desired state of ${what} back to the last good snapshot: ${input.restored.changed} objects written)`;
+  if (status === 'held' && input.complete) t.move(r, 'abort', `rejected by ${detail}`);
+  else t.event(r, 'rejected', detail);
+  t.audit(
+    actor,
+    'rollout.reject',
+    { type: 'rollout', id: r.id },
+    reason,
+    { status, halt: r.halt },
+    { status: r.status, rejection: r.rejection },
+  );
+  const breaker = t.state.guard.breaker;
+  const heldElsewhere = [...t.rollouts.values()].some((x) => x.id !== r.id && x.status === 'held');
+  if (!input.complete || !breaker.tripped || !t.state.trippedBy || heldElsewhere) return;
+  t.state.guard = reset(t.state.guard);
+  t.state.trippedBy = null;
+  t.audit(
+    actor,
+    'breaker.reset',
+    { type: 'breaker', id: 'breaker' },
+    `${r.id} rejected: ${reason}`,
+    breaker,
+    t.state.guard.breaker,
+  );
 }
 
 /** The pure transition function: (model, input) → (model, effects). Throws for refused operator input. */

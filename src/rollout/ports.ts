@@ -94,6 +94,18 @@ export interface Approval {
   at: number;
 }
 
+export interface Rejection {
+  by: string;
+  reason: string;
+  at: number;
+  /** The accounts whose part of the delta was returned; null: all of it. */
+  accounts: string[] | null;
+  /** Whether the whole delta was returned (every account it changes). */
+  complete: boolean;
+  /** Desired-state objects written, items that held already, items that could not be done. */
+  restored: { changed: number; unchanged: number; impossible: number };
+}
+
 export interface Rollout {
   id: string;
   snapshotId: string;
@@ -110,6 +122,8 @@ export interface Rollout {
   guard: GuardDecision | null;
   approval: Approval | null;
   halt: { at: number; reason: string } | null;
+  /** An operator rejected it: desired state went back to the last good snapshot for its delta (issue 10). */
+  rejection?: Rejection | null;
   gates: GateResult[];
   events: RolloutEvent[];
   createdAt: number;
@@ -134,6 +148,8 @@ export interface EngineState {
   assigned: Record<string, string>;
   guard: GuardState;
   nextRollout: number;
+  /** The rollout whose hold or failed gate tripped the breaker (null: a health signal, or not tripped). */
+  trippedBy?: string | null;
   /** Verdicts up to this time were taken in by a signals step (absent: since the engine opened). */
   signalsSeen?: number;
 }
