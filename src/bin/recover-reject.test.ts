@@ -176,4 +176,68 @@ describe('reject returns desired state to the last good snapshot for the change,
     });
     expect(bad.statusCode).toBe(400);
   });
+
+  it('bulk actions: re-advertise an account and restore its bindings from the last good snapshot, through the guard', async () => {
+    await settle();
+    const start = await desired();
+    const acct = start.bindings[50]?.account_id as string;
+    const mine = start.bindings.filter((b) => b.account_id === acct);
+    const ads = start.bgp_prefixes.filter((b) => b.account_id === acct && b.on_demand.advertised);
+    expect(mine.length).toBeGreaterThan(0);
+    // the account's prefixes withdrawn and its bindings deleted (a small change: the guard lets it through)
+    for (const b of ads)
+      await cp.app.inject({
+        method: 'PATCH',
+        url: `${BASE(acct)}/prefixes/${b.prefix_id}/bgp/prefixes/${b.id}`,
+        headers: auth,
+        payload: { on_demand: { advertised: false } },
+      });
+    for (const b of mine)
+      await cp.app.inject({
+        method: 'DELETE',
+        url: `${BASE(acct)}/prefixes/${b.prefix_id}/bindings/${b.id}`,
+        headers: auth,
+      });
+    const none = await cp.app.inject({
+      method: 'POST',
+      url: '/v1/recovery/restore-bindings',
+      headers: auth,
+      payload: { reason: 'no selection' },
+    });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().errors[0].error_code).toBe('E_API_BODY');
+    const rb = await cp.app.inject({
+      method: 'POST',
+      url: '/v1/recovery/restore-bindings',
+      headers: auth,
+      payload: { account: acct, reason: 'INC-7: customer deleted its bindings by mistake' },
+    });
+    expect(rb.statusCode).toBe(200);
+    expect(rb.json().result.restore).toMatchObject({ changed: mine.length, impossible: [] });
+    const ra = await cp.app.inject({
+      method: 'POST',
+      url: '/v1/recovery/readvertise',
+      headers: auth,
+      payload: { account: acct, reason: 'INC-7: re-advertise the account' },
+    });
+    expect(ra.statusCode).toBe(200);
+    expect(ra.json().result.restore.changed).toBe(ads.length);
+    const again = await cp.app.inject({
+      method: 'POST',
+      url: '/v1/recovery/readvertise',
+      headers: auth,
+      payload: { account: acct, reason: 'twice' },
+    });
+    expect(again.json().result.restore).toMatchObject({ changed: 0, unchanged: ads.length }); // idempotent
+    const now = await desired();
+    expect(new Set(now.bindings.filter((b) => b.account_id === acct).map((b) => b.id))).toEqual(
+      new Set(mine.map((b) => b.id)),
+    );
+    await settle();
+    const last = cp.loop.engine.listRollouts()[0];
+    expect(last?.status).toBe('completed');
+    const end = edge();
+    for (const b of ads) expect(end.announced.get(b.cidr)).toBe(end.agents);
+    for (const b of mine) expect(end.bound.get(b.id)).toBe(end.agents);
+  }, 120_000);
 });
