@@ -41,6 +41,16 @@ export interface RestoreOutcome {
 
 const MAX_ITEMS = 100_000;
 
+/**
+ * The order items are carried out in: prefixes and announcements first (a binding needs its live prefix),
+ * then binding removals, then re-creations (a binding changed in place is removed, then made again).
+ */
+export const RESTORE_ORDER = { advertise: 0, withdraw: 1, unbind: 2, bind: 3 } as const;
+
+export function inRestoreOrder(items: readonly RestoreItem[]): RestoreItem[] {
+  return [...items].sort((a, b) => RESTORE_ORDER[a.kind] - RESTORE_ORDER[b.kind]);
+}
+
 export class RecoveryService {
   constructor(private readonly d: ServiceDeps) {}
 
@@ -56,9 +66,7 @@ export class RecoveryService {
     const written = new Set<string>();
     await this.d.tx.change(accounts, 'bgp_prefix', async (tx) => {
       const run = new RestoreRun(this.d, tx, actor, reason);
-      // Prefixes and announcements first (a binding needs its live prefix), removals of bindings last.
-      const order = { advertise: 0, withdraw: 1, bind: 2, unbind: 3 } as const;
-      const sorted = [...items].sort((a, b) => order[a.kind] - order[b.kind]);
+      const sorted = inRestoreOrder(items);
       for (const item of sorted) {
         const r = await run.apply(item);
         if (r === 'unchanged') out.unchanged++;

@@ -38,12 +38,11 @@ export function rejectPlan(
     if (a && (!b || b.account !== a.account))
       push(`w:${a.account}:${a.prefix}`, { kind: 'withdraw', account: a.account, cidr: a.prefix });
   }
-  const unbound = new Set(diff.bindings.filter((c) => c.kind === 'unbind').map((c) => c.id));
+  // A binding changed in place (the same id on both sides) is removed, then made again as it was.
   for (const c of diff.bindings) {
     if (c.kind === 'unbind')
       push(`b:${c.id}`, { kind: 'bind', id: c.id, account: c.account, cidr: c.prefix, service_id: c.service });
-    // the same id on both sides is one binding that changed in place: re-creating it above is enough
-    else if (!unbound.has(c.id)) push(`u:${c.id}`, { kind: 'unbind', id: c.id, account: c.account });
+    else push(`u:${c.id}`, { kind: 'unbind', id: c.id, account: c.account });
   }
   // Bindings the change removed from desired state that the edge still holds for their grace period: no
   // delta in the snapshot yet, but they would go when the grace ends. Their removal is the change's too.
