@@ -240,4 +240,44 @@ describe('reject returns desired state to the last good snapshot for the change,
     for (const b of ads) expect(end.announced.get(b.cidr)).toBe(end.agents);
     for (const b of mine) expect(end.bound.get(b.id)).toBe(end.agents);
   }, 120_000);
+
+  it('a halted change (its canary condemned by a verdict) rejected: desired state back, breaker closed, the next change flows', async () => {
+    await settle();
+    const start = await desired();
+    const victim = start.bgp_prefixes.filter((b) => b.on_demand.advertised)[5];
+    if (!victim) throw new Error('no advertised prefix');
+    await cp.app.inject({
+      method: 'PATCH',
+      url: `${BASE(victim.account_id)}/prefixes/${victim.prefix_id}/bgp/prefixes/${victim.id}`,
+      headers: auth,
+      payload: { on_demand: { advertised: false } },
+    });
+    await cp.loop.tick(); // compiled, started, canary deployed
+    const r = cp.loop.engine.listRollouts()[0];
+    expect(r?.status).toBe('running');
+    const v = await cp.app.inject({
+      method: 'POST',
+      url: '/v1/verdicts',
+      headers: auth,
+      payload: { source: 'probes', rollout_id: r?.id, location: null, status: 'fail', reason: 'canary unreachable' },
+    });
+    expect(v.statusCode).toBe(200);
+    await settle();
+    expect(cp.loop.engine.rollout(r?.id as string).status).toBe('rolled-back');
+    expect(cp.loop.engine.engineState().guard.breaker.tripped).toBe(true);
+    const rej = await cp.app.inject({
+      method: 'POST',
+      url: `/v1/rollouts/${r?.id}/reject`,
+      headers: auth,
+      payload: { reason: 'probes condemned it' },
+    });
+    expect(rej.statusCode).toBe(200);
+    expect(rej.json().result.restore.changed).toBe(1);
+    expect(rej.json().result.rollout.status).toBe('rolled-back');
+    expect(cp.loop.engine.engineState().guard.breaker.tripped).toBe(false);
+    expect((await desired()).bgp_prefixes.find((b) => b.id === victim.id)?.on_demand.advertised).toBe(true);
+    await settle();
+    expect(cp.loop.engine.listRollouts().every((x) => x.status !== 'held')).toBe(true);
+    expect(edge().announced.get(victim.cidr)).toBe(edge().agents);
+  }, 120_000);
 });

@@ -94,16 +94,18 @@ describe('bake time counts only while the engine runs and hears from the agents'
     expect(r.stages[0]?.passedAt).toBeNull();
     expect(r.events.some((x) => x.event === 'bake-interrupted')).toBe(true);
     const baked = r.stages[0]?.bakedMs ?? -1;
-    expect(baked).toBeGreaterThanOrEqual(4000);
+    expect(baked).toBeGreaterThanOrEqual(0); // what was saved before the kill (at most BAKE_SAVE_MS is lost)
     expect(baked).toBeLessThanOrEqual(4600);
-    await w.run(14_000); // 4.6 + 14 < 20 s of bake
+    const restartedAt = w.clock.now();
+    await w.run(14_000); // at most 4.6 + 14 < 20 s of bake
     expect(e.rollout(rollout.id).stages[0]?.passedAt).toBeNull();
-    await w.run(2000);
+    await w.run(10_000);
     r = e.rollout(rollout.id);
-    expect(r.stages[0]?.passedAt).not.toBeNull();
-    // passed 20 s of running after the deploy, not 20 s of the wall clock
-    const deployedAt = r.stages[0]?.deployedAt ?? 0;
-    expect((r.stages[0]?.passedAt ?? 0) - deployedAt).toBeGreaterThanOrEqual(20_000 + 45_000);
+    const passedAt = r.stages[0]?.passedAt ?? 0;
+    expect(passedAt).toBeGreaterThan(0);
+    // passed after 20 s of running since the deploy, not 20 s of the wall clock: the 45 s down did not count
+    expect(passedAt - restartedAt).toBeGreaterThanOrEqual(20_000 - baked);
+    expect(passedAt - (r.stages[0]?.deployedAt ?? 0)).toBeGreaterThanOrEqual(20_000 + 45_000);
   });
 
   it('agents that stop reporting stop the bake: only reportGapMs after their last report counts', async () => {
@@ -121,13 +123,13 @@ describe('bake time counts only while the engine runs and hears from the agents'
     expect(w.engine.rollout(rollout.id).stages[0]?.passedAt).not.toBeNull();
   });
 
-  it('saves the counted bake and the gate results with every judgement (nothing lost to a crash but the step)', async () => {
+  it('saves the counted bake every 5 s and the gate results when they change (a crash loses at most 5 s of bake)', async () => {
     const w = await world();
     const { rollout } = await w.engine.propose(content(8, [1]), { origin: 'compile', reason: 'w', actor: 'cli:test' });
     await w.engine.tick();
     await w.run(7000);
     const saved = await w.store.getRollout(rollout.id);
-    expect(saved?.stages[0]?.bakedMs).toBe(7000);
+    expect(saved?.stages[0]?.bakedMs).toBe(5000); // saved every BAKE_SAVE_MS of bake: at most 5 s lost to a crash
     expect(saved?.gates.map((g) => g.status)).toEqual(['pass', 'pass', 'pass']);
   });
 });

@@ -377,6 +377,9 @@ function passStage(t: Step, r: Rollout, why: string): void {
   t.state.goodIds = [...t.state.goodIds.filter((id) => id !== r.snapshotId), r.snapshotId].slice(-MAX_GOOD_IDS);
 }
 
+/** How much counted bake a crash may lose: the bake is saved at least this often (see judge). */
+export const BAKE_SAVE_MS = 5000;
+
 /** Known-good snapshots remembered as rollback targets (the store keeps every snapshot). */
 export const MAX_GOOD_IDS = 1000;
 
@@ -487,6 +490,7 @@ function judge(t: Step, input: Extract<EngineInput, { type: 'judge' }>): void {
   const now = t.ctx.now;
   if (stage.deployedAt === null)
     throw rolloutError('E_ROLLOUT_STATE', `stage ${stage.name} of ${r.id} is not deployed`);
+  const gatesBefore = r.gates.map((g) => g.status).join();
   r.gates = input.results.map((x) => ({ ...x, at: now }));
   const worst = combine(input.results);
   if (worst === 'fail') {
@@ -520,11 +524,16 @@ function judge(t: Step, input: Extract<EngineInput, { type: 'judge' }>): void {
     t.progressed = false;
     return;
   }
+  const was = stage.bakedMs ?? 0;
   const baked = countBake(t, stage, worst, input.reportsAt === undefined ? now : input.reportsAt);
   const sinceDeploy = now - stage.deployedAt;
   if (worst === 'pass' ? baked < stage.bakeMs : sinceDeploy < Math.max(stage.bakeMs, t.ctx.gateGraceMs)) {
-    // Still baking: the counted time and the gates' results are saved with the step (durable judgement).
+    // Still baking. The counted time and the gates' results are saved with the step when a gate changes
+    // its verdict and every BAKE_SAVE_MS of bake: a crash loses at most that much counted time (the
+    // bake then lasts longer, never shorter), and a large fleet is not rewritten every round.
     t.progressed = false;
+    const stepped = Math.floor(baked / BAKE_SAVE_MS) !== Math.floor(was / BAKE_SAVE_MS);
+    t.save = stepped || gatesBefore !== r.gates.map((g) => g.status).join();
     return;
   }
   if (worst !== 'pass') {
