@@ -139,6 +139,22 @@ export function register(program: Command): void {
       ),
     );
   }
+  common(
+    rollout
+      .command('reject <id>')
+      .description('reject a held or halted rollout: desired state back to the last good snapshot for its delta'),
+  )
+    .requiredOption('--reason <text>', 'why (audited)')
+    .option('--account <id...>', 'only these accounts of the change (default: all of it)')
+    .action(async (id: string, o: { url?: string; json?: boolean; reason: string; account?: string[] }) =>
+      print(
+        await call(conn(o), 'POST', `/v1/rollouts/${encodeURIComponent(id)}/reject`, {
+          reason: o.reason,
+          ...(o.account?.length ? { accounts: o.account } : {}),
+        }),
+        true,
+      ),
+    );
   common(rollout.command('reset-breaker').description('reset a tripped circuit breaker (audited)'))
     .requiredOption('--reason <text>', 'why (audited)')
     .action(async (o: { url?: string; json?: boolean; reason: string }) =>
