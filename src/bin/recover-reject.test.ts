@@ -241,7 +241,7 @@ describe('reject returns desired state to the last good snapshot for the change,
     for (const b of mine) expect(end.bound.get(b.id)).toBe(end.agents);
   }, 120_000);
 
-  it('a halted change (its canary condemned by a verdict) rejected: desired state back, breaker closed, the next change flows', async () => {
+  it('a halted change (its canary failed a gate) rejected: desired state back, breaker closed, the next change flows', async () => {
     await settle();
     const start = await desired();
     const victim = start.bgp_prefixes.filter((b) => b.on_demand.advertised)[5];
@@ -252,18 +252,12 @@ describe('reject returns desired state to the last good snapshot for the change,
       headers: auth,
       payload: { on_demand: { advertised: false } },
     });
-    await cp.loop.tick(); // compiled, started, canary deployed
-    const r = cp.loop.engine.listRollouts()[0];
-    expect(r?.status).toBe('running');
-    const v = await cp.app.inject({
-      method: 'POST',
-      url: '/v1/verdicts',
-      headers: auth,
-      payload: { source: 'probes', rollout_id: r?.id, location: null, status: 'fail', reason: 'canary unreachable' },
-    });
-    expect(v.statusCode).toBe(200);
+    // every speaker drops what it is given (a broken reconfiguration): the canary fails applied-exactly
+    for (const a of fleet().all()) a.speaker.fault = { kind: 'drop', keep: 0 };
     await settle();
-    expect(cp.loop.engine.rollout(r?.id as string).status).toBe('rolled-back');
+    const r = cp.loop.engine.listRollouts().find((x) => x.halt !== null && x.createdAt > Date.now() - 60_000);
+    expect(r?.status).toBe('rolled-back');
+    for (const a of fleet().all()) a.speaker.fault = { kind: 'none' };
     expect(cp.loop.engine.engineState().guard.breaker.tripped).toBe(true);
     const rej = await cp.app.inject({
       method: 'POST',
