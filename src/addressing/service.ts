@@ -15,6 +15,7 @@ import { NO_EVIDENCE, type OwnershipEvidence } from './ownership.js';
 import type { AddressingStore, ChangeListener, IdSource } from './ports.js';
 import { PrefixService } from './prefixes.js';
 import { QuotaChecker, type Quotas } from './quotas.js';
+import { RecoveryService } from './recovery.js';
 import { type ServiceDeps, Transactions } from './transactions.js';
 
 export type { AdvertisementStatus, EditBgpPrefixInput } from './bgp-prefixes.js';
@@ -27,6 +28,8 @@ export class AddressingService {
   readonly bgp: BgpPrefixService;
   readonly bindings: BindingService;
   readonly delegations: DelegationService;
+  /** Desired state back to a known-good snapshot: the operator's reject and bulk actions (issue 10). */
+  readonly recovery: RecoveryService;
   private readonly d: ServiceDeps;
 
   /**
@@ -52,6 +55,7 @@ export class AddressingService {
     this.bgp = new BgpPrefixService(this.d);
     this.bindings = new BindingService(this.d);
     this.delegations = new DelegationService(this.d);
+    this.recovery = new RecoveryService(this.d);
   }
 
   /** The space the compiler may announce (the same the service validates against). */

@@ -3,8 +3,8 @@
 
 import { type Clock, isoNow } from '../lib/clock.js';
 import type { AccessChecker } from './access.js';
-import { addrError } from './errors.js';
 import type { AnnounceSpace } from './announce-space.js';
+import { addrError } from './errors.js';
 import type { Actor, AuditEntry, AuditObjectType } from './model.js';
 import type { OwnershipEvidence } from './ownership.js';
 import type { AddressingStore, AddressingTx, Change, ChangeListener, IdSource } from './ports.js';

@@ -92,6 +92,7 @@ export const ERROR_HTTP: Record<HttpErrorCode, HttpMapping> = {
   E_ROLLOUT_APPROVER: { status: 403, number: 12020 },
   E_ROLLOUT_SELF_APPROVAL: { status: 403, number: 12021 },
   E_ROLLOUT_DIGEST: { status: 409, number: 12022 },
+  E_ROLLOUT_NO_RECOVERY: { status: 409, number: 12008 },
   E_SNAPSHOT_NOT_FOUND: { status: 404, number: 12100 },
   E_SNAPSHOT_AMBIGUOUS: { status: 400, number: 12101 },
   E_SNAPSHOT_DUPLICATE: { status: 409, number: 12102 },

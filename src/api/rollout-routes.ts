@@ -5,6 +5,8 @@
 // Approving a held change and resetting the breaker need scope approver here, and the engine further
 // demands a person's token that made none of the change, naming the change's digest (approval.ts).
 import { Type } from '@sinclair/typebox';
+import type { Actor } from '../addressing/model.js';
+import { FailsmallError } from '../lib/errors.js';
 import { type RolloutControl, statusText } from '../rollout/control.js';
 import { diffJson, diffText } from '../snapshot/format.js';
 import { envelope, ok } from './envelope.js';
@@ -74,6 +76,68 @@ const VerdictBody = Type.Object(
   },
   strict,
 );
+const Account = Type.String({ pattern: '^[0-9a-f]{32}$' });
+const RejectBody = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    accounts: Type.Optional(
+      Type.Array(Account, {
+        minItems: 1,
+        maxItems: 1000,
+        uniqueItems: true,
+        description: 'only these accounts of the change; absent: the whole change',
+      }),
+    ),
+  },
+  strict,
+);
+const BulkBody = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    from: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'snapshot; default the last good snapshot' }),
+    ),
+    account: Type.Optional(Account),
+    prefixes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 10000 })),
+    all: Type.Optional(Type.Literal(true, { description: 'every account: "all" is explicit, never an omission' })),
+  },
+  strict,
+);
+const RecoverySchema = Type.Object(
+  {
+    rollout: Type.Union([RolloutSchema, Type.Null()]),
+    snapshot: SnapshotSummarySchema,
+    items: Type.Integer({ description: 'what the snapshot says that desired state had to match' }),
+    restore: Type.Object(
+      {
+        changed: Type.Integer(),
+        unchanged: Type.Integer(),
+        impossible: Type.Array(Type.Object({ item: Type.Unknown(), why: Type.String() })),
+        accounts: Type.Array(Type.String()),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: true },
+);
+
+/** Exactly one of account, prefixes, all: a bulk action names what it touches. */
+function selection(b: { account?: string; prefixes?: string[]; all?: true }): {
+  account?: string;
+  prefixes?: string[];
+} {
+  const given = [b.account !== undefined, b.prefixes !== undefined, b.all === true].filter(Boolean).length;
+  if (given !== 1)
+    throw new FailsmallError(
+      'E_API_BODY',
+      'name exactly one of account, prefixes or all: true (all is never implied)',
+      {
+        field: 'account',
+      },
+    );
+  return { ...(b.account ? { account: b.account } : {}), ...(b.prefixes ? { prefixes: b.prefixes } : {}) };
+}
+
 const TextFormat = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('text')]));
 const Format = Type.Object({ format: TextFormat }, strict);
 const DiffQuery = Type.Object(
@@ -174,6 +238,62 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
       ...approver,
       tag: 'rollouts',
       method: 'POST',
+      url: '/v1/rollouts/:id/reject',
+      summary:
+        'Reject a held or halted rollout: desired state back to the last good snapshot for its delta (audited), breaker closed when it was the cause',
+      params: Id,
+      body: RejectBody,
+      response: envelope(RecoverySchema),
+      handler: async ({ actor, params, body }) =>
+        ok(
+          await c.reject({
+            id: params.id,
+            ...(body.accounts ? { accounts: body.accounts } : {}),
+            actor,
+            reason: body.reason,
+          }),
+        ),
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
+      url: '/v1/recovery/readvertise',
+      summary: 'Re-advertise what a snapshot announced (an account, a set of prefixes, or all); judged by the guard',
+      body: BulkBody,
+      response: envelope(RecoverySchema),
+      handler: async ({ actor, body }) =>
+        ok(
+          await c.readvertise({
+            ...selection(body),
+            ...(body.from ? { from: body.from } : {}),
+            actor,
+            reason: body.reason,
+          }),
+        ),
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
+      url: '/v1/recovery/restore-bindings',
+      summary: 'Re-create the bindings a snapshot held (an account, a set of prefixes, or all); judged by the guard',
+      body: BulkBody,
+      response: envelope(RecoverySchema),
+      handler: async ({ actor, body }) =>
+        ok(
+          await c.restoreBindings({
+            ...selection(body),
+            ...(body.from ? { from: body.from } : {}),
+            actor,
+            reason: body.reason,
+          }),
+        ),
+    }),
+    route({
+      ...common,
+      tag: 'rollouts',
+      method: 'POST',
       url: '/v1/breaker/reset',
       summary: 'Reset a tripped circuit breaker (a person who made none of the held changes)',
       body: Reason,
@@ -247,12 +367,12 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
       tag: 'rollouts',
       method: 'POST',
       url: '/v1/verdicts',
-      summary: 'Publish a health verdict (canary analysis, probes, monitors)',
+      summary: 'Publish a health verdict (canary analysis, probes, monitors); stored before the answer',
       body: VerdictBody,
       response: envelope(VerdictSchema),
       handler: async ({ body: b }) =>
         ok(
-          c.publishVerdict({
+          await c.publishVerdict({
             source: b.source,
             rolloutId: b.rollout_id,
             location: b.location,

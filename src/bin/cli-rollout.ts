@@ -157,6 +157,22 @@ export function register(program: Command): void {
       ),
     );
   common(
+    rollout
+      .command('reject <id>')
+      .description('reject a held or halted rollout: desired state back to the last good snapshot for its delta'),
+  )
+    .requiredOption('--reason <text>', 'why (audited)')
+    .option('--account <id...>', 'only these accounts of the change (default: all of it)')
+    .action(async (id: string, o: { url?: string; json?: boolean; reason: string; account?: string[] }) =>
+      print(
+        await call(conn(o), 'POST', `/v1/rollouts/${encodeURIComponent(id)}/reject`, {
+          reason: o.reason,
+          ...(o.account?.length ? { accounts: o.account } : {}),
+        }),
+        true,
+      ),
+    );
+  common(
     rollout.command('change <id>').description("a rollout's change: the digest an approval names, and who made it"),
   ).action(async (id: string, o: { url?: string; json?: boolean }) =>
     print(await call(conn(o), 'GET', `/v1/rollouts/${encodeURIComponent(id)}/change`), true),

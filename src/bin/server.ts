@@ -118,6 +118,7 @@ export async function buildControlPlane(
       signals,
       desired: { read: () => service.exportDesiredState() },
       history: auditLog,
+      recovery: service.recovery,
       log,
     },
     // The compiler announces only what validation could accept: the same announceable space.

@@ -78,7 +78,8 @@ describe('HTTP fleet and agent routes', () => {
   it('refuses requests without a valid agent credential', async () => {
     expect((await get('/v1/agent/assignment')).status).toBe(401);
     expect((await get('/v1/agent/assignment', `fs_${'x'.repeat(43)}`)).status).toBe(401);
-    const code = async (r: Response) => ((await r.json()) as { errors: { error_code: string }[] }).errors[0]?.error_code;
+    const code = async (r: Response) =>
+      ((await r.json()) as { errors: { error_code: string }[] }).errors[0]?.error_code;
     expect(await code(await get('/v1/agent/assignment'))).toBe('E_AGENT_UNAUTHENTICATED');
     // An agent credential is not an operator token, and the operators' view takes only operator tokens.
     const status = await get('/v1/agents', TOKENS.ams);

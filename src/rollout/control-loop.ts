@@ -10,7 +10,7 @@ import type { EdgeStatus, EdgeStatusPort } from '../addressing/edge-status.js';
 import type { Clock } from '../lib/clock.js';
 import type { CompileOptions } from '../snapshot/compile.js';
 import type { Snapshot } from '../snapshot/model.js';
-import { engineControl, type RolloutControl } from './control.js';
+import { engineControl, type RecoveryDeps, type RolloutControl } from './control.js';
 import { type DesiredSource, DesiredStateController, type SyncResult } from './controller.js';
 import { EdgeStatusIndex } from './edge-status.js';
 import { type EngineConfig, RolloutEngine } from './engine.js';
@@ -31,6 +31,8 @@ export interface ControlLoopPorts {
   signals: Signals;
   /** Desired state (the Addressing API's export); absent when rollouts are only proposed directly. */
   desired?: DesiredSource;
+  /** Writes desired state back to a snapshot (the Addressing API's recovery): reject and bulk restores. */
+  recovery?: RecoveryDeps['recovery'];
   audit?: AuditLog;
   /** The Addressing API's changes, to attribute a change to its actors (engine.ts EnginePorts.history). */
   history?: ChangeHistory;
@@ -64,6 +66,9 @@ export interface LoopFigures {
   locations: number;
 }
 
+/** How far back stored verdicts are read into the engine's Signals at open (a gate reads those since its stage's deploy). */
+export const VERDICTS_KEPT_MS = 24 * 3600_000;
+
 /** Reports older than this are refreshed before an edge status or figures are computed. */
 const REPORTS_MAX_AGE_MS = 2000;
 
@@ -96,6 +101,9 @@ export class ControlLoop implements EdgeStatusPort {
 
   static async open(ports: ControlLoopPorts, config: ControlLoopConfig = {}): Promise<ControlLoop> {
     const loop = new ControlLoop(ports, config);
+    // Verdicts accepted before a restart are evidence still: the gates judge with them (durable judgement).
+    const since = ports.clock.now() - VERDICTS_KEPT_MS;
+    for (const v of await ports.store.listVerdicts(since)) ports.signals.publish(v);
     await loop.build();
     return loop;
   }
@@ -114,7 +122,16 @@ export class ControlLoop implements EdgeStatusPort {
           bindingGraceMs: this.config.bindingGraceMs,
         })
       : null;
-    this.controlRef = engineControl(this.engineRef, { store, fleet, signals, clock });
+    this.controlRef = engineControl(this.engineRef, {
+      store,
+      fleet,
+      signals,
+      clock,
+      recovery: this.ports.recovery,
+      ...(desired ? { desired } : {}),
+      exclusive: (fn) => this.exclusive(fn),
+      resync: () => this.sync('desired state restored'),
+    });
     this.dirty = true;
   }
 
@@ -199,6 +216,24 @@ export class ControlLoop implements EdgeStatusPort {
       this.round = null;
     });
     return this.round;
+  }
+
+  /**
+   * Runs `fn` in place of a round (after the one in flight, before the next): a reject restores desired
+   * state, records it in the engine and compiles, and no round compiles a half-restored desired state.
+   */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.round) await this.round.catch(() => undefined);
+    const run = fn();
+    this.round = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await run;
+    } finally {
+      this.round = null;
+    }
   }
 
   private async roundNow(): Promise<void> {

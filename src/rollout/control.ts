@@ -1,10 +1,22 @@
 // The operator-facing port of the rollout engine: what the HTTP API (src/api/rollout-routes.ts) and,
 // through it, the CLI may do. The composition root builds it from an engine, its signals and its fleet.
+import { randomUUID } from 'node:crypto';
+import type { RestoreItem, RestoreOutcome } from '../addressing/recovery.js';
 import type { Actor } from '../lib/audit.js';
 import { diffSnapshots, type SnapshotDiff } from '../snapshot/diff.js';
 import type { Snapshot } from '../snapshot/model.js';
+import {
+  accountsOf,
+  readvertisePlan,
+  rejectPlan,
+  restoreBindingsPlan,
+  retainedBindings,
+} from '../snapshot/restore-plan.js';
+import type { DesiredSource } from './controller.js';
 import type { DeployStep, RolloutEngine } from './engine.js';
+import { rolloutError } from './errors.js';
 import type { BreakerState, GuardConfig } from './guard.js';
+import { needReason } from './machine.js';
 import type {
   AgentReport,
   AuditEvent,
@@ -52,19 +64,119 @@ export interface RolloutControl {
   snapshots(): Promise<SnapshotSummary[]>;
   snapshot(ref: string): Promise<Snapshot>;
   diff(from: string, to: string): Promise<{ from: Snapshot; to: Snapshot; diff: SnapshotDiff }>;
-  publishVerdict(v: Omit<ExternalVerdict, 'at'>): ExternalVerdict;
+  /** Stores the verdict, then hands it to the engine's Signals: once this resolves it survives a crash. */
+  publishVerdict(v: Omit<ExternalVerdict, 'at' | 'id'>): Promise<ExternalVerdict>;
   agents(): Promise<readonly AgentReport[]>;
+  /**
+   * Rejects a held or halted rollout: desired state goes back to the last good snapshot for exactly its
+   * delta (of `accounts`, or all of it), in one audited transaction; then the rollout records it, a held one
+   * ends, and a complete reject closes the breaker it tripped. The loop compiles at once.
+   */
+  reject(o: { id: string; accounts?: string[]; actor: Actor; reason: string }): Promise<RecoveryResult>;
+  /** Re-advertises what snapshot `from` (default the last good one) announced for an account or a set of prefixes. */
+  readvertise(o: BulkRestore): Promise<RecoveryResult>;
+  /** Re-creates, with their ids, the bindings snapshot `from` (default the last good one) held. */
+  restoreBindings(o: BulkRestore): Promise<RecoveryResult>;
   audit(): Promise<AuditEvent[]>;
   steps(): readonly DeployStep[];
 }
 
 export { summarize };
 
+/** What a reject or a bulk restore did: desired state written, and the rollout (reject only). */
+export interface RecoveryResult {
+  rollout: Rollout | null;
+  /** The snapshot desired state was returned to. */
+  snapshot: SnapshotSummary;
+  items: number;
+  restore: RestoreOutcome;
+}
+
+export interface BulkRestore {
+  /** Snapshot number, #number or id prefix; default the last good snapshot. */
+  from?: string;
+  account?: string;
+  prefixes?: string[];
+  actor: Actor;
+  reason: string;
+}
+
+/** What reject and the bulk restores need from the composition: the Addressing API's recovery, the loop. */
+export interface RecoveryDeps {
+  /** Writes desired state (src/addressing/recovery.ts); absent: the control plane has no desired state. */
+  recovery?: { restore(actor: Actor, items: readonly RestoreItem[], reason: string): Promise<RestoreOutcome> };
+  /** Runs `fn` with the loop's rounds held off: no compile reads desired state half-way through a reject. */
+  exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Compiles desired state now (after a restore), so the next change is judged against what was restored. */
+  resync?: () => Promise<unknown>;
+  /** Desired state as it is now: which bindings a change removed that the grace period still keeps. */
+  desired?: DesiredSource;
+}
+
 export function engineControl(
   engine: RolloutEngine,
-  deps: { store: RolloutStore; fleet: Fleet; signals: Signals; clock: Clock },
+  deps: { store: RolloutStore; fleet: Fleet; signals: Signals; clock: Clock } & RecoveryDeps,
 ): RolloutControl {
+  const exclusive = deps.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
+  const restore = async (actor: Actor, items: RestoreItem[], reason: string) => {
+    if (!deps.recovery)
+      throw rolloutError(
+        'E_ROLLOUT_NO_RECOVERY',
+        'this control plane runs without the Addressing API: no desired state to restore',
+      );
+    return deps.recovery.restore(actor, items, reason);
+  };
+  const bulk = (what: 'readvertise' | 'restore-bindings', o: BulkRestore) =>
+    exclusive(async () => {
+      needReason(o.reason, what);
+      const target = o.from ? await engine.resolveSnapshot(o.from) : await engine.baseline();
+      if (!target)
+        throw rolloutError('E_ROLLOUT_NO_BASELINE', 'nothing has been deployed yet: name a snapshot with from');
+      const sel = { ...(o.account ? { account: o.account } : {}), ...(o.prefixes ? { prefixes: o.prefixes } : {}) };
+      const items = what === 'readvertise' ? readvertisePlan(target, sel) : restoreBindingsPlan(target, sel);
+      const label = what === 'readvertise' ? 're-advertise' : 'restore bindings';
+      const done = await restore(o.actor, items, `${label} from snapshot #${target.number}: ${o.reason}`);
+      // What reaches the edge is judged like any change: the compile goes through the guard.
+      await deps.resync?.();
+      return { rollout: null, snapshot: summarize(target), items: items.length, restore: done };
+    });
   return {
+    async reject(o) {
+      return exclusive(async () => {
+        needReason(o.reason, 'reject');
+        const r = engine.rollout(o.id);
+        if (r.status !== 'held' && r.halt === null)
+          throw rolloutError(
+            'E_ROLLOUT_STATE',
+            `only a held or halted rollout can be rejected; ${r.id} is ${r.status}`,
+            {
+              id: r.id,
+              status: r.status,
+            },
+          );
+        const base = await engine.baseline();
+        if (!base) throw rolloutError('E_ROLLOUT_NO_BASELINE', 'nothing has been deployed yet: no last good snapshot');
+        // Refused before desired state is written: nothing of a refused reject is applied.
+        await engine.assertMayReject(r.id, o.actor);
+        const rejected = await engine.snapshot(r.snapshotId);
+        const diff = diffSnapshots(base, rejected, deps.fleet.locations());
+        const only = o.accounts?.length ? new Set(o.accounts) : undefined;
+        const now = deps.desired ? new Set((await deps.desired.read()).bindings.map((b) => b.id)) : null;
+        const items = rejectPlan(diff, only, now ? retainedBindings(base, rejected, now) : []);
+        const done = await restore(o.actor, items, `reject ${r.id}: ${o.reason}`);
+        const rollout = await engine.reject(r.id, {
+          actor: o.actor,
+          reason: o.reason,
+          accounts: only ? [...only].sort() : null,
+          complete: !only || accountsOf(diff).every((a) => only.has(a)),
+          restored: { changed: done.changed, unchanged: done.unchanged, impossible: done.impossible.length },
+        });
+        await deps.resync?.();
+        return { rollout, snapshot: summarize(base), items: items.length, restore: done };
+      });
+    },
+    readvertise: (o) => bulk('readvertise', o),
+    restoreBindings: (o) => bulk('restore-bindings', o),
     async status() {
       const list = engine.listRollouts();
       const reports = await deps.fleet.reports();
@@ -106,8 +218,9 @@ export function engineControl(
       const b = await engine.resolveSnapshot(to);
       return { from: a, to: b, diff: diffSnapshots(a, b, deps.fleet.locations()) };
     },
-    publishVerdict(v) {
-      const full = { ...v, at: deps.clock.now() };
+    async publishVerdict(v) {
+      const full = { ...v, id: randomUUID(), at: deps.clock.now() };
+      await deps.store.putVerdict(full);
       deps.signals.publish(full);
       return full;
     },

@@ -127,6 +127,7 @@ describe('transition is pure', () => {
       guard: DEFAULT_GUARD,
       stages: STAGES,
       gateGraceMs: 5000,
+      reportGapMs: 10_000,
       topology: LOCS,
       originOf: () => 'compile' as const,
     };

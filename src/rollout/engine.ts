@@ -44,6 +44,7 @@ import {
   transition,
 } from './machine.js';
 import type {
+  AgentReport,
   AuditEvent,
   AuditLog,
   ChangeHistory,
@@ -80,6 +81,11 @@ export interface EngineConfig {
    * rollout pauses; a stage never passes before its gates pass. Default 60 s.
    */
   gateGraceMs?: number;
+  /**
+   * Bake time counts only up to this long after the stalest touched agent's latest report: agents that
+   * stop reporting stop the bake. Default 10 s (agents report every 2 s, the simulated ones every round).
+   */
+  reportGapMs?: number;
   /** What the engine keeps in memory (the store keeps everything): defaults MAX_DEPLOY_STEPS, MAX_FINISHED_ROLLOUTS. */
   memory?: { deploySteps?: number; finishedRollouts?: number };
 }
@@ -128,6 +134,18 @@ export function actorRef(a: string | Actor): ActorRef {
   };
 }
 
+/** The oldest of the agents' latest reports over `locations`; null when a location has no report at all. */
+export function stalestReport(reports: readonly AgentReport[], locations: readonly string[]): number | null {
+  const heard = new Set<string>();
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const a of reports) {
+    heard.add(a.location);
+    if (a.reportedAt < oldest) oldest = a.reportedAt;
+  }
+  if (locations.some((l) => !heard.has(l))) return null;
+  return oldest === Number.POSITIVE_INFINITY ? null : oldest;
+}
+
 export class RolloutEngine {
   private model: EngineModel = initialModel();
   private readonly snapshots = new Map<string, Snapshot>();
@@ -136,6 +154,7 @@ export class RolloutEngine {
   private readonly guardCfg: GuardConfig;
   private readonly gates: readonly HealthGate[];
   private readonly gateGraceMs: number;
+  private readonly reportGapMs: number;
   private readonly steps: DeployStep[] = [];
   private readonly views = new Map<string, LocationView>();
   /** The last full diff computed (baseline → snapshot), reused by activation and step accounting. */
@@ -155,6 +174,7 @@ export class RolloutEngine {
     this.guardCfg = config.guard ?? DEFAULT_GUARD;
     validateGuardConfig(this.guardCfg);
     this.gateGraceMs = config.gateGraceMs ?? 60_000;
+    this.reportGapMs = config.reportGapMs ?? 10_000;
     this.gates = config.gates ?? [
       new AppliedExactlyGate(),
       new PrefixCountGate(),
@@ -173,9 +193,12 @@ export class RolloutEngine {
     const finished = rollouts.filter((r) => TERMINAL.has(r.status)).slice(-e.maxFinished);
     const ordered = [...finished, ...live].sort((a, b) => a.createdAt - b.createdAt);
     e.model = initialModel(await ports.store.loadState(), ordered);
+    e.signalsSeen = e.model.state.signalsSeen ?? e.now();
     const list = await ports.store.listSnapshots();
     if (list[0]) e.latest = (await ports.store.getSnapshot(list[0].id)) ?? null;
     for (const r of ordered) if (!TERMINAL.has(r.status)) await e.snapshot(r.snapshotId);
+    // A bake in flight when the engine stopped (a crash, a kill -9) does not count the downtime.
+    await e.apply({ type: 'opened' });
     return e;
   }
 
@@ -287,6 +310,7 @@ export class RolloutEngine {
       guard: this.guardCfg,
       stages: this.stages,
       gateGraceMs: this.gateGraceMs,
+      reportGapMs: this.reportGapMs,
       topology: this.topology(),
       originOf: (id) => this.snapshots.get(id)?.origin,
     };
@@ -548,9 +572,11 @@ export class RolloutEngine {
   tick(): Promise<void> {
     return this.serial(async () => {
       const since = this.signalsSeen;
-      this.signalsSeen = this.now();
+      const until = this.now();
+      this.signalsSeen = until;
       const verdicts = this.ports.signals.verdicts(since);
-      if (verdicts.length) await this.apply({ type: 'signals', verdicts });
+      // The cursor is saved with the step that takes the verdicts in: after a restart none is taken twice.
+      if (verdicts.length) await this.apply({ type: 'signals', verdicts, seenUntil: until });
       for (let i = 0; i < MAX_STEPS_PER_TICK; i++) {
         const next = nextAction(this.model, this.topology().length);
         if (!next) break;
@@ -573,30 +599,39 @@ export class RolloutEngine {
         drift: diff.restoringOnly || r.approval !== null ? null : await this.driftDiff(s),
       };
     }
-    if (a.type === 'judge') return { type: 'judge', id: a.id, results: await this.evaluate(this.rollout(a.id)) };
+    if (a.type === 'judge') {
+      const { results, reportsAt } = await this.judgement(this.rollout(a.id));
+      return { type: 'judge', id: a.id, results, reportsAt };
+    }
     return a;
   }
 
   private async evaluate(r: Rollout): Promise<GateOutcome[]> {
+    return (await this.judgement(r)).results;
+  }
+
+  /** The gates' results for the rollout's current stage, and the stalest touched agent's latest report. */
+  private async judgement(r: Rollout): Promise<{ results: GateOutcome[]; reportsAt: number | null }> {
     const stage = r.stages[r.stageIndex];
     if (!stage || stage.deployedAt === null)
       throw rolloutError('E_ROLLOUT_STATE', `stage ${stage?.name ?? r.stageIndex} of ${r.id} is not deployed yet`);
     const snapshot = await this.snapshot(r.snapshotId);
     const baseline = r.baselineId ? await this.snapshot(r.baselineId) : null;
+    const reports = await this.ports.fleet.reports(r.touched);
     const ctx: GateContext = {
       rollout: r,
       snapshot,
       baseline,
       touched: r.touched,
       stageDeployedAt: stage.deployedAt,
-      reports: await this.ports.fleet.reports(r.touched),
+      reports,
       expected: (loc) => this.view(snapshot, loc),
       previous: (loc) => (baseline ? this.view(baseline, loc) : null),
       now: this.now(),
     };
     const out: GateOutcome[] = [];
     for (const g of this.gates) out.push(await g.evaluate(ctx));
-    return out;
+    return { results: out, reportsAt: stalestReport(reports, r.touched) };
   }
 
   // ---- operators ----------------------------------------------------------------------------------
@@ -674,6 +709,38 @@ export class RolloutEngine {
         approver: actor,
         authors,
       });
+      return this.rollout(id);
+    });
+  }
+
+  /** Refuses unless `actor` may reject `id`: the second person an approval needs (a reject can close the breaker). */
+  async assertMayReject(id: string, actor: Actor): Promise<void> {
+    const r = this.rollout(id);
+    const base = await this.baseline();
+    const authors = await this.authorsOf(this.fullDiff(base, await this.snapshot(r.snapshotId)), base);
+    assertMayApprove(actor, authors, `rejecting ${id}`);
+  }
+
+  /**
+   * Records an operator's reject of a held or halted rollout whose delta desired state was already returned
+   * for (RolloutControl.reject does that first, after assertMayReject); a complete reject ends a held
+   * rollout and closes the breaker it tripped.
+   */
+  reject(
+    id: string,
+    o: {
+      actor: Actor;
+      reason: string;
+      accounts: string[] | null;
+      complete: boolean;
+      restored: { changed: number; unchanged: number; impossible: number };
+    },
+  ): Promise<Rollout> {
+    return this.serial(async () => {
+      const r = this.rollout(id);
+      const base = await this.baseline();
+      const authors = await this.authorsOf(this.fullDiff(base, await this.snapshot(r.snapshotId)), base);
+      await this.apply({ type: 'reject', id, ...o, actor: actorRef(o.actor), approver: o.actor, authors });
       return this.rollout(id);
     });
   }

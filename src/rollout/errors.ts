@@ -16,6 +16,8 @@ export const ROLLOUT_ERROR_CODES = {
     'The approver made desired-state changes that are in the held change (or in the change that tripped the breaker): a second person must approve.',
   E_ROLLOUT_DIGEST:
     "The approval names another change than the one held (a newer compile, or the baseline moved); the message gives the held change's digest.",
+  E_ROLLOUT_NO_RECOVERY:
+    'Reject and the bulk restores write desired state, and this control plane runs without the Addressing API that holds it.',
 } as const satisfies ErrorCodeTable;
 
 export type RolloutErrorCode = keyof typeof ROLLOUT_ERROR_CODES;

@@ -19,7 +19,7 @@ import {
   trip,
   violationText,
 } from './guard.js';
-import type { EngineState, ExternalVerdict, GateResult, Rollout, RolloutStatus, Stage } from './ports.js';
+import type { EngineState, ExternalVerdict, GateResult, Rejection, Rollout, RolloutStatus, Stage } from './ports.js';
 import { fastStages, planStages, type StageSpec } from './stages.js';
 
 /** Every status change a rollout can make: the one table the engine's transitions follow. */
@@ -100,6 +100,8 @@ export interface MachineContext {
   guard: GuardConfig;
   stages: readonly StageSpec[];
   gateGraceMs: number;
+  /** Bake time counts until this long after the stalest touched agent's latest report, no longer. */
+  reportGapMs: number;
   topology: readonly LocationInfo[];
   /** Origin of a snapshot the engine knows (compiled desired state is superseded by newer compiles). */
   originOf(snapshotId: string): SnapshotOrigin | undefined;
@@ -123,9 +125,17 @@ export type EngineInput =
     }
   | { type: 'activate'; id: string; diff: SnapshotDiff; marked: boolean; drift?: SnapshotDiff | null }
   | { type: 'deploy-stage'; id: string }
-  | { type: 'judge'; id: string; results: readonly GateOutcome[] }
+  | {
+      type: 'judge';
+      id: string;
+      results: readonly GateOutcome[];
+      /** The stalest of the touched agents' latest reports (null: a touched location has none); absent: now. */
+      reportsAt?: number | null;
+    }
+  /** The engine (re)opened over its store: bakes in flight stop counting until the next judgement. */
+  | { type: 'opened' }
   | { type: 'restore-preempts'; id: string; by: string }
-  | { type: 'signals'; verdicts: readonly ExternalVerdict[] }
+  | { type: 'signals'; verdicts: readonly ExternalVerdict[]; seenUntil?: number }
   | { type: 'pause'; id: string; actor: ActorRef; reason: string }
   | { type: 'resume'; id: string; actor: ActorRef; reason: string }
   | { type: 'promote'; id: string; actor: ActorRef; reason: string; results: readonly GateOutcome[] }
@@ -150,6 +160,20 @@ export type EngineInput =
       reason: string;
       approver: Approver;
       /** The actors of every held change: none of them may reset the breaker. */
+      authors: readonly string[];
+    }
+  | {
+      type: 'reject';
+      id: string;
+      actor: ActorRef;
+      reason: string;
+      /** The accounts whose part of the delta desired state was returned for; null: all. */
+      accounts: string[] | null;
+      /** The whole delta went back (every account it changes). */
+      complete: boolean;
+      restored: Rejection['restored'];
+      /** A reject may close the breaker: the same second person an approval needs. */
+      approver: Approver;
       authors: readonly string[];
     };
 
@@ -245,6 +269,9 @@ class Step {
   move(r: Rollout, move: Move, detail: string | null): void {
     assertMove(r, move);
     r.status = MOVES[move].to;
+    // Paused time is not bake time: counting starts again at the first judgement after the resume.
+    const stage = r.stages[r.stageIndex];
+    if ((move === 'pause' || move === 'resume') && stage?.bakeAt != null) stage.bakeAt = null;
     if (detail !== null) this.event(r, MOVE_EVENT[move], detail);
   }
 
@@ -297,7 +324,8 @@ class Step {
 
   done(m: EngineModel): Transition {
     const changed = [...this.changed.values()];
-    if (changed.length === 0 && !this.progressed && this.state.guard === m.state.guard) this.save = false;
+    const same = this.state.guard === m.state.guard && this.state.signalsSeen === m.state.signalsSeen;
+    if (changed.length === 0 && !this.progressed && same) this.save = false;
     return {
       model: { state: this.state, rollouts: this.rollouts },
       effects: this.effects,
@@ -331,6 +359,7 @@ function hold(t: Step, r: Rollout, d: GuardDecision): void {
   const before = t.state.guard.breaker;
   t.state.guard = trip(t.state.guard, `${r.id} held${first ? ` (${violationText(first)})` : ''}`, t.ctx.now);
   if (wasTripped) return;
+  t.state.trippedBy = r.id;
   t.audit(SYSTEM_GUARD, 'breaker.trip', { type: 'rollout', id: r.id }, d.summary, before, {
     ...t.state.guard.breaker,
     violations: d.violations,
@@ -377,6 +406,9 @@ function passStage(t: Step, r: Rollout, why: string): void {
   }
   t.state.goodAt = goodAt;
 }
+
+/** How much counted bake a crash may lose: the bake is saved at least this often (see judge). */
+export const BAKE_SAVE_MS = 5000;
 
 /** Known-good snapshots remembered as rollback targets (the store keeps every snapshot). */
 export const MAX_GOOD_IDS = 1000;
@@ -432,6 +464,8 @@ function propose(t: Step, input: Extract<EngineInput, { type: 'propose' }>): voi
       if (old.id === r.id || (old.status !== 'queued' && old.status !== 'held')) continue;
       if (t.ctx.originOf(old.snapshotId) !== 'compile') continue;
       t.move(t.edit(old.id), 'supersede', `by ${r.id} (snapshot #${snapshot.number})`);
+      // the newer compile carries the change that tripped the breaker: rejecting it rejects that change
+      if (t.state.trippedBy === old.id) t.state.trippedBy = r.id;
     }
   }
   const decision = evaluateGuard(diff, t.state.guard, t.ctx.guard, now, snapshot.marked, { drift: input.drift });
@@ -470,6 +504,8 @@ function deployStage(t: Step, id: string): void {
   }
   t.deploy(r, r.snapshotId, stage.locations, r.kind);
   stage.deployedAt = t.ctx.now;
+  stage.bakedMs = 0;
+  stage.bakeAt = t.ctx.now;
   r.touched = [...new Set([...r.touched, ...stage.locations])];
   t.event(r, 'deployed', `stage ${stage.name}: ${stage.locations.length} locations`);
 }
@@ -485,14 +521,17 @@ function judge(t: Step, input: Extract<EngineInput, { type: 'judge' }>): void {
   const now = t.ctx.now;
   if (stage.deployedAt === null)
     throw rolloutError('E_ROLLOUT_STATE', `stage ${stage.name} of ${r.id} is not deployed`);
+  const gatesBefore = r.gates.map((g) => g.status).join();
   r.gates = input.results.map((x) => ({ ...x, at: now }));
   const worst = combine(input.results);
   if (worst === 'fail') {
     const reason = failures(input.results, false);
     const before = t.state.guard.breaker;
     t.state.guard = trip(t.state.guard, `${r.id} failed a health gate`, now);
-    if (!before.tripped)
+    if (!before.tripped) {
+      t.state.trippedBy = r.id;
       t.audit(SYSTEM_ENGINE, 'breaker.trip', { type: 'rollout', id: r.id }, reason, before, t.state.guard.breaker);
+    }
     if (r.kind === 'progressive') {
       haltAndRollback(t, r, `health gate failed: ${reason}`);
       return;
@@ -516,17 +555,61 @@ function judge(t: Step, input: Extract<EngineInput, { type: 'judge' }>): void {
     t.progressed = false;
     return;
   }
-  const baked = now - stage.deployedAt;
-  if (baked < stage.bakeMs || (worst !== 'pass' && baked < Math.max(stage.bakeMs, t.ctx.gateGraceMs))) {
+  const was = stage.bakedMs ?? 0;
+  const baked = countBake(t, stage, worst, input.reportsAt === undefined ? now : input.reportsAt);
+  const sinceDeploy = now - stage.deployedAt;
+  if (worst === 'pass' ? baked < stage.bakeMs : sinceDeploy < Math.max(stage.bakeMs, t.ctx.gateGraceMs)) {
+    // Still baking. The counted time and the gates' results are saved with the step when a gate changes
+    // its verdict and every BAKE_SAVE_MS of bake: a crash loses at most that much counted time (the
+    // bake then lasts longer, never shorter), and a large fleet is not rewritten every round.
     t.progressed = false;
-    t.save = false;
+    const stepped = Math.floor(baked / BAKE_SAVE_MS) !== Math.floor(was / BAKE_SAVE_MS);
+    t.save = stepped || gatesBefore !== r.gates.map((g) => g.status).join();
     return;
   }
   if (worst !== 'pass') {
     pauseBySignals(t, r, failures(input.results, true));
     return;
   }
-  passStage(t, r, 'gates pass');
+  passStage(t, r, `gates pass (baked ${Math.round(baked / 1000)} s)`);
+}
+
+/**
+ * Adds the time since the last judgement to the stage's bake when the gates pass and every touched agent
+ * was heard from, up to `reportGapMs` after the stalest latest report; returns the bake so far. A stage
+ * persisted before bake counting existed counts from its deploy.
+ */
+function countBake(t: Step, stage: Stage, worst: string, reportsAt: number | null): number {
+  const now = t.ctx.now;
+  let baked = stage.bakedMs;
+  let from = stage.bakeAt;
+  if (baked === undefined) {
+    baked = 0;
+    from = stage.deployedAt;
+  }
+  if (from !== null && from !== undefined && worst === 'pass' && reportsAt !== null) {
+    const until = Math.min(now, reportsAt + t.ctx.reportGapMs);
+    if (until > from) baked += until - from;
+  }
+  stage.bakedMs = baked;
+  stage.bakeAt = now;
+  return baked;
+}
+
+/** After a restart the downtime is not bake time: every bake in flight starts counting again from now. */
+function opened(t: Step): void {
+  t.progressed = false;
+  for (const r of t.rollouts.values()) {
+    if (r.status !== 'running' && r.status !== 'paused') continue;
+    const stage = r.stages[r.stageIndex];
+    if (!stage || stage.deployedAt === null || stage.passedAt !== null || stage.bakeAt === null) continue;
+    const e = t.edit(r.id);
+    const s = stageOf(e);
+    s.bakedMs ??= 0; // a stage from before bake counting: start again rather than guess
+    s.bakeAt = null;
+    const done = `${Math.round(s.bakedMs / 1000)} s of ${Math.round(s.bakeMs / 1000)} s baked`;
+    t.event(e, 'bake-interrupted', `engine restarted: ${done}; the downtime does not count`);
+  }
 }
 
 /**
@@ -541,6 +624,7 @@ function signals(t: Step, verdicts: readonly ExternalVerdict[]): void {
     const reason = `health signal from ${v.source}${v.location ? ` at ${v.location}` : ''}: ${v.reason}`;
     const before = t.state.guard.breaker;
     t.state.guard = trip(t.state.guard, reason, t.ctx.now);
+    t.state.trippedBy = null;
     t.audit(
       { kind: 'system', id: v.source, request_id: 'signals' },
       'breaker.trip',
@@ -562,6 +646,7 @@ function operator(t: Step, input: Extract<EngineInput, { actor: ActorRef }>): vo
     assertMayApprove(input.approver, input.authors, 'resetting the breaker');
     const before = t.state.guard.breaker;
     t.state.guard = reset(t.state.guard);
+    t.state.trippedBy = null;
     t.audit(actor, 'breaker.reset', { type: 'breaker', id: 'breaker' }, reason, before, t.state.guard.breaker);
     return;
   }
@@ -609,6 +694,9 @@ function operator(t: Step, input: Extract<EngineInput, { actor: ActorRef }>): vo
       }
       t.move(r, 'abort', `${actor.id}: ${reason}`);
       return;
+    case 'reject':
+      reject(t, r, input);
+      return;
     case 'approve':
       needReason(reason, 'approve');
       assertMove(r, 'approve');
@@ -638,6 +726,57 @@ function operator(t: Step, input: Extract<EngineInput, { actor: ActorRef }>): vo
   }
 }
 
+/**
+ * "Reject" (issue 10): desired state already went back to the last good snapshot for the rollout's delta
+ * (the shell did that first, in one transaction of the addressing store); here the rollout records it, a
+ * held one ends (aborted: nothing of it deploys), and when the whole delta went back and no other change
+ * is held, the breaker it tripped closes, so later legitimate changes flow without a further hold.
+ */
+function reject(t: Step, r: Rollout, input: Extract<EngineInput, { type: 'reject' }>): void {
+  const { actor, reason } = input;
+  needReason(reason, 'reject');
+  assertMayApprove(input.approver, input.authors, `rejecting ${r.id}`);
+  const status = r.status;
+  if (status !== 'held' && r.halt === null)
+    throw rolloutError('E_ROLLOUT_STATE', `only a held or halted rollout can be rejected; ${r.id} is ${status}`, {
+      id: r.id,
+      status,
+    });
+  r.rejection = {
+    by: actor.id,
+    reason,
+    at: t.ctx.now,
+    accounts: input.accounts,
+    complete: input.complete,
+    restored: input.restored,
+  };
+  const what = input.accounts ? `accounts ${input.accounts.join(', ')}` : 'the whole change';
+  const detail = `${actor.id}: ${reason} (desired state of ${what} back to the last good snapshot: ${input.restored.changed} objects written)`;
+  if (status === 'held' && input.complete) t.move(r, 'abort', `rejected by ${detail}`);
+  else t.event(r, 'rejected', detail);
+  t.audit(
+    actor,
+    'rollout.reject',
+    { type: 'rollout', id: r.id },
+    reason,
+    { status, halt: r.halt },
+    { status: r.status, rejection: r.rejection },
+  );
+  const breaker = t.state.guard.breaker;
+  const heldElsewhere = [...t.rollouts.values()].some((x) => x.id !== r.id && x.status === 'held');
+  if (!input.complete || !breaker.tripped || !t.state.trippedBy || heldElsewhere) return;
+  t.state.guard = reset(t.state.guard);
+  t.state.trippedBy = null;
+  t.audit(
+    actor,
+    'breaker.reset',
+    { type: 'breaker', id: 'breaker' },
+    `${r.id} rejected: ${reason}`,
+    breaker,
+    t.state.guard.breaker,
+  );
+}
+
 /** The pure transition function: (model, input) → (model, effects). Throws for refused operator input. */
 export function transition(m: EngineModel, input: EngineInput, ctx: MachineContext): Transition {
   const t = new Step(m, ctx);
@@ -657,6 +796,10 @@ export function transition(m: EngineModel, input: EngineInput, ctx: MachineConte
       break;
     case 'signals':
       signals(t, input.verdicts);
+      if (input.seenUntil !== undefined) t.state.signalsSeen = input.seenUntil;
+      break;
+    case 'opened':
+      opened(t);
       break;
     default:
       operator(t, input);

@@ -18,6 +18,7 @@ export class MemoryRolloutStore implements RolloutStore {
   private rollouts = new Map<string, Rollout>();
   private audit: AuditEvent[] = [];
   private state: EngineState | undefined;
+  private verdicts: (ExternalVerdict & { id: string })[] = [];
 
   async putSnapshot(s: Snapshot): Promise<void> {
     if (!this.snapshots.has(s.id)) this.order.push(s.id);
@@ -53,6 +54,12 @@ export class MemoryRolloutStore implements RolloutStore {
   async loadState(): Promise<EngineState | undefined> {
     return this.state && structuredClone(this.state);
   }
+  async putVerdict(v: ExternalVerdict & { id: string }): Promise<void> {
+    if (!this.verdicts.some((x) => x.id === v.id)) this.verdicts.push(structuredClone(v));
+  }
+  async listVerdicts(since: number, limit = MAX_VERDICTS): Promise<ExternalVerdict[]> {
+    return structuredClone(this.verdicts.filter((v) => v.at >= since).slice(-limit));
+  }
   async saveState(s: EngineState, changed: readonly Rollout[] = [], audit: readonly AuditEvent[] = []): Promise<void> {
     // Copy everything first, so a value that cannot be cloned leaves nothing half-saved.
     const state = structuredClone(s);
@@ -70,12 +77,20 @@ export const MAX_VERDICTS = 10_000;
 /** Where monitors, canary analysis and operators publish verdicts for the engine to read. */
 export class VerdictBoard implements Signals {
   private list: ExternalVerdict[] = [];
+  /** Ids of stored verdicts on the board: one loaded again from the store after a restart is not doubled. */
+  private readonly ids = new Set<string>();
   verdicts(since: number): readonly ExternalVerdict[] {
     return this.list.filter((v) => v.at >= since);
   }
   publish(v: ExternalVerdict): void {
+    if (v.id !== undefined) {
+      if (this.ids.has(v.id)) return;
+      this.ids.add(v.id);
+    }
     this.list.push({ ...v });
-    if (this.list.length > MAX_VERDICTS) this.list.splice(0, this.list.length - MAX_VERDICTS);
+    if (this.list.length > MAX_VERDICTS) {
+      for (const old of this.list.splice(0, this.list.length - MAX_VERDICTS)) if (old.id) this.ids.delete(old.id);
+    }
   }
   /** Every verdict kept (the newest MAX_VERDICTS). */
   all(): readonly ExternalVerdict[] {

@@ -31,6 +31,8 @@ export type VerdictStatus = 'pass' | 'fail' | 'no-data' | 'inconclusive';
 
 /** A health verdict from outside the engine: canary analysis, BGP visibility, probes, customer health. */
 export interface ExternalVerdict {
+  /** Set once the verdict is stored (durable verdicts, issue 10); the store ignores a second put of it. */
+  id?: string;
   source: string;
   /** Rollout it judges, or null for "whatever is deployed at `location`". */
   rolloutId: string | null;
@@ -63,6 +65,14 @@ export interface Stage {
   bakeMs: number;
   deployedAt: number | null;
   passedAt: number | null;
+  /**
+   * Bake time counted so far: only while the engine ran and heard from every touched agent (issue 10: a
+   * `kill -9` 4.6 s into a 20 s bake, 45 s down, must not pass the canary at the first tick after the
+   * restart). Absent on stages persisted before it existed: counted from the deploy.
+   */
+  bakedMs?: number;
+  /** Up to when the bake was counted; null after a restart or a pause (the next judgement starts again). */
+  bakeAt?: number | null;
 }
 
 export interface GateResult {
@@ -87,6 +97,18 @@ export interface Approval {
   digest?: string;
 }
 
+export interface Rejection {
+  by: string;
+  reason: string;
+  at: number;
+  /** The accounts whose part of the delta was returned; null: all of it. */
+  accounts: string[] | null;
+  /** Whether the whole delta was returned (every account it changes). */
+  complete: boolean;
+  /** Desired-state objects written, items that held already, items that could not be done. */
+  restored: { changed: number; unchanged: number; impossible: number };
+}
+
 export interface Rollout {
   id: string;
   snapshotId: string;
@@ -108,6 +130,8 @@ export interface Rollout {
   change?: HeldChange | null;
   approval: Approval | null;
   halt: { at: number; reason: string } | null;
+  /** An operator rejected it: desired state went back to the last good snapshot for its delta (issue 10). */
+  rejection?: Rejection | null;
   gates: GateResult[];
   events: RolloutEvent[];
   createdAt: number;
@@ -147,6 +171,10 @@ export interface EngineState {
   assigned: Record<string, string>;
   guard: GuardState;
   nextRollout: number;
+  /** The rollout whose hold or failed gate tripped the breaker (null: a health signal, or not tripped). */
+  trippedBy?: string | null;
+  /** Verdicts up to this time were taken in by a signals step (absent: since the engine opened). */
+  signalsSeen?: number;
 }
 
 export interface SnapshotSummary {
@@ -186,6 +214,10 @@ export interface RolloutStore extends AuditLog {
   /** Newest first. */
   listRollouts(): Promise<Rollout[]>;
   loadState(): Promise<EngineState | undefined>;
+  /** Stores a verdict (with its id) before it is acknowledged; a second put of the same id does nothing. */
+  putVerdict(v: ExternalVerdict & { id: string }): Promise<void>;
+  /** Stored verdicts with `at` at or after `since`, oldest first, at most `limit` (the newest). */
+  listVerdicts(since: number, limit?: number): Promise<ExternalVerdict[]>;
   /**
    * Saves the engine state together with the rollouts a step changed and the audit events it emitted, in
    * one transaction: after a crash the store holds either the step's state, rollouts and entries or none.

@@ -6,6 +6,7 @@ import { m007OneAuditLog } from './migrations-audit.js';
 import { m009Ownership } from './migrations-ownership.js';
 import { m005RolloutStore, m006SnapshotDigestVersion } from './migrations-rollout.js';
 import { m010TokenKinds } from './migrations-token-kinds.js';
+import { m012DurableVerdicts } from './migrations-verdicts.js';
 
 const M001_STATEMENTS = [
   `create table accounts (
@@ -144,6 +145,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '008_agent_credentials': m008AgentCredentials,
   '009_ownership': m009Ownership,
   '010_token_kinds': m010TokenKinds,
+  '012_durable_verdicts': m012DurableVerdicts,
 };
 
 export const migrationProvider: MigrationProvider = {

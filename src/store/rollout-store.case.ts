@@ -260,4 +260,24 @@ export function rolloutStoreCases(open: () => Promise<OpenedRolloutStore>): void
     await store.saveState(state);
     expect(await store.loadState()).toEqual(state);
   });
+
+  it('keeps each verdict once, as given, and lists them oldest first from `since` (the newest `limit`)', async () => {
+    const v = (id: string, at: number, status: 'pass' | 'fail' = 'pass') => ({
+      id,
+      at,
+      source: 'canary-analysis',
+      rolloutId: at % 2 ? 'r12' : null,
+      location: at % 3 ? 'ams' : null,
+      status,
+      reason: `verdict ${id}: ünïcødé "ok"`,
+    });
+    expect(await store.listVerdicts(0)).toEqual([]);
+    await store.putVerdict(v('v1', 1000));
+    await store.putVerdict(v('v2', 2001, 'fail'));
+    await store.putVerdict(v('v2', 2001, 'pass')); // the same verdict again: ignored
+    await store.putVerdict(v('v3', 3000));
+    expect(await store.listVerdicts(0)).toEqual([v('v1', 1000), v('v2', 2001, 'fail'), v('v3', 3000)]);
+    expect((await store.listVerdicts(2001)).map((x) => x.id)).toEqual(['v2', 'v3']);
+    expect((await store.listVerdicts(0, 2)).map((x) => x.id)).toEqual(['v2', 'v3']);
+  });
 }

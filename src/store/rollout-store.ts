@@ -5,7 +5,14 @@
 import type { Generated, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { FailsmallError } from '../lib/errors.js';
-import type { AuditEvent, EngineState, Rollout, RolloutStore, SnapshotSummary } from '../rollout/ports.js';
+import type {
+  AuditEvent,
+  EngineState,
+  ExternalVerdict,
+  Rollout,
+  RolloutStore,
+  SnapshotSummary,
+} from '../rollout/ports.js';
 import { verifySnapshot } from '../snapshot/compile.js';
 import { CANONICAL_FORMS, type CanonicalForm } from '../snapshot/digest.js';
 import type { Snapshot, SnapshotOrigin } from '../snapshot/model.js';
@@ -43,11 +50,24 @@ export interface RolloutEngineStateTable {
   state: unknown;
   updated_at: Generated<string | Date>;
 }
+/** Durable verdicts (migration 012). */
+export interface RolloutVerdictsTable {
+  seq: Generated<string>;
+  id: string;
+  at_ms: number | string;
+  source: string;
+  rollout_id: string | null;
+  location: string | null;
+  status: string;
+  reason: string;
+  stored_at: Generated<string | Date>;
+}
 // A type alias (not an interface): withTables wants an index-compatible record type.
 export type RolloutTables = {
   rollout_snapshots: RolloutSnapshotsTable;
   rollout_rollouts: RolloutRolloutsTable;
   rollout_engine_state: RolloutEngineStateTable;
+  rollout_verdicts: RolloutVerdictsTable;
 };
 
 /** json columns come back parsed from both drivers; accept text too (a driver without the json parser). */
@@ -178,6 +198,42 @@ export class KyselyRolloutStore implements RolloutStore {
   async loadState(): Promise<EngineState | undefined> {
     const row = await this.db.selectFrom('rollout_engine_state').select('state').executeTakeFirst();
     return row && fromJson<EngineState>(row.state);
+  }
+
+  /** One row per verdict, written before the API answers; the same id again is ignored. */
+  async putVerdict(v: ExternalVerdict & { id: string }): Promise<void> {
+    await this.db
+      .insertInto('rollout_verdicts')
+      .values({
+        id: v.id,
+        at_ms: v.at,
+        source: v.source,
+        rollout_id: v.rolloutId,
+        location: v.location,
+        status: v.status,
+        reason: v.reason,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  async listVerdicts(since: number, limit = 10_000): Promise<ExternalVerdict[]> {
+    const rows = await this.db
+      .selectFrom('rollout_verdicts')
+      .select(['id', 'at_ms', 'source', 'rollout_id', 'location', 'status', 'reason'])
+      .where('at_ms', '>=', since)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map((r) => ({
+      id: r.id,
+      at: Number(r.at_ms),
+      source: r.source,
+      rolloutId: r.rollout_id,
+      location: r.location,
+      status: r.status as ExternalVerdict['status'],
+      reason: r.reason,
+    }));
   }
 
   /**
