@@ -22,6 +22,8 @@ export async function seedByoipCustomers(
     for (const p of d.prefixes) await tx.insertPrefix(p);
     for (const b of d.bgp_prefixes) await tx.insertBgpPrefix(b);
     for (const b of d.bindings) await tx.insertBinding(b);
+    // each validated prefix with the proof of ownership the compiler announces it on (synthetic: an LOA)
+    for (const o of d.ownership) await tx.putOwnershipProof(o);
   });
   return prefixes;
 }

@@ -11,13 +11,18 @@ import { attachDemo } from './demo.js';
 import { buildControlPlane, type ControlPlane } from './server.js';
 
 const TOKEN = 'recover-reject-test-operator-token-0123456789';
+// A reject may close the breaker: it needs the second person an approval needs (a person with scope
+// approver who made none of the change), not the operator token the rogue job used.
+const APPROVER = 'recover-reject-test-approver-token-0123456789';
 const env = {
   FAILSMALL_DATA_DIR: 'memory://',
   FAILSMALL_DEMO_TOKEN: TOKEN,
+  FAILSMALL_DEMO_APPROVER_TOKEN: APPROVER,
   FAILSMALL_DEMO_BAKE_S: '0',
   FAILSMALL_DEMO_BYOIP: '60',
 };
 const auth = { authorization: `Bearer ${TOKEN}` };
+const approver = { authorization: `Bearer ${APPROVER}` };
 const BASE = (a: string) => `/client/v4/accounts/${a}/addressing`;
 
 let cp: ControlPlane;
@@ -98,7 +103,7 @@ describe('reject returns desired state to the last good snapshot for the change,
     const rej = await cp.app.inject({
       method: 'POST',
       url: `/v1/rollouts/${held?.id}/reject`,
-      headers: auth,
+      headers: approver,
       payload: { reason: 'INC-2002: cleanup job ran without a filter' },
     });
     expect(rej.statusCode).toBe(200);
@@ -163,7 +168,7 @@ describe('reject returns desired state to the last good snapshot for the change,
     const r = await cp.app.inject({
       method: 'POST',
       url: `/v1/rollouts/${done?.id}/reject`,
-      headers: auth,
+      headers: approver,
       payload: { reason: 'x' },
     });
     expect(r.statusCode).toBe(409);
@@ -171,7 +176,7 @@ describe('reject returns desired state to the last good snapshot for the change,
     const bad = await cp.app.inject({
       method: 'POST',
       url: `/v1/rollouts/${done?.id}/reject`,
-      headers: auth,
+      headers: approver,
       payload: {},
     });
     expect(bad.statusCode).toBe(400);
@@ -262,7 +267,7 @@ describe('reject returns desired state to the last good snapshot for the change,
     const rej = await cp.app.inject({
       method: 'POST',
       url: `/v1/rollouts/${r?.id}/reject`,
-      headers: auth,
+      headers: approver,
       payload: { reason: 'probes condemned it' },
     });
     expect(rej.statusCode).toBe(200);
