@@ -5,7 +5,6 @@
 // Approving a held change and resetting the breaker need scope approver here, and the engine further
 // demands a person's token that made none of the change, naming the change's digest (approval.ts).
 import { Type } from '@sinclair/typebox';
-import type { Actor } from '../addressing/model.js';
 import { FailsmallError } from '../lib/errors.js';
 import { type RolloutControl, statusText } from '../rollout/control.js';
 import { diffJson, diffText } from '../snapshot/format.js';
@@ -291,7 +290,7 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
         ),
     }),
     route({
-      ...common,
+      ...approver,
       tag: 'rollouts',
       method: 'POST',
       url: '/v1/breaker/reset',

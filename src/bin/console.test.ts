@@ -3,7 +3,7 @@
 // playwright-core. Each test saves a screenshot of its view under test-output/console/.
 //   1. a customer cannot see or touch another account (through the UI and through its API calls);
 //   2. a customer in incident mode re-advertises a withdrawn prefix and sees it go live;
-//   3. an operator approves a held change;
+//   3. a second person (an approver) approves an operator's held change;
 //   4. during the 20 February replay (the cleanup job run over HTTP against a second, fresh `serve`)
 //      the chart shows the drop at the canary and the recovery.
 // axe-core runs on every view, at 1280 px and at phone width (390 px).
@@ -22,6 +22,8 @@ const PORT_A = Number(process.env.FAILSMALL_E2E_PORT ?? 18600);
 const PORT_B = PORT_A + 1;
 const OPERATOR = 'fs_e2e-operator-token-0123456789abcdefghijkl';
 const ADMIN = 'fs_e2e-admin-token-0123456789abcdefghijklmnop';
+// approvals and breaker resets need a second person: a person token with scope approver (issue 10)
+const APPROVER = 'fs_e2e-approver-token-0123456789abcdefghijk';
 const OUT = join(repoRoot, 'test-output', 'console');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -41,6 +43,7 @@ async function serve(port: number): Promise<Served> {
       HOST: '127.0.0.1',
       FAILSMALL_DATA_DIR: 'memory://',
       FAILSMALL_DEMO_TOKEN: OPERATOR,
+      FAILSMALL_DEMO_APPROVER_TOKEN: APPROVER,
       FAILSMALL_BOOTSTRAP_TOKEN: ADMIN,
       FAILSMALL_DEMO_BAKE_S: '2',
       FAILSMALL_WEB_ROOT: join(repoRoot, 'dist', 'web'),
@@ -319,7 +322,7 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     expect(off.status).toBe(200);
   }, 180_000);
 
-  it('an operator approves a held change', async () => {
+  it("an approver approves an operator's held change", async () => {
     // a deliberate large change: an operator withdraws 30 prefixes of six BYOIP customers at once
     const accts = (await call<{ id: string; name: string }[]>(A.base, OPERATOR, 'GET', '/v1/accounts')).body.result
       .filter((a) => a.name.startsWith('byoip'))
@@ -349,7 +352,8 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
           );
       }
     }
-    const page = await open(A.base, OPERATOR);
+    // the operator made the change; a second person, the approver, reviews and approves it
+    const page = await open(A.base, APPROVER);
     const card = page.locator('article.rollout.held');
     await card.waitFor({ timeout: 30_000 });
     await expect(card.textContent()).resolves.toMatch(/30 withdrawals network-wide > 25 allowed/);

@@ -6,10 +6,11 @@
 // compared with the last good snapshot before the job; then the operator rejects what was held and a
 // customer's legitimate change must deploy without a further hold.
 import { createHash } from 'node:crypto';
-import type { Actor } from '../addressing/model.js';
+import type { Actor, Scope, TokenKind } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
 import { hashToken, newTokenSecret } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
+import { ManualClock } from '../lib/clock.js';
 import { DEFAULT_GUARD } from '../rollout/guard.js';
 import type { Rollout } from '../rollout/ports.js';
 import { planStages } from '../rollout/stages.js';
@@ -17,6 +18,7 @@ import { type DeviationSummary, EdgeDeviationTracker } from '../sim/edge-deviati
 import { createSimulation } from '../sim/simulation.js';
 import { simTopology } from '../sim/topology.js';
 import type { Snapshot } from '../snapshot/model.js';
+import { KyselyAuditLog } from '../store/audit-log.js';
 import { openStore } from '../store/harness.js';
 import { demoFleet, seedDemo } from './demo.js';
 
@@ -89,19 +91,21 @@ export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promis
   let n = 0;
   const ids = { next: () => createHash('sha256').update(`job-${n++}`).digest('hex').slice(0, 32) };
   const opened = await openStore({ dataDir: 'memory://' });
-  const holder: { service?: AddressingService } = {};
+  // The Addressing API and the loop share one virtual clock; the loop gets the API's recovery (reject
+  // writes desired state through it) and the one audit log (who made a held change).
+  const clock = new ManualClock(T0 - 3 * 3600_000);
+  const service = new AddressingService(opened.store, clock, ids);
   const sim = await createSimulation({
     locations: topo,
-    clock: T0 - 3 * 3600_000,
+    clock,
     applyDelayMs: 1500,
-    desired: { read: () => (holder.service as AddressingService).exportDesiredState() },
+    desired: { read: () => service.exportDesiredState() },
+    recovery: service.recovery,
+    history: new KyselyAuditLog(opened.database.db),
     engine: demo.loop.engine,
     loop: {},
   });
-  const clock = sim.virtual as NonNullable<typeof sim.virtual>;
   try {
-    const service = new AddressingService(opened.store, clock, ids);
-    holder.service = service;
     await seedDemo({ service, opened }, env);
     log(`seeded: ${(performance.now() - wall0) / 1000} s`);
     service.onChange(() => sim.loop.markDirty());
@@ -120,21 +124,29 @@ export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promis
       rollout: { control: sim.loop.control },
       edgeStatus: sim.loop,
     });
-    const token = async (name: string, scopes: string[], account: string | null) => {
+    const token = async (name: string, kind: TokenKind, scopes: Scope[], account: string | null) => {
       const secret = newTokenSecret();
       await service.tokens.create(ADMIN, {
         account_id: account,
         name,
-        scopes: scopes as never,
+        kind,
+        scopes,
+        // the rogue job's caps are raised out of the way: what is measured is the guard, not the caps
+        ...(kind === 'job' ? { caps: { perRun: 100_000, perHour: 100_000 } } : {}),
         token_hash: hashToken(secret),
       });
       return secret;
     };
     const accounts = await service.accounts.list(ADMIN);
-    const jobToken = await token('job:rogue', ['operator'], null);
-    const approver = await token('person:on-call', ['operator'], null);
+    // The rogue job acts under a job token; in self-approve it holds a person's approver token instead
+    // (the worst case: a job given a human's credentials), so what stops it is the second-person rule.
+    const jobToken =
+      kind === 'self-approve'
+        ? await token('person:rogue-approver', 'person', ['operator', 'approver'], null)
+        : await token('job:rogue', 'job', ['operator'], null);
+    const approver = await token('person:on-call', 'person', ['operator', 'approver'], null);
     const customerAccount = accounts[0]?.id as string;
-    const customer = await token('customer', ['addressing:write'], customerAccount);
+    const customer = await token('customer', 'person', ['addressing:write'], customerAccount);
 
     const calls = { sent: 0, refused: 0, refusals: {} as Record<string, number> };
     const send = async (c: Call, secret = jobToken) => {
@@ -314,7 +326,7 @@ export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promis
           await send({
             method: 'POST',
             url: `/v1/rollouts/${held.id}/approve`,
-            body: { reason: 'job: approve my own change' },
+            body: { reason: 'job: approve my own change', digest: held.change?.digest ?? '' },
           });
           await send({ method: 'POST', url: '/v1/breaker/reset', body: { reason: 'job: reset' } });
         }

@@ -12,13 +12,13 @@ import type { Actor } from '../lib/audit.js';
 import type { Clock } from '../lib/clock.js';
 import { makeContent, seal } from '../snapshot/compile.js';
 import { withAccountFrom, withoutMark, withRestored } from '../snapshot/compose.js';
-import { diffSnapshots, type KnownGood, type SnapshotDiff } from '../snapshot/diff.js';
+import { diffSnapshots } from '../snapshot/diff.js';
 import { snapshotError } from '../snapshot/errors.js';
 import type { LocationInfo, Snapshot, SnapshotContent, SnapshotOrigin } from '../snapshot/model.js';
-import { withPendingUnbinds } from '../snapshot/pending-unbinds.js';
 import { type LocationView, viewFor } from '../snapshot/view.js';
 import { assertDigest, assertMayApprove, heldChange } from './approval.js';
-import { ATTRIBUTION_LOOKBACK_MS, attribute, destructiveItems, restoredBy } from './attribution.js';
+import { attribute, destructiveItems, restoredBy } from './attribution.js';
+import { ChangeDiffs } from './change-diffs.js';
 import { rolloutError } from './errors.js';
 import {
   AppliedExactlyGate,
@@ -27,7 +27,7 @@ import {
   type HealthGate,
   PrefixCountGate,
 } from './gates.js';
-import { DEFAULT_GUARD, type GuardConfig, knownGood, validateGuardConfig, windowLosses } from './guard.js';
+import { DEFAULT_GUARD, type GuardConfig, validateGuardConfig, windowLosses } from './guard.js';
 import {
   type ActorRef,
   assertMove,
@@ -45,7 +45,6 @@ import {
 } from './machine.js';
 import type {
   AgentReport,
-  AuditEvent,
   AuditLog,
   ChangeHistory,
   EngineState,
@@ -157,8 +156,7 @@ export class RolloutEngine {
   private readonly reportGapMs: number;
   private readonly steps: DeployStep[] = [];
   private readonly views = new Map<string, LocationView>();
-  /** The last full diff computed (baseline → snapshot), reused by activation and step accounting. */
-  private lastDiff: { from: string | null; to: string; admitted: unknown; diff: SnapshotDiff } | null = null;
+  private readonly diffs: ChangeDiffs;
   private signalsSeen = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly audit: AuditLog;
@@ -181,6 +179,14 @@ export class RolloutEngine {
       new ExternalVerdictGate(ports.signals),
     ];
     this.audit = ports.audit ?? ports.store;
+    this.diffs = new ChangeDiffs({
+      topology: () => this.topology(),
+      state: () => this.model.state,
+      snapshot: (id) => this.snapshot(id),
+      now: () => this.now(),
+      guard: this.guardCfg,
+      history: ports.history,
+    });
     this.maxSteps = config.memory?.deploySteps ?? MAX_DEPLOY_STEPS;
     this.maxFinished = config.memory?.finishedRollouts ?? MAX_FINISHED_ROLLOUTS;
   }
@@ -225,83 +231,6 @@ export class RolloutEngine {
       this.views.set(key, v);
     }
     return v;
-  }
-
-  /**
-   * Diff of the whole network from `before` (the last good snapshot) to `after`, cached for the latest
-   * pair. What the guard admitted taking away from good states is known-good too: putting it back is
-   * restoring; any other announcement or binding is new (issue 10).
-   */
-  private fullDiff(before: Snapshot | null, after: SnapshotContent & { id?: string }): SnapshotDiff {
-    const from = before?.id ?? null;
-    const to = after.id;
-    const admitted = this.model.state.guard.admitted;
-    const hit = this.lastDiff;
-    if (to && hit && hit.from === from && hit.to === to && hit.admitted === admitted) return hit.diff;
-    const diff = diffSnapshots(before, after, this.topology(), undefined, this.known(before, after));
-    if (to) this.lastDiff = { from, to, admitted, diff };
-    return diff;
-  }
-
-  /**
-   * Known-good beyond the last good snapshot: what the guard admitted taking away. Before anything was
-   * ever deployed there is no good state to fail small against: the first snapshot is the starting
-   * point (its ownership is proven by the compiler like every other) and goes out as a bootstrap.
-   */
-  private known(before: Snapshot | null, after: SnapshotContent): KnownGood {
-    if (before !== null || this.model.state.baselineId !== null) return knownGood(this.model.state.guard);
-    return {
-      announcements: new Map(after.announcements.map((a) => [a.prefix, a])),
-      bindings: new Map(after.bindings.map((b) => [b.id, b])),
-    };
-  }
-
-  /**
-   * What the guard judges: the diff from the last good snapshot, with the bindings `s` holds only for
-   * their grace counted as removed.
-   */
-  private judgedDiff(base: Snapshot | null, s: Snapshot, graced: readonly string[] | undefined): SnapshotDiff {
-    const diff = this.fullDiff(base, s);
-    if (!graced?.length) return diff;
-    const ids = new Set(graced);
-    return withPendingUnbinds(
-      diff,
-      s.bindings.filter((b) => ids.has(b.id)),
-      base,
-      this.topology(),
-    );
-  }
-
-  /**
-   * The good snapshot drift is measured from: the newest that became good at least drift.ageMs ago, or,
-   * while the record is younger than that, the oldest one known.
-   */
-  private async driftReference(): Promise<Snapshot | null> {
-    const { goodIds, goodAt } = this.model.state;
-    if (!goodAt) return null;
-    const cutoff = this.now() - this.guardCfg.drift.ageMs;
-    let ref: string | null = null;
-    let oldest: string | null = null;
-    for (const id of goodIds) {
-      const at = goodAt[id];
-      if (at === undefined) continue;
-      oldest ??= id;
-      if (at <= cutoff) ref = id;
-    }
-    const id = ref ?? oldest;
-    if (id === null) return null;
-    try {
-      return await this.snapshot(id);
-    } catch {
-      return null; // an unknown good snapshot (trimmed history): no drift to judge
-    }
-  }
-
-  /** The diff from the drift reference to `s`; null when there is none or it is the last good snapshot. */
-  private async driftDiff(s: Snapshot): Promise<SnapshotDiff | null> {
-    const ref = await this.driftReference();
-    if (!ref || ref.id === this.model.state.baselineId) return null;
-    return diffSnapshots(ref, s, this.topology());
   }
 
   private context(): MachineContext {
@@ -472,7 +401,7 @@ export class RolloutEngine {
     let unbinds = 0;
     for (const [from, locs] of groups) {
       if (from === snapshot.id) continue;
-      const cached = this.lastDiff;
+      const cached = this.diffs.last;
       if (cached && cached.to === snapshot.id && (cached.from ?? '') === from) {
         const at = new Set(locs);
         const reaches = (scope: readonly string[] | '*') => scope === '*' || scope.some((l) => at.has(l));
@@ -506,7 +435,7 @@ export class RolloutEngine {
     o: ProposeOptions,
   ): Promise<{ snapshot: Snapshot; rollout: Rollout }> {
     const snapshot = await this.sealNew(content, o.origin, o.reason);
-    const diff = this.judgedDiff(await this.baseline(), snapshot, o.graced);
+    const diff = this.diffs.judged(await this.baseline(), snapshot, o.graced);
     const t = await this.apply({
       type: 'propose',
       snapshot: { id: snapshot.id, number: snapshot.number, origin: o.origin, marked: snapshot.withdrawAll !== null },
@@ -514,7 +443,7 @@ export class RolloutEngine {
       actor: actorRef(o.actor),
       reason: o.reason,
       graced: o.graced,
-      drift: diff.restoringOnly ? null : await this.driftDiff(snapshot),
+      drift: diff.restoringOnly ? null : await this.diffs.drift(snapshot),
     });
     return { snapshot, rollout: t.created as Rollout };
   }
@@ -528,10 +457,10 @@ export class RolloutEngine {
     const base = await this.baseline();
     if (!base) return;
     const all = windowLosses(this.model.state.guard, this.guardCfg, this.now());
-    const events = await this.history(base);
+    const events = await this.diffs.history(base);
     const held = this.model.rollouts.get(cause);
     const trippers = held
-      ? attribute(destructiveItems(this.fullDiff(base, await this.snapshot(held.snapshotId))), events).authors.map(
+      ? attribute(destructiveItems(this.diffs.full(base, await this.snapshot(held.snapshotId))), events).authors.map(
           (a) => a.id,
         )
       : [];
@@ -551,7 +480,7 @@ export class RolloutEngine {
     await this.apply({
       type: 'propose',
       snapshot: { id: s.id, number: s.number, origin: 'restore', marked: false },
-      diff: this.fullDiff(base, s),
+      diff: this.diffs.full(base, s),
       actor: actorRef('guard'),
       reason: s.reason,
       restore,
@@ -590,13 +519,13 @@ export class RolloutEngine {
     if (a.type === 'activate') {
       const r = this.rollout(a.id);
       const s = await this.snapshot(r.snapshotId);
-      const diff = this.judgedDiff(await this.baseline(), s, r.graced);
+      const diff = this.diffs.judged(await this.baseline(), s, r.graced);
       return {
         type: 'activate',
         id: a.id,
         diff,
         marked: s.withdrawAll !== null,
-        drift: diff.restoringOnly || r.approval !== null ? null : await this.driftDiff(s),
+        drift: diff.restoringOnly || r.approval !== null ? null : await this.diffs.drift(s),
       };
     }
     if (a.type === 'judge') {
@@ -678,7 +607,7 @@ export class RolloutEngine {
       const ref = actorRef(actor);
       const base = await this.baseline();
       const held = await this.snapshot(r.snapshotId);
-      const authors = await this.authorsOf(this.fullDiff(base, held), base);
+      const authors = await this.diffs.authorsOf(this.diffs.full(base, held), base);
       // Checked before the withdraw-all copy is sealed (the machine checks again, from the same rules).
       assertMayApprove(actor, authors, `approving ${id}`);
       assertDigest(digest, heldChange(base?.id ?? null, held.id), id);
@@ -717,7 +646,7 @@ export class RolloutEngine {
   async assertMayReject(id: string, actor: Actor): Promise<void> {
     const r = this.rollout(id);
     const base = await this.baseline();
-    const authors = await this.authorsOf(this.fullDiff(base, await this.snapshot(r.snapshotId)), base);
+    const authors = await this.diffs.authorsOf(this.diffs.full(base, await this.snapshot(r.snapshotId)), base);
     assertMayApprove(actor, authors, `rejecting ${id}`);
   }
 
@@ -739,7 +668,7 @@ export class RolloutEngine {
     return this.serial(async () => {
       const r = this.rollout(id);
       const base = await this.baseline();
-      const authors = await this.authorsOf(this.fullDiff(base, await this.snapshot(r.snapshotId)), base);
+      const authors = await this.diffs.authorsOf(this.diffs.full(base, await this.snapshot(r.snapshotId)), base);
       await this.apply({ type: 'reject', id, ...o, actor: actorRef(o.actor), approver: o.actor, authors });
       return this.rollout(id);
     });
@@ -752,8 +681,8 @@ export class RolloutEngine {
       const authors = new Set<string>();
       for (const r of this.model.rollouts.values()) {
         if (r.status !== 'held') continue;
-        const diff = this.fullDiff(base, await this.snapshot(r.snapshotId));
-        for (const a of await this.authorsOf(diff, base)) authors.add(a);
+        const diff = this.diffs.full(base, await this.snapshot(r.snapshotId));
+        for (const a of await this.diffs.authorsOf(diff, base)) authors.add(a);
       }
       await this.apply({
         type: 'reset-breaker',
@@ -768,18 +697,6 @@ export class RolloutEngine {
   // ---- attribution ----------------------------------------------------------------------------------
 
   /** The Addressing API's changes that may lie behind a delta from `base` (ATTRIBUTION_LOOKBACK_MS). */
-  private async history(base: Snapshot | null): Promise<readonly AuditEvent[]> {
-    if (!this.ports.history) return [];
-    const from = (base ? Date.parse(base.createdAt) : this.now()) - ATTRIBUTION_LOOKBACK_MS;
-    return this.ports.history.addressingChangesSince(new Date(from).toISOString());
-  }
-
-  /** Ids of the actors whose desired-state changes are in `diff` (every kind of change). */
-  private async authorsOf(diff: SnapshotDiff, base: Snapshot | null): Promise<string[]> {
-    if (!this.ports.history) return [];
-    return attribute(diff, await this.history(base)).authors.map((a) => a.id);
-  }
-
   /**
    * Who made a held change, from the one audit log: every actor behind its delta, and the actors of its
    * destructive items (withdrawals, modifications, binding removals), who tripped the breaker with it.
@@ -793,8 +710,8 @@ export class RolloutEngine {
     const r = this.rollout(id);
     const base = await this.baseline();
     const s = await this.snapshot(r.snapshotId);
-    const diff = this.fullDiff(base, s);
-    const events = await this.history(base);
+    const diff = this.diffs.full(base, s);
+    const events = await this.diffs.history(base);
     const all = attribute(diff, events);
     return {
       digest: heldChange(base?.id ?? null, s.id).digest,
@@ -842,7 +759,7 @@ export class RolloutEngine {
       const origin: SnapshotOrigin = o.account ? 'account-rollback' : 'rollback';
       const rollouts: Rollout[] = [];
       // Restoring as the guard judges it: what the last good snapshot or the guard's memory had.
-      if (!this.fullDiff(base, content).restoringOnly) {
+      if (!this.diffs.full(base, content).restoringOnly) {
         const restoring = withRestored(base, content.announcements, content.bindings);
         if (
           restoring.announcements.length !== base.announcements.length ||

@@ -1,26 +1,9 @@
-// The rollout engine's decisions as a pure transition function, in the way guard.ts works: a model
-// (persisted engine state and the rollouts) and one input in, a new model and the effects out. Nothing
-// here reads a clock, a store or the fleet: the shell (engine.ts) gathers what an input needs (the diff
-// a guard judges, the gates' results), runs the effects (deploys, audit entries, restore proposals) and
-// commits the new model only after they succeeded. Every status change goes through MOVES.
-import type { AuditEvent } from '../lib/audit.js';
-import type { SnapshotDiff } from '../snapshot/diff.js';
-import type { LocationInfo, SnapshotOrigin } from '../snapshot/model.js';
-import { type Approver, assertDigest, assertMayApprove, heldChange } from './approval.js';
+import { assertDigest, assertMayApprove, heldChange } from './approval.js';
 import { rolloutError } from './errors.js';
 import { combine } from './gates.js';
-import {
-  admit,
-  evaluateGuard,
-  type GuardConfig,
-  type GuardDecision,
-  initialGuardState,
-  reset,
-  trip,
-  violationText,
-} from './guard.js';
-import type { EngineState, ExternalVerdict, GateResult, Rejection, Rollout, RolloutStatus, Stage } from './ports.js';
-import { fastStages, planStages, type StageSpec } from './stages.js';
+import { admit, evaluateGuard, type GuardDecision, initialGuardState, reset, trip, violationText } from './guard.js';
+import type { EngineState, ExternalVerdict, Rollout, RolloutStatus, Stage } from './ports.js';
+import { fastStages, planStages } from './stages.js';
 
 /** Every status change a rollout can make: the one table the engine's transitions follow. */
 export const MOVES = {
@@ -74,12 +57,6 @@ export function needReason(reason: string, what: string): void {
   if (reason.trim() === '') throw rolloutError('E_ROLLOUT_REASON_REQUIRED', `${what} needs a reason for the audit log`);
 }
 
-export interface EngineModel {
-  readonly state: EngineState;
-  /** Rollouts by id, in creation order. */
-  readonly rollouts: ReadonlyMap<string, Rollout>;
-}
-
 export function initialModel(state?: EngineState, rollouts: readonly Rollout[] = []): EngineModel {
   return {
     state: state ?? { baselineId: null, goodIds: [], assigned: {}, guard: initialGuardState(), nextRollout: 1 },
@@ -87,123 +64,27 @@ export function initialModel(state?: EngineState, rollouts: readonly Rollout[] =
   };
 }
 
-/** Who acted, as the audit log names them (src/lib/audit.ts). */
-export interface ActorRef {
-  kind: AuditEvent['actor_kind'];
-  id: string;
-  request_id: string;
-}
+export type {
+  ActorRef,
+  DeployKind,
+  EngineEffect,
+  EngineInput,
+  EngineModel,
+  GateOutcome,
+  MachineContext,
+  Transition,
+} from './machine-types.js';
 
-/** What the engine needs to know besides the model: time, configuration and the fleet's topology. */
-export interface MachineContext {
-  now: number;
-  guard: GuardConfig;
-  stages: readonly StageSpec[];
-  gateGraceMs: number;
-  /** Bake time counts until this long after the stalest touched agent's latest report, no longer. */
-  reportGapMs: number;
-  topology: readonly LocationInfo[];
-  /** Origin of a snapshot the engine knows (compiled desired state is superseded by newer compiles). */
-  originOf(snapshotId: string): SnapshotOrigin | undefined;
-}
-
-export type GateOutcome = Omit<GateResult, 'at'>;
-
-export type EngineInput =
-  | {
-      type: 'propose';
-      snapshot: { id: string; number: number; origin: SnapshotOrigin; marked: boolean };
-      diff: SnapshotDiff;
-      actor: ActorRef;
-      reason: string;
-      /** A restore after a trip: never judged (restoring only), with its own summary. */
-      restore?: { announcements: number; bindings: number };
-      /** Binding ids the snapshot holds only for their grace (the diff counts them as unbinds). */
-      graced?: readonly string[];
-      /** Diff from the good snapshot of a day ago to this one (the guard's drift); null: none so old. */
-      drift?: SnapshotDiff | null;
-    }
-  | { type: 'activate'; id: string; diff: SnapshotDiff; marked: boolean; drift?: SnapshotDiff | null }
-  | { type: 'deploy-stage'; id: string }
-  | {
-      type: 'judge';
-      id: string;
-      results: readonly GateOutcome[];
-      /** The stalest of the touched agents' latest reports (null: a touched location has none); absent: now. */
-      reportsAt?: number | null;
-    }
-  /** The engine (re)opened over its store: bakes in flight stop counting until the next judgement. */
-  | { type: 'opened' }
-  | { type: 'restore-preempts'; id: string; by: string }
-  | { type: 'signals'; verdicts: readonly ExternalVerdict[]; seenUntil?: number }
-  | { type: 'pause'; id: string; actor: ActorRef; reason: string }
-  | { type: 'resume'; id: string; actor: ActorRef; reason: string }
-  | { type: 'promote'; id: string; actor: ActorRef; reason: string; results: readonly GateOutcome[] }
-  | { type: 'abort'; id: string; actor: ActorRef; reason: string }
-  | {
-      type: 'approve';
-      id: string;
-      actor: ActorRef;
-      reason: string;
-      approvalId: string;
-      /** The withdraw-all-marked copy of the snapshot the approval produced, if one was needed. */
-      marked: { id: string; number: number } | null;
-      /** The digest of the change the approver names (approval.ts): it must be the held one. */
-      digest: string;
-      /** Who approves (kind and scopes decide) and who made the held change (attribution.ts). */
-      approver: Approver;
-      authors: readonly string[];
-    }
-  | {
-      type: 'reset-breaker';
-      actor: ActorRef;
-      reason: string;
-      approver: Approver;
-      /** The actors of every held change: none of them may reset the breaker. */
-      authors: readonly string[];
-    }
-  | {
-      type: 'reject';
-      id: string;
-      actor: ActorRef;
-      reason: string;
-      /** The accounts whose part of the delta desired state was returned for; null: all. */
-      accounts: string[] | null;
-      /** The whole delta went back (every account it changes). */
-      complete: boolean;
-      restored: Rejection['restored'];
-      /** A reject may close the breaker: the same second person an approval needs. */
-      approver: Approver;
-      authors: readonly string[];
-    };
-
-export type DeployKind = 'progressive' | 'fast' | 'rollback';
-
-export type EngineEffect =
-  | {
-      type: 'deploy';
-      rolloutId: string;
-      snapshotId: string;
-      locations: readonly string[];
-      kind: DeployKind;
-      approvalId: string | null;
-    }
-  | { type: 'audit'; event: Omit<AuditEvent, 'id'> }
-  /** The breaker tripped with onTrip 'restore-window': the shell seals what the window took and proposes it. */
-  | { type: 'restore-window'; cause: string };
-
-export interface Transition {
-  model: EngineModel;
-  effects: EngineEffect[];
-  /** Rollouts this input changed (to persist with the state). */
-  changed: Rollout[];
-  /** The rollout a 'propose' created. */
-  created: Rollout | null;
-  /** False when the input changed nothing that matters (the tick loop stops). */
-  progressed: boolean;
-  /** Whether the state and `changed` must be saved. */
-  save: boolean;
-}
+import type {
+  ActorRef,
+  DeployKind,
+  EngineEffect,
+  EngineInput,
+  EngineModel,
+  GateOutcome,
+  MachineContext,
+  Transition,
+} from './machine-types.js';
 
 const SYSTEM_GUARD: ActorRef = { kind: 'system', id: 'system:guard', request_id: 'engine' };
 const SYSTEM_ENGINE: ActorRef = { kind: 'system', id: 'system:engine', request_id: 'engine' };

@@ -29,6 +29,7 @@ function demoDesired(): DesiredState {
     prefixes: [...named.prefixes, ...byoip.prefixes],
     bgp_prefixes: [...named.bgp_prefixes, ...byoip.bgp_prefixes],
     bindings: [...named.bindings, ...byoip.bindings],
+    ownership: [...named.ownership, ...byoip.ownership],
   };
 }
 

@@ -2,7 +2,7 @@
 // (src/rollout/control-loop.ts) over an in-memory store, a verdict board and in-process agents. Used by
 // the incident replay, benchmarks and tests; `run` and `settle` drive its rounds on virtual time.
 import { type Clock, ManualClock } from '../lib/clock.js';
-import { ControlLoop, type ControlLoopConfig } from '../rollout/control-loop.js';
+import { ControlLoop, type ControlLoopConfig, type ControlLoopPorts } from '../rollout/control-loop.js';
 import type { DesiredSource } from '../rollout/controller.js';
 import type { EngineConfig, RolloutEngine } from '../rollout/engine.js';
 import { MemoryRolloutStore, VerdictBoard } from '../rollout/memory.js';
@@ -30,14 +30,23 @@ export interface SimulationOptions {
   /** The rest of the loop's configuration (its timer is always off: the simulation drives the rounds). */
   loop?: Omit<ControlLoopConfig, 'engine' | 'tickMs'>;
   desired?: DesiredSource;
-  /** A virtual clock starting here (ms), or a real clock. Default virtual at 2026-02-20T17:00Z. */
+  /** A virtual clock starting here (ms), a virtual clock of the caller's, or a real clock. Default virtual at 2026-02-20T17:00Z. */
   clock?: number | Clock;
   controlPlaneTimeoutMs?: number;
   applyDelayMs?: number;
+  /** The Addressing API's recovery (reject and the bulk restores write desired state through it). */
+  recovery?: ControlLoopPorts['recovery'];
+  /** The one audit log's addressing changes, for attribution (who made a held change). */
+  history?: ControlLoopPorts['history'];
 }
 
 export async function createSimulation(o: SimulationOptions): Promise<Simulation> {
-  const virtual = typeof o.clock === 'object' ? null : new ManualClock(o.clock ?? Date.parse('2026-02-20T17:00:00Z'));
+  const virtual =
+    o.clock instanceof ManualClock
+      ? o.clock
+      : typeof o.clock === 'object'
+        ? null
+        : new ManualClock(o.clock ?? Date.parse('2026-02-20T17:00:00Z'));
   const clock: Clock = virtual ?? (o.clock as Clock);
   const fleet = new SimulatedFleet({
     locations: o.locations,
@@ -48,7 +57,7 @@ export async function createSimulation(o: SimulationOptions): Promise<Simulation
   const store = new MemoryRolloutStore();
   const signals = new VerdictBoard();
   const loop = await ControlLoop.open(
-    { clock, store, fleet, signals, desired: o.desired },
+    { clock, store, fleet, signals, desired: o.desired, recovery: o.recovery, history: o.history },
     { ...o.loop, engine: o.engine ?? {}, tickMs: 0 },
   );
   const busy = () =>

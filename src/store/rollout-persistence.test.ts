@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
 import { RolloutEngine } from '../rollout/engine.js';
+import { DEFAULT_GUARD, type GuardConfig } from '../rollout/guard.js';
 import { VerdictBoard } from '../rollout/memory.js';
 import { SimulatedFleet } from '../sim/simulated-fleet.js';
 import { syntheticDesired } from '../sim/synthetic.js';
@@ -23,6 +24,18 @@ const stages = [
   { name: 'canary', count: 1, bakeMs: 60_000 },
   { name: '100%', fraction: 1, bakeMs: 60_000 },
 ];
+const wide = { count: 1000, fraction: 1 };
+const wideKinds = { account: wide, location: wide, global: wide };
+const PERSISTENCE_GUARD: GuardConfig = {
+  ...DEFAULT_GUARD,
+  windows: DEFAULT_GUARD.windows.map((w) => ({
+    ...w,
+    withdrawals: wideKinds,
+    unbinds: wideKinds,
+    modifications: wideKinds,
+  })),
+  drift: { ...DEFAULT_GUARD.drift, withdrawals: wideKinds, unbinds: wideKinds, modifications: wideKinds },
+};
 const clock = new ManualClock(Date.parse('2026-02-20T17:00:00Z'));
 const dir = mkdtempSync(join(tmpdir(), 'failsmall-rollout-persist-'));
 
@@ -35,7 +48,9 @@ async function start() {
   const fleet = new SimulatedFleet({ locations, clock });
   const engine = await RolloutEngine.open(
     { clock, store, fleet, signals: new VerdictBoard() },
-    { stages, gateGraceMs: 5000 },
+    // The test is about persistence: the guard's cumulative limits (1% of this 60-prefix network per hour)
+    // would hold its second change, so they are widened; the per-change limits stay.
+    { stages, gateGraceMs: 5000, guard: PERSISTENCE_GUARD },
   );
   // The bus keeps each location's current snapshot across a control-plane restart (NATS KV in a real
   // deployment); the simulated one lives in this process, so hand the agents what the engine assigned.
