@@ -145,7 +145,9 @@ export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promis
         ? await token('person:rogue-approver', 'person', ['operator', 'approver'], null)
         : await token('job:rogue', 'job', ['operator'], null);
     const approver = await token('person:on-call', 'person', ['operator', 'approver'], null);
-    const customerAccount = accounts[0]?.id as string;
+    // The customer whose own change must flow after the reject: the last account (the jobs take theirs
+    // from the first), so the flap job's held prefixes are not its.
+    const customerAccount = accounts[accounts.length - 1]?.id as string;
     const customer = await token('customer', 'person', ['addressing:write'], customerAccount);
 
     const calls = { sent: 0, refused: 0, refusals: {} as Record<string, number> };
@@ -357,7 +359,7 @@ export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promis
         if (res.status < 300) rejected.push(r.id);
       }
     await sim.settle(30 * 60_000);
-    const mine = announced.find((t) => t.account === customerAccount) as Target;
+    const mine = announced.findLast((t) => t.account === customerAccount) as Target;
     const before = new Set(sim.engine.listRollouts().map((r) => r.id));
     for (const c of advertise(mine, false)) await send(c, customer);
     let legit: Rollout | undefined;

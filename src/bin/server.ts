@@ -16,6 +16,7 @@ import { isoNow, systemClock } from '../lib/clock.js';
 import { ControlLoop, type ControlLoopConfig, type LoopLog } from '../rollout/control-loop.js';
 import { VerdictBoard } from '../rollout/memory.js';
 import { EMPTY_FLEET, type Fleet, type RolloutStore } from '../rollout/ports.js';
+import { DEFAULT_STAGES } from '../rollout/stages.js';
 import { KyselyAuditLog } from '../store/audit-log.js';
 import { type OpenedStore, openStore, randomIds } from '../store/harness.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
@@ -38,6 +39,18 @@ export interface FleetChoice {
  * simulated fleet; otherwise the fleet of registered agents, empty until one registers (rollouts wait
  * queued). The agents' HTTP fleet (src/fleet/http-*.ts) is handed to the loop here.
  */
+/**
+ * The default stage plan, its bake per stage from FAILSMALL_BAKE_S when set (a lab, a staging network);
+ * otherwise the defaults of src/rollout/stages.ts (5 minutes at the canary).
+ */
+export function stagePlan(env: NodeJS.ProcessEnv): ControlLoopConfig {
+  const v = env.FAILSMALL_BAKE_S;
+  if (v === undefined) return {};
+  if (!/^[0-9]{1,6}$/.test(v))
+    throw new Error(`FAILSMALL_BAKE_S must be a whole number of seconds, not ${JSON.stringify(v)}`);
+  return { engine: { stages: DEFAULT_STAGES.map((st) => ({ ...st, bakeMs: Number(v) * 1000 })) } };
+}
+
 export async function configuredFleet(
   env: NodeJS.ProcessEnv = process.env,
   store?: Pick<RolloutStore, 'getSnapshot'>,
@@ -48,7 +61,7 @@ export async function configuredFleet(
     const locations = parseLocations(env.FAILSMALL_LOCATIONS);
     return {
       fleet: new HttpFleet({ locations, clock: systemClock, snapshot: (id) => store.getSnapshot(id) }),
-      loop: {},
+      loop: stagePlan(env),
       demo: false,
     };
   }

@@ -85,6 +85,8 @@ export async function startLabFleet(lab: Lab, o: LabFleetOptions = {}): Promise<
           FAILSMALL_BOOTSTRAP_TOKEN: adminToken,
           FAILSMALL_DEMO_TOKEN: operatorToken,
           FAILSMALL_DEMO_BAKE_S: String(o.bakeS ?? 2),
+          // the HTTP fleet's stages bake this long (new announcements go canary first, issue 10)
+          FAILSMALL_BAKE_S: String(o.bakeS ?? 2),
           FAILSMALL_LAB_SPACE: '198.18.0.0/15',
           FAILSMALL_IRR_FILE: irr,
           LOG_LEVEL: 'warn',
