@@ -64,16 +64,8 @@ export function initialModel(state?: EngineState, rollouts: readonly Rollout[] =
   };
 }
 
-export type {
-  ActorRef,
-  DeployKind,
-  EngineEffect,
-  EngineInput,
-  EngineModel,
-  GateOutcome,
-  MachineContext,
-  Transition,
-} from './machine-types.js';
+// The engine's vocabulary lives in machine-types.ts; callers keep importing it from here.
+export type * from './machine-types.js';
 
 import type {
   ActorRef,
