@@ -3,7 +3,7 @@
 // playwright-core. Each test saves a screenshot of its view under test-output/console/.
 //   1. a customer cannot see or touch another account (through the UI and through its API calls);
 //   2. a customer in incident mode re-advertises a withdrawn prefix and sees it go live;
-//   3. a second person (an approver) approves an operator's held change;
+//   3. a second person (an approver) approves an operator's held change, and rejects another;
 //   4. during the 20 February replay (the cleanup job run over HTTP against a second, fresh `serve`)
 //      the chart shows the drop at the canary and the recovery.
 // axe-core runs on every view, at 1280 px and at phone width (390 px).
@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { commandMissing, describeIfAvailable, repoRoot } from '../testing/env.js';
 import { runReplayJob } from '../testing/replay-job.js';
 
@@ -112,9 +112,13 @@ async function customerToken(base: string, name: string): Promise<Customer> {
 let browser: BrowserContext;
 let profile: string;
 let A: Served;
+// Pages a test opened, closed after it: each holds an event stream, and Chromium opens at most six
+// HTTP/1.1 connections per host, so a seventh page of the same server would wait for one to end.
+const opened: Page[] = [];
 
 async function open(base: string, token: string, width = 1280): Promise<Page> {
   const page = await browser.newPage();
+  opened.push(page);
   await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
   await page.goto(`${base}/`);
   await page.getByLabel('API token').fill(token);
@@ -143,6 +147,26 @@ async function noHorizontalScroll(page: Page): Promise<void> {
     `[...document.querySelectorAll('body *')].filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > ${cw} + 1).slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))`,
   );
   expect(sw, `page wider than the viewport: ${JSON.stringify(wide)}`).toBeLessThanOrEqual(cw + 1);
+}
+
+/** Every BGP prefix of BYOIP customers `from`..`to` (in account order) set to not advertised, by the operator. */
+async function withdrawByoip(from: number, to: number): Promise<{ account: string; prefix: string; bgp: string }[]> {
+  const accts = (await call<{ id: string; name: string }[]>(A.base, OPERATOR, 'GET', '/v1/accounts')).body.result
+    .filter((a) => a.name.startsWith('byoip'))
+    .slice(from, to);
+  const done: { account: string; prefix: string; bgp: string }[] = [];
+  for (const a of accts) {
+    const ps = (await call<{ id: string }[]>(A.base, OPERATOR, 'GET', `/client/v4/accounts/${a.id}/addressing/prefixes`))
+      .body.result;
+    for (const p of ps) {
+      const path = `/client/v4/accounts/${a.id}/addressing/prefixes/${p.id}/bgp/prefixes`;
+      for (const b of (await call<{ id: string }[]>(A.base, OPERATOR, 'GET', path)).body.result) {
+        await call(A.base, OPERATOR, 'PATCH', `${path}/${b.id}`, { on_demand: { advertised: false } });
+        done.push({ account: a.id, prefix: p.id, bgp: b.id });
+      }
+    }
+  }
+  return done;
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
@@ -178,6 +202,10 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     });
     A = await serve(PORT_A);
   }, 300_000);
+
+  afterEach(async () => {
+    for (const p of opened.splice(0)) await p.close();
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -324,34 +352,7 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
 
   it("an approver approves an operator's held change", async () => {
     // a deliberate large change: an operator withdraws 30 prefixes of six BYOIP customers at once
-    const accts = (await call<{ id: string; name: string }[]>(A.base, OPERATOR, 'GET', '/v1/accounts')).body.result
-      .filter((a) => a.name.startsWith('byoip'))
-      .slice(0, 6);
-    for (const a of accts) {
-      const ps = (
-        await call<{ id: string }[]>(A.base, OPERATOR, 'GET', `/client/v4/accounts/${a.id}/addressing/prefixes`)
-      ).body.result;
-      for (const p of ps) {
-        const bs = (
-          await call<{ id: string }[]>(
-            A.base,
-            OPERATOR,
-            'GET',
-            `/client/v4/accounts/${a.id}/addressing/prefixes/${p.id}/bgp/prefixes`,
-          )
-        ).body.result;
-        for (const b of bs)
-          await call(
-            A.base,
-            OPERATOR,
-            'PATCH',
-            `/client/v4/accounts/${a.id}/addressing/prefixes/${p.id}/bgp/prefixes/${b.id}`,
-            {
-              on_demand: { advertised: false },
-            },
-          );
-      }
-    }
+    await withdrawByoip(0, 6);
     // the operator made the change; a second person, the approver, reviews and approves it
     const page = await open(A.base, APPROVER);
     const card = page.locator('article.rollout.held');
@@ -398,6 +399,47 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     await noHorizontalScroll(phone);
     await axe(phone, 'network view, phone');
     await shot(phone, 'network-phone');
+  }, 180_000);
+
+  it("an approver rejects an operator's held change: desired state returns to the last good snapshot", async () => {
+    const withdrawn = await withdrawByoip(6, 12);
+    expect(withdrawn.length).toBeGreaterThan(25); // over the change limit: held
+    const page = await open(A.base, APPROVER);
+    const card = page.locator('article.rollout.held');
+    await card.waitFor({ timeout: 30_000 });
+    const id = ((await card.locator('h3').textContent()) ?? '').split(' ')[0] as string;
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await page.getByLabel('Reason (recorded in the audit log)').fill('not ours to withdraw: ticket OPS-1235');
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: `Reject ${id}` })
+      .click();
+    await page.getByText(`Reject ${id}: done`).waitFor();
+    // the rejected rollout ended (aborted): it is among the recent ones, which say who rejected it and why
+    await page.locator('summary', { hasText: 'Recent rollouts' }).click();
+    await page.getByText(/Rejected by .*not ours to withdraw/).waitFor({ timeout: 10_000 });
+    await shot(page, 'rejected-change');
+    // every withdrawn BGP prefix is advertised again in desired state, and the breaker the change tripped closed
+    for (const w of withdrawn) {
+      const b = await call<{ on_demand: { advertised: boolean } }>(
+        A.base,
+        OPERATOR,
+        'GET',
+        `/client/v4/accounts/${w.account}/addressing/prefixes/${w.prefix}/bgp/prefixes/${w.bgp}`,
+      );
+      expect(b.body.result.on_demand.advertised, w.bgp).toBe(true);
+    }
+    const st = await call<{ breaker: { tripped: boolean } }>(A.base, OPERATOR, 'GET', '/v1/rollouts/status');
+    expect(st.body.result.breaker.tripped).toBe(false);
+    const audit = (
+      await call<{ action: string; object_id: string; reason: string }[]>(
+        A.base,
+        OPERATOR,
+        'GET',
+        '/v1/audit?action=rollout.reject',
+      )
+    ).body.result;
+    expect(audit[0]).toMatchObject({ object_id: id, reason: 'not ours to withdraw: ticket OPS-1235' });
   }, 180_000);
 
   it('during the 20 February replay the chart shows the drop at the canary and the recovery', async () => {

@@ -138,6 +138,13 @@ function RolloutCard({
           Paused by {r.pause.by}: {r.pause.reason}
         </p>
       )}
+      {r.rejection && (
+        <p className="warn">
+          Rejected by {r.rejection.by}
+          {r.rejection.accounts ? ` (accounts ${r.rejection.accounts.join(', ')})` : ''}: {r.rejection.reason} —{' '}
+          {r.rejection.restored.changed} returned to the last good snapshot
+        </p>
+      )}
       {r.approval && (
         <p className="muted small">
           Approved by {r.approval.by}: {r.approval.reason}
@@ -154,31 +161,31 @@ function RolloutCard({
       )}
       <div className="row wrap actions">
         {r.status === 'held' && (
-          <>
-            <button
-              type="button"
-              className="primary"
-              onClick={() =>
-                onAct(`Approve ${r.id}`, `${base}/approve`, false, r.guard?.summary, { digest: r.change?.digest ?? '' })
-              }
-            >
-              Approve
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() =>
-                onAct(
-                  `Reject ${r.id}`,
-                  `${base}/abort`,
-                  true,
-                  'Rejecting aborts the held rollout; nothing of it deploys.',
-                )
-              }
-            >
-              Reject
-            </button>
-          </>
+          <button
+            type="button"
+            className="primary"
+            onClick={() =>
+              onAct(`Approve ${r.id}`, `${base}/approve`, false, r.guard?.summary, { digest: r.change?.digest ?? '' })
+            }
+          >
+            Approve
+          </button>
+        )}
+        {(r.status === 'held' || r.halt) && !r.rejection?.complete && (
+          <button
+            type="button"
+            className="danger"
+            onClick={() =>
+              onAct(
+                `Reject ${r.id}`,
+                `${base}/reject`,
+                true,
+                'Rejecting returns desired state to the last good snapshot for exactly this change (audited); nothing of it deploys, and a breaker it tripped closes.',
+              )
+            }
+          >
+            Reject
+          </button>
         )}
         {r.status === 'running' && (
           <>
