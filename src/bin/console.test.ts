@@ -156,8 +156,9 @@ async function withdrawByoip(from: number, to: number): Promise<{ account: strin
     .slice(from, to);
   const done: { account: string; prefix: string; bgp: string }[] = [];
   for (const a of accts) {
-    const ps = (await call<{ id: string }[]>(A.base, OPERATOR, 'GET', `/client/v4/accounts/${a.id}/addressing/prefixes`))
-      .body.result;
+    const ps = (
+      await call<{ id: string }[]>(A.base, OPERATOR, 'GET', `/client/v4/accounts/${a.id}/addressing/prefixes`)
+    ).body.result;
     for (const p of ps) {
       const path = `/client/v4/accounts/${a.id}/addressing/prefixes/${p.id}/bgp/prefixes`;
       for (const b of (await call<{ id: string }[]>(A.base, OPERATOR, 'GET', path)).body.result) {

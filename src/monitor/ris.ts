@@ -13,6 +13,17 @@ export interface RisCounters {
 
 type Json = Record<string, unknown>;
 
+/**
+ * A scalar field as text; anything else (an object, an array) as '?'. Never String() on a parsed object:
+ * `{"toString":"x"}` makes String() throw (found by ris.fuzz.test.ts).
+ */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '?';
+}
+
+/** Latest time a message may carry: the largest a Date can hold (a larger one made alert times throw). */
+const MAX_TIME_MS = 8.64e15;
+
 export class RisFeed {
   readonly counters: RisCounters = { messages: 0, malformed: 0 };
   private readonly peers = new Map<string, number>();
@@ -27,10 +38,11 @@ export class RisFeed {
   }
 
   private peer(d: Json): number {
-    const id = `ris:${String(d.host ?? '?')} ${String(d.peer ?? '?')} AS${String(d.peer_asn ?? '?')}`;
+    const id = `ris:${text(d.host)} ${text(d.peer)} AS${text(d.peer_asn)}`;
     let i = this.peers.get(id);
     if (i === undefined) {
-      i = this.m.peer(id, Number(d.peer_asn) || 0);
+      const asn = Number(text(d.peer_asn));
+      i = this.m.peer(id, Number.isInteger(asn) && asn >= 0 && asn <= 0xffffffff ? asn : 0);
       this.peers.set(id, i);
     }
     return i;
@@ -54,7 +66,9 @@ export class RisFeed {
     if (o.type !== 'ris_message' || typeof o.data !== 'object' || o.data === null) return;
     const d = o.data as Json;
     this.counters.messages++;
-    const time = typeof d.timestamp === 'number' ? Math.round(d.timestamp * 1000) : 0;
+    const ms = typeof d.timestamp === 'number' ? Math.round(d.timestamp * 1000) : 0;
+    if (!(ms >= 0 && ms <= MAX_TIME_MS)) return void this.counters.malformed++;
+    const time = ms;
     if (d.type === 'RIS_PEER_STATE') {
       if (d.state === 'down') this.m.peerDown(this.peer(d), time);
       return;
@@ -63,8 +77,8 @@ export class RisFeed {
     const peer = this.peer(d);
     const withdrawals = Array.isArray(d.withdrawals) ? d.withdrawals : [];
     for (const w of withdrawals) {
-      const p = tryParsePrefix(String(w));
-      if (p.ok) this.m.withdraw(peer, p.prefix, time);
+      const p = typeof w === 'string' ? tryParsePrefix(w) : null;
+      if (p?.ok) this.m.withdraw(peer, p.prefix, time);
       else this.counters.malformed++;
     }
     const ann = Array.isArray(d.announcements) ? d.announcements : [];
@@ -76,8 +90,8 @@ export class RisFeed {
       const list =
         a && typeof a === 'object' && Array.isArray((a as Json).prefixes) ? ((a as Json).prefixes as unknown[]) : [];
       for (const t of list) {
-        const p = tryParsePrefix(String(t));
-        if (p.ok) this.m.announce(peer, p.prefix, segs, otc, time);
+        const p = typeof t === 'string' ? tryParsePrefix(t) : null;
+        if (p?.ok) this.m.announce(peer, p.prefix, segs, otc, time);
         else this.counters.malformed++;
       }
     }

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ctxOf, ctxSettingsArb, openArb, updateArb } from '../bgp/arbitraries.case.js';
-import { mutate, rng } from '../bgp/fuzz.case.js';
+import { fuzzBudget, mutate, rng } from '../bgp/fuzz.case.js';
 import { decodeLabeledNlri } from '../bgp/labeled.js';
 import { encodeMessage } from '../bgp/messages.js';
 import { ACTION_RANK, type Rfc7606Action } from '../bgp/types.js';
@@ -22,7 +22,7 @@ import {
 } from './encode.js';
 import { BmpStreamReader } from './stream.js';
 
-const BUDGET = Math.max(1000, Number(process.env.FAILSMALL_FUZZ_RUNS ?? 600_000) / 2);
+const BUDGET = fuzzBudget();
 const seed = Number(process.env.FAILSMALL_FUZZ_SEED ?? 0x5eed);
 const counts: Record<string, number> = {};
 afterAll(() => {

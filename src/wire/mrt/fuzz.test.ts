@@ -3,13 +3,14 @@
 // Every input goes through the whole read path: the streaming reader (cut into random chunks), the strict
 // decoder (MrtDecoder), the stats (which run the BGP codec on BGP4MP messages) and the bgpdump formatter in
 // -m and -M. No exception may escape; a record the reader hands out is either decoded or reported as damage.
-// FAILSMALL_FUZZ_RUNS sets the number of inputs (default 400,000; the BGP codec's fuzzers run their own).
+// FAILSMALL_FUZZ_RUNS sets the number of inputs (default 1,000,000; the BGP codec's fuzzers run their own).
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { xorshift32 } from '../../lib/random.js';
 import { corpusPath } from '../../testing/env.js';
+import { fuzzBudget } from '../bgp/fuzz.case.js';
 import { BgpdumpFormatter } from './bgpdump-format.js';
 import { type MrtDamage, type MrtRawRecord, MrtStreamReader } from './reader.js';
 import { MrtDecoder } from './records.js';
@@ -17,7 +18,7 @@ import { attr, cat, nlri, readAll, sampleDump, update, variantsDump } from './sa
 import { MrtStats } from './stats.js';
 import { frameRecord } from './writer.js';
 
-const BUDGET = Math.max(1000, Number(process.env.FAILSMALL_FUZZ_RUNS ?? 400_000));
+const BUDGET = fuzzBudget();
 const counts: Record<string, number> = {};
 
 afterAll(() => {
