@@ -195,6 +195,10 @@ const bench: Bench = async (ctx) => {
       upstreams: [e.session],
       confirmTimeoutS: 300,
       settleMs: 600_000,
+      // the apply's own breakdown (check, configure, read-back) beside the totals
+      log: (event, detail) => {
+        if (event === 'confirmed') ctx.log(`  apply ${JSON.stringify(detail)}`);
+      },
     });
     let num = 0;
     const snap = (a: Announcement[], mark = false) => {

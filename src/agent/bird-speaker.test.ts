@@ -9,6 +9,7 @@ import { withWithdrawAllMark } from '../snapshot/compose.js';
 import type { Announcement } from '../snapshot/model.js';
 import { viewFor } from '../snapshot/view.js';
 import { commandMissing, describeIfAvailable } from '../testing/env.js';
+import { BIRD_MAX_INPUT_BYTES, BirdControl, BirdError } from './bird-control.js';
 import { BirdSpeaker } from './bird-speaker.js';
 
 const missing =
@@ -129,6 +130,50 @@ describeIfAvailable('BIRD 2 driver against FRR (system)', missing, () => {
     await speaker.apply(viewFor(snap([], true), 'lab1'));
     expect((await speaker.announced()).count).toBe(0);
     await upstreamHolds([]);
+  });
+
+  it('a batch of pipelined queries is answered in order, errors in place; an over-long batch is refused unsent', async () => {
+    const c = new BirdControl((lab.edges[0] as Lab['edges'][number]).birdSocket);
+    try {
+      const cmds = Array.from({ length: 30 }, (_, i) =>
+        i % 3 === 2 ? 'show route 203.0.113.0/24 all' : 'show status',
+      );
+      expect(cmds.join('\n').length).toBeLessThan(BIRD_MAX_INPUT_BYTES);
+      const replies = await c.batch(cmds);
+      expect(replies.map((r) => r instanceof BirdError)).toEqual(cmds.map((_, i) => i % 3 === 2));
+      for (const r of replies.filter((x) => !(x instanceof BirdError)))
+        expect((r as { lines: { text: string }[] }).lines.some((l) => /^BIRD /.test(l.text))).toBe(true);
+      await expect(c.batch(Array.from({ length: 100 }, () => 'show status'))).rejects.toThrow(/more than BIRD reads/);
+      // the connection is still good after the refused batch (nothing was written)
+      expect((await c.command('show status')).code).toBe(13);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a diff of many routes is read back incrementally, in batches, and confirmed', async () => {
+    // 300 routes (240/4 never leaves the lab's namespaces); then half of them change their community
+    const at = (i: number) => `240.${1 + (i >> 8)}.${i & 255}.0/24`;
+    const base = snap(Array.from({ length: 300 }, (_, i) => ann(at(i))));
+    await speaker.apply(viewFor(base, 'lab1'));
+    const next = snap(Array.from({ length: 300 }, (_, i) => ann(at(i), { communities: i % 2 ? ['65010:300'] : [] })));
+    const logged: Record<string, unknown>[] = [];
+    const probe = new BirdSpeaker({
+      socket: (lab.edges[0] as Lab['edges'][number]).birdSocket,
+      includePath: (lab.edges[0] as Lab['edges'][number]).includePath,
+      localAs: lab.edgeAs,
+      upstreams: [(lab.edges[0] as Lab['edges'][number]).session],
+      confirmTimeoutS: 5,
+      log: (event, d) => event === 'confirmed' && logged.push(d),
+    });
+    try {
+      await probe.apply(viewFor(base, 'lab1')); // confirmed: the next apply may read back incrementally
+      await probe.apply(viewFor(next, 'lab1'));
+      expect(logged.at(-1)?.readBack).toBe('incremental (150 changed)');
+      await waitFor('upstream to hold the 300 routes', 10_000, async () => (await lab.upstreamRoutes()).size === 300);
+    } finally {
+      probe.close();
+    }
   });
 
   it('a configuration BIRD refuses is put back and reported', async () => {
