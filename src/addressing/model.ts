@@ -128,10 +128,13 @@ export interface Delegation {
  * Token scopes. `addressing:read` reads its own account; `addressing:write` also changes it;
  * `operator` reads and changes every account (support staff, jobs); `admin` manages accounts and tokens
  * and nothing else (an admin token needs another scope to touch addressing objects); `approver` approves
- * held changes and resets the breaker (only on a global token of kind `person`, src/rollout/approval.ts).
+ * held changes, resets the breaker (only on a global token of kind `person`, src/rollout/approval.ts) and
+ * approves a prefix's LOA (src/addressing/prefixes.ts).
  */
 export type Scope = 'addressing:read' | 'addressing:write' | 'operator' | 'admin' | 'approver';
 export const SCOPES: readonly Scope[] = ['addressing:read', 'addressing:write', 'operator', 'admin', 'approver'];
+/** The scope of a second person: approvals, breaker resets, LOA approvals (with a token of kind `person`). */
+export const APPROVER_SCOPE = 'approver' satisfies Scope;
 
 /**
  * Who holds a token: a named human (`person`), an automated task under its own identity with its own
