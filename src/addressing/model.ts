@@ -14,9 +14,13 @@ export const PREFIX_STATES: readonly PrefixState[] = ['active', 'pending_delete'
 /** Ownership approval: `P` pending (not proven), `V` verified (an OwnershipProof is recorded). */
 export type Approval = 'P' | 'V';
 
-/** How a prefix's ownership was proven (src/addressing/ownership.ts). */
-export type OwnershipMethod = 'rpki' | 'irr' | 'loa';
-export const OWNERSHIP_METHODS: readonly OwnershipMethod[] = ['rpki', 'irr', 'loa'];
+/**
+ * How a prefix's ownership was proven (src/addressing/ownership.ts). `legacy`: grandfathered, the prefix
+ * was validated before proofs were recorded (migration 014 backfilled it, so an upgrade announces what it
+ * announced before); validating again or an LOA approval replaces it with a proof of today's kinds.
+ */
+export type OwnershipMethod = 'rpki' | 'irr' | 'loa' | 'legacy';
+export const OWNERSHIP_METHODS: readonly OwnershipMethod[] = ['rpki', 'irr', 'loa', 'legacy'];
 
 /**
  * The recorded proof that an account may have a prefix announced with origin `asn`: written in the

@@ -117,9 +117,12 @@ export class PrefixService {
       await this.d.access.account(tx, actor, accountId, 'write');
       const before = await this.d.access.ownPrefix(tx, accountId, id, true);
       const ip = this.provable(before, id);
-      if (before.approved === 'V' && (await tx.getOwnershipProof(id))) return before;
+      const held = before.approved === 'V' ? await tx.getOwnershipProof(id) : undefined;
+      if (held && held.method !== 'legacy') return before;
       const asns = await tx.listAccountAsns(accountId);
       const found = findProof(this.d.ownership.evidence, ip, before.asn, asns);
+      // A grandfathered proof (migration 014) stays until evidence replaces it: validating never withdraws.
+      if (found === null && held) return before;
       if (found === null) {
         const registered = asns.length ? `the account's ASNs (${asns.map((a) => `AS${a}`).join(', ')})` : 'none';
         throw addrError(
