@@ -5,6 +5,8 @@ import { type ErrorCodeTable, FailsmallError } from '../lib/errors.js';
 export const ADDRESSING_ERROR_CODES = {
   E_ADDR_NOT_FOUND: "No such object in this account (another account's ids answer the same way).",
   E_ADDR_FORBIDDEN: 'The token lacks the scope this operation needs; the message names the scope.',
+  E_ADDR_SELF_APPROVAL:
+    "The approver of a prefix's LOA created, edited or validated the prefix: a second person must approve it.",
   E_ADDR_CIDR: 'The cidr is not a canonical IP prefix; the message says why and, for host bits, the canonical form.',
   E_ADDR_TOO_SPECIFIC: 'The cidr is longer than the network may announce (IPv4 /24, IPv6 /48).',
   E_ADDR_OUTSIDE_PREFIX: 'The cidr of a BGP prefix, binding or delegation is not inside its parent prefix.',

@@ -14,9 +14,13 @@ export const PREFIX_STATES: readonly PrefixState[] = ['active', 'pending_delete'
 /** Ownership approval: `P` pending (not proven), `V` verified (an OwnershipProof is recorded). */
 export type Approval = 'P' | 'V';
 
-/** How a prefix's ownership was proven (src/addressing/ownership.ts). */
-export type OwnershipMethod = 'rpki' | 'irr' | 'loa';
-export const OWNERSHIP_METHODS: readonly OwnershipMethod[] = ['rpki', 'irr', 'loa'];
+/**
+ * How a prefix's ownership was proven (src/addressing/ownership.ts). `legacy`: grandfathered, the prefix
+ * was validated before proofs were recorded (migration 014 backfilled it, so an upgrade announces what it
+ * announced before); validating again or an LOA approval replaces it with a proof of today's kinds.
+ */
+export type OwnershipMethod = 'rpki' | 'irr' | 'loa' | 'legacy';
+export const OWNERSHIP_METHODS: readonly OwnershipMethod[] = ['rpki', 'irr', 'loa', 'legacy'];
 
 /**
  * The recorded proof that an account may have a prefix announced with origin `asn`: written in the
@@ -128,10 +132,13 @@ export interface Delegation {
  * Token scopes. `addressing:read` reads its own account; `addressing:write` also changes it;
  * `operator` reads and changes every account (support staff, jobs); `admin` manages accounts and tokens
  * and nothing else (an admin token needs another scope to touch addressing objects); `approver` approves
- * held changes and resets the breaker (only on a global token of kind `person`, src/rollout/approval.ts).
+ * held changes, resets the breaker (only on a global token of kind `person`, src/rollout/approval.ts) and
+ * approves a prefix's LOA (src/addressing/prefixes.ts).
  */
 export type Scope = 'addressing:read' | 'addressing:write' | 'operator' | 'admin' | 'approver';
 export const SCOPES: readonly Scope[] = ['addressing:read', 'addressing:write', 'operator', 'admin', 'approver'];
+/** The scope of a second person: approvals, breaker resets, LOA approvals (with a token of kind `person`). */
+export const APPROVER_SCOPE = 'approver' satisfies Scope;
 
 /**
  * Who holds a token: a named human (`person`), an automated task under its own identity with its own

@@ -90,6 +90,8 @@ export interface AddressingTx {
    * that serialises this actor's writers until the transaction ends (for its caps, transactions.ts).
    */
   jobChanges(actorId: string, run: string, since: string): Promise<{ run: number; hour: number }>;
+  /** The ids of the actors whose audit entries name this object (who created, edited, validated it). */
+  objectActors(objectType: AuditEntry['object_type'], objectId: string): Promise<string[]>;
   /** The audit log of an account, or (null) of what was done outside any account: accounts, global tokens. */
   /** Live objects of an account (prefixes not deleted, BGP prefixes, bindings), for its quotas. */
   countLive(accountId: string, kind: QuotaKind): Promise<number>;

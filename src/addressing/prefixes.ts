@@ -3,7 +3,15 @@
 import { isGlobal } from './access.js';
 import { checkAnnounceSpace } from './announce-space.js';
 import { addrError } from './errors.js';
-import type { Actor, OwnershipProof, Page, PageOf, Prefix, PrefixState } from './model.js';
+import {
+  type Actor,
+  APPROVER_SCOPE,
+  type OwnershipProof,
+  type Page,
+  type PageOf,
+  type Prefix,
+  type PrefixState,
+} from './model.js';
 import { findProof } from './ownership.js';
 import type { AddressingTx } from './ports.js';
 import type { ServiceDeps } from './transactions.js';
@@ -109,9 +117,12 @@ export class PrefixService {
       await this.d.access.account(tx, actor, accountId, 'write');
       const before = await this.d.access.ownPrefix(tx, accountId, id, true);
       const ip = this.provable(before, id);
-      if (before.approved === 'V' && (await tx.getOwnershipProof(id))) return before;
+      const held = before.approved === 'V' ? await tx.getOwnershipProof(id) : undefined;
+      if (held && held.method !== 'legacy') return before;
       const asns = await tx.listAccountAsns(accountId);
       const found = findProof(this.d.ownership.evidence, ip, before.asn, asns);
+      // A grandfathered proof (migration 014) stays until evidence replaces it: validating never withdraws.
+      if (found === null && held) return before;
       if (found === null) {
         const registered = asns.length ? `the account's ASNs (${asns.map((a) => `AS${a}`).join(', ')})` : 'none';
         throw addrError(
@@ -127,15 +138,21 @@ export class PrefixService {
   }
 
   /**
-   * An operator approves the prefix's LOA: the recorded proof when neither RPKI nor IRR proves it. A
-   * person's act: refused to jobs and agents, and it names its reason for the audit log.
+   * A second person approves the prefix's LOA: the recorded proof when neither RPKI nor IRR proves it,
+   * so the same rule as approving a held change (src/rollout/approval.ts): a global token of kind
+   * `person` with scope `approver`, never a job's or an agent's, and never an identity the audit log names
+   * for the prefix (who created, edited or validated it). It names its reason for the audit log.
    */
   async approveLoa(actor: Actor, accountId: string, id: string, input: ApproveLoaInput): Promise<Prefix> {
     if (!isGlobal(actor))
       throw addrError('E_ADDR_FORBIDDEN', 'approving an LOA needs a token with scope operator', { scope: 'operator' });
-    if (actor.kind === 'job' || actor.kind === 'agent')
+    if (actor.kind !== 'person')
       throw addrError('E_ADDR_FORBIDDEN', `an LOA is approved by a person, not by a ${actor.kind}`, {
-        scope: 'operator',
+        scope: APPROVER_SCOPE,
+      });
+    if (!actor.scopes.includes(APPROVER_SCOPE))
+      throw addrError('E_ADDR_FORBIDDEN', `approving an LOA needs a token with scope ${APPROVER_SCOPE}`, {
+        scope: APPROVER_SCOPE,
       });
     if (input.reason.trim() === '')
       throw addrError('E_ADDR_INVALID', 'reason: an LOA approval needs a reason', { field: 'reason' });
@@ -143,6 +160,12 @@ export class PrefixService {
       await this.d.access.account(tx, actor, accountId, 'write');
       const before = await this.d.access.ownPrefix(tx, accountId, id, true);
       this.provable(before, id);
+      if ((await tx.objectActors('prefix', id)).includes(actor.id))
+        throw addrError(
+          'E_ADDR_SELF_APPROVAL',
+          `${actor.id} created, edited or validated prefix ${id}; a second person must approve its LOA`,
+          { actor: actor.id },
+        );
       const doc = input.loa_document_id ?? before.loa_document_id;
       if (doc === null || doc === '')
         throw addrError('E_ADDR_STATE', `prefix ${id} names no LOA document: give loa_document_id`, {

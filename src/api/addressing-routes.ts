@@ -152,8 +152,12 @@ export function addressingRoutes(svc: AddressingService, edge: EdgeStatusPort = 
       method: 'POST',
       url: `${BASE}/prefixes/:prefix_id/loa_approval`,
       tag: 'prefixes',
-      summary: "An operator approves the prefix's LOA: its ownership proof when RPKI and IRR prove nothing (P → V)",
-      scope: 'operator',
+      summary:
+        "A second person approves the prefix's LOA: its ownership proof when RPKI and IRR prove nothing (P → V); a person token with scope approver that did not create, edit or validate the prefix",
+      // the HTTP layer demands scope approver first, as for approving a held change; the service checks
+      // the rest (kind person, global, not an identity the prefix's audit entries name)
+      requires: ['approver'],
+      scope: 'operator and approver (a person)',
       params: PrefixParams,
       body: ApproveLoaBody,
       response: envelope(PrefixSchema),

@@ -82,6 +82,7 @@ export const ERROR_HTTP: Record<HttpErrorCode, HttpMapping> = {
   E_ADDR_NOT_ANNOUNCEABLE: { status: 400, number: 11040 },
   E_ADDR_OWNERSHIP_UNPROVEN: { status: 409, number: 11041 },
   E_ADDR_JOB_RATE: { status: 429, number: 11042 },
+  E_ADDR_SELF_APPROVAL: { status: 403, number: 11043 },
   E_ROLLOUT_NOT_FOUND: { status: 404, number: 12000 },
   E_ROLLOUT_STATE: { status: 409, number: 12001 },
   E_ROLLOUT_REASON_REQUIRED: { status: 400, number: 12002 },

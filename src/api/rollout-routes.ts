@@ -239,7 +239,7 @@ export function rolloutRoutes(c: RolloutControl): Route[] {
       method: 'POST',
       url: '/v1/rollouts/:id/reject',
       summary:
-        'Reject a held or halted rollout: desired state back to the last good snapshot for its delta (audited), breaker closed when it was the cause',
+        'Reject a held or halted rollout, or the superseded one that tripped the breaker (status breaker.trippedBy): desired state back to the last good snapshot for its delta (audited), breaker closed when it was the cause',
       params: Id,
       body: RejectBody,
       response: envelope(RecoverySchema),

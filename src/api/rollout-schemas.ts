@@ -15,7 +15,18 @@ export const TextSchema = Type.Object(
 );
 
 export const BreakerSchema = open(
-  { tripped: Type.Boolean(), since: Nullable(Ms), reason: Nullable(Type.String()) },
+  {
+    tripped: Type.Boolean(),
+    since: Nullable(Ms),
+    reason: Nullable(Type.String()),
+    trippedBy: Type.Optional(
+      Nullable(
+        Type.String({
+          description: 'the rollout whose hold or failed gate tripped it: rejecting it closes the breaker',
+        }),
+      ),
+    ),
+  },
   'the circuit breaker: while tripped, destructive changes are held',
 );
 

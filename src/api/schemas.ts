@@ -88,7 +88,7 @@ export const OwnershipProofSchema = Type.Object({
   account_id: Type.String(),
   cidr: Type.String(),
   asn: Type.Integer(),
-  method: Type.Union([Type.Literal('rpki'), Type.Literal('irr'), Type.Literal('loa')]),
+  method: Type.Union([Type.Literal('rpki'), Type.Literal('irr'), Type.Literal('loa'), Type.Literal('legacy')]),
   evidence: Type.String(),
   proven_by: Type.String(),
   proven_at: Timestamp,

@@ -14,6 +14,8 @@ import { attachDemo } from './demo.js';
 import { buildControlPlane, type ControlPlane } from './server.js';
 
 const OP = 'announce-ownership-test-operator-0123456789';
+// An LOA is approved by a second person: a person token with scope approver that did not make the prefix.
+const APPROVER = 'announce-ownership-test-approver-0123456789';
 const ADMIN = 'announce-ownership-test-admin-0123456789ab';
 const CUSTOMER = 'announce-ownership-test-customer-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'fs-own-'));
@@ -32,6 +34,7 @@ writeFileSync(
 const env = {
   FAILSMALL_DATA_DIR: 'memory://',
   FAILSMALL_DEMO_TOKEN: OP,
+  FAILSMALL_DEMO_APPROVER_TOKEN: APPROVER,
   FAILSMALL_BOOTSTRAP_TOKEN: ADMIN,
   FAILSMALL_DEMO_BAKE_S: '2',
   FAILSMALL_DEMO_BYOIP: '20',
@@ -144,7 +147,7 @@ describe('issue 10: new announcements need proven ownership and have a blast rad
       expect(v.status).toBe(400);
       expect(v.body.errors[0]).toMatchObject({ error_code: 'E_ADDR_NOT_ANNOUNCEABLE' });
       expect(v.body.errors[0]?.message).toMatch(why);
-      const loa = await call(OP, 'POST', `${P()}/${p.body.result.id}/loa_approval`, { reason: 'LOA checked' });
+      const loa = await call(APPROVER, 'POST', `${P()}/${p.body.result.id}/loa_approval`, { reason: 'LOA checked' });
       expect(loa.status).toBe(400);
       expect(loa.body.errors[0]?.error_code).toBe('E_ADDR_NOT_ANNOUNCEABLE');
     }
@@ -171,6 +174,24 @@ describe('issue 10: new announcements need proven ownership and have a blast rad
     await until('it to be live at 12 of 12', () => announcing('45.98.1.0/24').locations === 12);
   }, 90_000);
 
+  it('the approver who created a prefix cannot approve its LOA: a second person must', async () => {
+    const p = await call(APPROVER, 'POST', P(), { cidr: '45.96.0.0/24', asn: 64600, loa_document_id: 'loa-acme-4596' });
+    expect(p.status).toBe(201);
+    const self = await call(APPROVER, 'POST', `${P()}/${p.body.result.id}/loa_approval`, { reason: 'my own LOA' });
+    expect(self.status).toBe(403);
+    expect(self.body.errors[0]?.error_code).toBe('E_ADDR_SELF_APPROVAL');
+    expect((await call(CUSTOMER, 'GET', `${P()}/${p.body.result.id}/ownership`)).body.result).toBeNull();
+    const person = {
+      kind: 'person' as const,
+      id: 'person:second-approver',
+      account_id: null,
+      scopes: ['operator' as const, 'approver' as const],
+      request_id: 't',
+    };
+    const ok = await cp.service.prefixes.approveLoa(person, acme, p.body.result.id, { reason: 'LOA checked' });
+    expect(ok.approved).toBe('V');
+  });
+
   it('an operator-approved LOA proves a prefix; its announcement is held while the breaker is tripped', async () => {
     const ids = await create('45.97.0.0/24', 64600, 'loa-acme-4597');
     const job = {
@@ -183,7 +204,13 @@ describe('issue 10: new announcements need proven ownership and have a blast rad
     await expect(cp.service.prefixes.approveLoa(job, acme, ids.prefix, { reason: 'x' })).rejects.toMatchObject({
       code: 'E_ADDR_FORBIDDEN',
     });
-    const loa = await call(OP, 'POST', `${P()}/${ids.prefix}/loa_approval`, { reason: 'LOA checked against RIR' });
+    // an operator without scope approver is refused at the route, as for approving a held change
+    const op = await call(OP, 'POST', `${P()}/${ids.prefix}/loa_approval`, { reason: 'LOA checked' });
+    expect(op.status).toBe(403);
+    expect(op.body.errors[0]?.error_code).toBe('E_ADDR_FORBIDDEN');
+    const loa = await call(APPROVER, 'POST', `${P()}/${ids.prefix}/loa_approval`, {
+      reason: 'LOA checked against RIR',
+    });
     expect(loa.status).toBe(200);
     expect(loa.body.result.approved).toBe('V');
     const proof = (await call(CUSTOMER, 'GET', `${P()}/${ids.prefix}/ownership`)).body.result;

@@ -33,6 +33,14 @@ const ADMIN: Actor = {
   scopes: ['admin', 'operator'],
   request_id: 'demo-seed',
 };
+/** The person who checked the demo customers' LOAs: a second person, not the seed that created the prefixes. */
+const LOA_DESK: Actor = {
+  kind: 'person',
+  id: 'person:demo-loa-desk',
+  account_id: null,
+  scopes: ['operator', 'approver'],
+  request_id: 'demo-seed',
+};
 
 /**
  * Six customers with a few BYOIP prefixes each, advertised and bound, created through the service, and
@@ -54,7 +62,7 @@ export async function seedDemo(cp: Pick<ControlPlane, 'service' | 'opened'>, env
         loa_document_id: `demo-loa-${i}-${k}`,
       });
       // The demo configures no VRPs or IRR file: its customers' ownership is proven by approved LOAs.
-      await cp.service.prefixes.approveLoa(ADMIN, acct.id, p.id, { reason: 'demo seed: LOA on file' });
+      await cp.service.prefixes.approveLoa(LOA_DESK, acct.id, p.id, { reason: 'demo seed: LOA on file' });
       const b = await cp.service.bgp.create(ADMIN, acct.id, p.id, cidr);
       await cp.service.bgp.edit(ADMIN, acct.id, p.id, b.id, { on_demand: { advertised: true } });
       await cp.service.bindings.create(ADMIN, acct.id, p.id, {

@@ -191,7 +191,7 @@ locations: { ${canary}: [${PREFIX}] }
     svc = await startMonitorService(await loadMonitorSetup(join(dir, 'monitor.yml')), {
       onAlert: (a) => alerts.push({ at: Date.now(), a }),
     });
-    const bridge = new MonitorSignalBridge(sim.signals, () => sim.clock.now());
+    const bridge = new MonitorSignalBridge(sim.loop.control, () => sim.clock.now());
 
     writeFileSync(join(dir, 'bird.conf'), birdConfig(dir));
     writeFileSync(join(dir, 'bgpd.conf'), frrConfig(dir));
@@ -245,7 +245,7 @@ locations: { ${canary}: [${PREFIX}] }
     }
     // FRR 8.4 prepends its own AS to BMP Adj-RIB-In paths (FRRouting/frr#21815); the station undoes it.
     expect(svc.monitor.routesFor(parsePrefix(PREFIX)).map((r) => r.path)).toEqual([[64500], [64500], [64500]]);
-    bridge.sync(svc.verdicts());
+    await bridge.sync(svc.verdicts());
     expect(sim.signals.verdicts(0).at(-1)).toMatchObject({ source: 'monitor', location: canary, status: 'pass' });
 
     const withdrawnAt = Date.now();
@@ -258,7 +258,7 @@ locations: { ${canary}: [${PREFIX}] }
     expect(alert.a.peers.some((p) => p.startsWith('bgp:10.214.0.2'))).toBe(true);
     expect(alert.a.peers.some((p) => p.startsWith('bmp:'))).toBe(true);
 
-    bridge.sync(svc.verdicts());
+    await bridge.sync(svc.verdicts());
     expect(sim.signals.verdicts(0).at(-1)).toMatchObject({ location: canary, status: 'fail' });
     await sim.run(2000);
     expect(sim.engine.rollout(rollout.id).status).toBe('rolled-back');

@@ -12,7 +12,7 @@ import { loadMonitorSetup } from '../monitor/feeds/files.js';
 import { registerMonitorMetrics } from '../monitor/feeds/metrics.js';
 import { type MonitorService, startMonitorService } from '../monitor/feeds/service.js';
 import type { MonitorVerdict } from '../monitor/signals.js';
-import type { Signals } from '../rollout/ports.js';
+import type { VerdictSink } from '../rollout/ports.js';
 
 /** The watch list of the desired state: advertised BGP prefixes, expected origin their ASN. */
 export function watchFromDesired(ds: Pick<DesiredState, 'bgp_prefixes' | 'prefixes'>): WatchList {
@@ -44,25 +44,27 @@ export function watchDigest(w: WatchList): string {
 }
 
 /**
- * Publishes verdicts into the Signals port when a location's status changes, and again every
+ * Publishes verdicts through the control plane's one durable path (VerdictSink: stored, then handed to
+ * the engine's Signals, as POST /v1/verdicts does) when a location's status changes, and again every
  * `heartbeatMs` (a gate looks at verdicts since its stage was deployed: a steady pass must keep arriving).
  */
 export class MonitorSignalBridge {
   private readonly last = new Map<string, { status: string; at: number }>();
   constructor(
-    private readonly signals: Signals,
+    private readonly sink: VerdictSink,
     private readonly now: () => number,
     private readonly heartbeatMs = 10_000,
   ) {}
 
-  sync(verdicts: readonly MonitorVerdict[]): number {
+  /** Resolves once every published verdict is stored; returns how many were published. */
+  async sync(verdicts: readonly MonitorVerdict[]): Promise<number> {
     let n = 0;
     const t = this.now();
     for (const v of verdicts) {
       const k = v.location ?? '*';
       const prev = this.last.get(k);
       if (prev && prev.status === v.status && t - prev.at < this.heartbeatMs) continue;
-      this.signals.publish({ ...v, at: t });
+      await this.sink.publishVerdict(v);
       this.last.set(k, { status: v.status, at: t });
       n++;
     }
@@ -83,7 +85,7 @@ export interface AttachedMonitor {
 export async function attachMonitor(
   cp: { service: { exportDesiredState(): Promise<DesiredState> }; app: { log: { info(o: object, m: string): void } } },
   configPath: string,
-  o: { signals?: Signals; registry?: Registry; now?: () => number; watchEveryMs?: number } = {},
+  o: { verdicts?: VerdictSink; registry?: Registry; now?: () => number; watchEveryMs?: number } = {},
 ): Promise<AttachedMonitor> {
   const now = o.now ?? Date.now;
   const probe = await loadMonitorSetup(configPath);
@@ -96,8 +98,20 @@ export async function attachMonitor(
     onAlert: (a) => cp.app.log.info({ alert: a }, `monitor ${a.rule}${a.resolved ? ' resolved' : ''} ${a.prefix}`),
   });
   registerMonitorMetrics(o.registry ?? defaultRegistry, service.metrics);
-  const bridge = o.signals ? new MonitorSignalBridge(o.signals, now) : undefined;
-  const timer = bridge ? setInterval(() => bridge.sync(service.verdicts()), 1000) : undefined;
+  const bridge = o.verdicts ? new MonitorSignalBridge(o.verdicts, now) : undefined;
+  let syncing = false; // one sync at a time: a slow store must not pile up writes
+  const timer = bridge
+    ? setInterval(() => {
+        if (syncing) return;
+        syncing = true;
+        bridge
+          .sync(service.verdicts())
+          .catch((e: Error) => cp.app.log.info({ err: e.message }, 'monitor: verdicts not stored, retried next second'))
+          .finally(() => {
+            syncing = false;
+          });
+      }, 1000)
+    : undefined;
   timer?.unref();
   let digest = watchDigest(setup.watch);
   let reading: Promise<boolean> | undefined;

@@ -280,3 +280,78 @@ describe('reject returns desired state to the last good snapshot for the change,
     expect(edge().announced.get(victim.cidr)).toBe(edge().agents);
   }, 120_000);
 });
+
+// A flapping job (issue 10's flap) withdraws, is held, and puts the prefixes back before anyone looks: the
+// compile that restores them supersedes the held change and goes out, so nothing is held, yet the breaker
+// stays tripped (the job alone must not release it). The breaker names the change that tripped it; the
+// on-call approver's reject of it closes the breaker. A fresh control plane: no earlier change in its windows.
+describe('a flap leaves the breaker tripped with nothing held: reject what the breaker names', () => {
+  beforeAll(async () => {
+    await cp.close();
+    cp = await buildControlPlane(env, 'silent');
+    await attachDemo(cp, env);
+    await settle();
+  }, 120_000);
+
+  it('the held change superseded by the job putting it back: the breaker names it; only a second person releases it', async () => {
+    const start = await desired();
+    const victims = start.bgp_prefixes.filter((b) => b.on_demand.advertised).slice(0, 30);
+    const advertise = async (on: boolean) => {
+      for (const b of victims) {
+        const r = await cp.app.inject({
+          method: 'PATCH',
+          url: `${BASE(b.account_id)}/prefixes/${b.prefix_id}/bgp/prefixes/${b.id}`,
+          headers: auth,
+          payload: { on_demand: { advertised: on } },
+        });
+        expect(r.statusCode).toBe(200);
+      }
+    };
+    await advertise(false);
+    await cp.loop.tick();
+    const held = cp.loop.engine.listRollouts().find((r) => r.status === 'held');
+    if (!held) throw new Error('the withdrawal was not held');
+    // The job puts them back before anyone looks: the newer compile only restores, goes out, and the
+    // held change is superseded. Nothing is held, yet the breaker stays tripped (no way for the job alone).
+    await advertise(true);
+    await settle();
+    expect(cp.loop.engine.rollout(held.id).status).toBe('superseded');
+    expect(cp.loop.engine.listRollouts().some((r) => r.status === 'held')).toBe(false);
+    const status = (await cp.app.inject({ method: 'GET', url: '/v1/rollouts/status', headers: auth })).json().result;
+    expect(status.breaker).toMatchObject({ tripped: true, trippedBy: held.id });
+    // the job's own token cannot reject it (not a person with scope approver)
+    const self = await cp.app.inject({
+      method: 'POST',
+      url: `/v1/rollouts/${held.id}/reject`,
+      headers: auth,
+      payload: { reason: 'job: release my own hold' },
+    });
+    expect(self.statusCode).toBe(403);
+    expect(cp.loop.engine.engineState().guard.breaker.tripped).toBe(true);
+    // the on-call approver rejects what the breaker names: nothing left to restore, the breaker closes
+    const rej = await cp.app.inject({
+      method: 'POST',
+      url: `/v1/rollouts/${held.id}/reject`,
+      headers: approver,
+      payload: { reason: 'INC-2003: a job flapped 30 prefixes' },
+    });
+    expect(rej.statusCode).toBe(200);
+    expect(rej.json().result.restore).toMatchObject({ changed: 0, unchanged: 30, impossible: [] });
+    expect(rej.json().result.rollout).toMatchObject({ id: held.id, status: 'superseded' });
+    expect(cp.loop.engine.engineState().guard.breaker.tripped).toBe(false);
+    // a legitimate change after it deploys without a hold
+    const mine = start.bgp_prefixes.filter((b) => b.on_demand.advertised)[45];
+    if (!mine) throw new Error('no prefix for the legitimate change');
+    const since = cp.loop.engine.listRollouts().length;
+    await cp.app.inject({
+      method: 'PATCH',
+      url: `${BASE(mine.account_id)}/prefixes/${mine.prefix_id}/bgp/prefixes/${mine.id}`,
+      headers: auth,
+      payload: { on_demand: { advertised: false } },
+    });
+    await settle();
+    const fresh = cp.loop.engine.listRollouts().slice(0, cp.loop.engine.listRollouts().length - since);
+    expect(fresh.map((r) => r.status)).toEqual(['completed']);
+    expect(edge().announced.get(mine.cidr) ?? 0).toBe(0);
+  }, 120_000);
+});

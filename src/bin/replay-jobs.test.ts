@@ -13,15 +13,13 @@ type Check = keyof JobReplayResult['done'];
  * - paced, by-account: the guard leaves the one account with the most changes out of the location and
  *   network counts (a customer's own changes); without attribution of who made them, a job's changes in
  *   one account pass too: 5-6 prefixes reach locations beyond the canary, against 3 (1%). Bound: 7.
- * - modify, flap: after the reject the customer's own withdrawal is still held (modify: the reject is
- *   refused as a self-approval by the on-call approver; flap: the breaker stays tripped with nothing
- *   held to reject).
+ * - modify: after the reject the customer's own withdrawal is still held (the reject is refused as a
+ *   self-approval by the on-call approver).
  */
 const GAPS: Partial<Record<JobKind, { checks: Check[]; outsideCanaryAtMost?: number }>> = {
   paced: { checks: ['outside_canary_within_1pct'], outsideCanaryAtMost: 7 },
   'by-account': { checks: ['outside_canary_within_1pct'], outsideCanaryAtMost: 7 },
   modify: { checks: ['legitimate_change_after_reject_deploys'] },
-  flap: { checks: ['legitimate_change_after_reject_deploys'] },
 };
 
 describe('the red team rogue jobs, replayed through the HTTP API', () => {

@@ -347,17 +347,24 @@ export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promis
             .map((e) => `${e.event}: ${e.detail}`)
             .join(' | ')}`,
         );
-    // Recovery: the operator rejects every held or halted change; then a customer withdraws one of its
-    // own prefixes, which must go through the normal stages without a hold.
+    // Recovery: the operator rejects every held or halted change, and the one the breaker says tripped it
+    // (the status names it; after a flap it is superseded: desired state itself went back); then a customer
+    // withdraws one of its own prefixes, which must go through the normal stages without a hold.
     const rejected: string[] = [];
+    const reject = async (id: string) => {
+      const res = await send(
+        { method: 'POST', url: `/v1/rollouts/${id}/reject`, body: { reason: 'operator: reject the rogue job' } },
+        approver,
+      );
+      if (res.status < 300) rejected.push(id);
+    };
     for (const r of sim.engine.listRollouts())
-      if (r.status === 'held' || (r.status === 'rolled-back' && r.createdAt >= T0)) {
-        const res = await send(
-          { method: 'POST', url: `/v1/rollouts/${r.id}/reject`, body: { reason: 'operator: reject the rogue job' } },
-          approver,
-        );
-        if (res.status < 300) rejected.push(r.id);
-      }
+      if (r.status === 'held' || (r.status === 'rolled-back' && r.createdAt >= T0)) await reject(r.id);
+    const status = (await send({ method: 'GET', url: '/v1/rollouts/status' }, approver)).result as {
+      breaker: { tripped: boolean; trippedBy?: string | null };
+    };
+    if (status.breaker.tripped && status.breaker.trippedBy && !rejected.includes(status.breaker.trippedBy))
+      await reject(status.breaker.trippedBy);
     await sim.settle(30 * 60_000);
     const mine = announced.findLast((t) => t.account === customerAccount) as Target;
     const before = new Set(sim.engine.listRollouts().map((r) => r.id));

@@ -14,6 +14,14 @@ const admin: Actor = {
   scopes: ['admin', 'operator'],
   request_id: 'test',
 };
+// An LOA is approved by a second person (a person with scope approver who did not create the prefix).
+const loaDesk: Actor = {
+  kind: 'person',
+  id: 'person:loa-desk',
+  account_id: null,
+  scopes: ['operator', 'approver'],
+  request_id: 'test',
+};
 
 describe('serve without the demo', () => {
   it('composes the control loop with an empty fleet: snapshots compile, rollouts wait, /v1 and /metrics answer', async () => {
@@ -28,7 +36,7 @@ describe('serve without the demo', () => {
         description: 'x',
         loa_document_id: 'loa-1',
       });
-      await cp.service.prefixes.approveLoa(admin, acct.id, p.id, { reason: 'LOA checked' });
+      await cp.service.prefixes.approveLoa(loaDesk, acct.id, p.id, { reason: 'LOA checked' });
       const b = await cp.service.bgp.create(admin, acct.id, p.id, '45.10.0.0/24');
       await cp.service.bgp.edit(admin, acct.id, p.id, b.id, { on_demand: { advertised: true } });
       await cp.loop.tick();

@@ -81,7 +81,10 @@ export interface ControlPlane {
   /** The control loop; serve() starts it, close() stops it before the database closes. */
   loop: ControlLoop;
   fleet: FleetChoice;
-  /** The engine's Signals port: the monitor and the probes publish their verdicts here. */
+  /**
+   * The engine's Signals port, to read verdicts. Sources publish through `loop.control.publishVerdict`
+   * (stored first, then here): in-process ones too, so every verdict survives a restart.
+   */
   signals: VerdictBoard;
   /** The registry /metrics exposes; parts that run in-process (the monitor) register their metrics in it. */
   metrics: Registry;
@@ -109,7 +112,7 @@ export async function buildControlPlane(
   const level = logLevel ?? env.LOG_LEVEL ?? 'info';
   const rolloutStore = new KyselyRolloutStore(opened.database.db);
   const fleet = await configuredFleet(env, rolloutStore);
-  // Where monitors, probes and operators publish verdicts for the engine's gates.
+  // The engine's gates read verdicts here; every source publishes through loop.control.publishVerdict.
   const signals = new VerdictBoard();
   const metrics = new Registry();
   // The loop logs through the server's logger, which exists only once the server is built; the server
@@ -193,7 +196,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const monitorConfig = process.env.FAILSMALL_MONITOR_CONFIG; // the BGP monitor in-process (docs/monitor.md)
   if (monitorConfig)
     await (await import('./monitor-serve.js')).attachMonitor(cp, monitorConfig, {
-      signals: cp.signals,
+      verdicts: cp.loop.control, // stored, then to the engine's Signals: the one durable path
       registry: cp.metrics,
     });
   await cp.loop.start();

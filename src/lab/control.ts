@@ -1,13 +1,15 @@
 // An in-process control plane for lab scenarios that must steer snapshots directly (location-scoped
 // announcements the Addressing API does not place): the real rollout engine over the real HTTP fleet
 // and the real agent routes on a loopback port, with agents as `failsmall agent` processes. Probe
-// verdicts from the client's vantage point are published to the engine's signals, as a monitor would.
+// verdicts from the client's vantage point are published through the control port (stored, then to the
+// engine's signals), as serve's monitor does.
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AgentIdentity } from '../api/agent-routes.js';
 import { buildServer } from '../api/server.js';
 import { HttpFleet } from '../fleet/http-fleet.js';
 import { probeVerdicts } from '../probe/verdict.js';
+import { engineControl } from '../rollout/control.js';
 import { RolloutEngine } from '../rollout/engine.js';
 import { MemoryRolloutStore, VerdictBoard } from '../rollout/memory.js';
 import type { LocationInfo } from '../snapshot/model.js';
@@ -49,6 +51,8 @@ export async function startLabControl(
       gateGraceMs: o.gateGraceMs ?? 15_000,
     },
   );
+  // Probe verdicts go through the one durable path (stored, then to the signals), as serve's sources do.
+  const control = engineControl(engine, { store, fleet, signals, clock });
   const tokens: Record<string, string> = {};
   const creds = new Map<string, AgentIdentity>();
   for (const e of lab.edges) {
@@ -100,13 +104,12 @@ export async function startLabControl(
             },
           )) {
             if (v.status === 'no-data') continue;
-            signals.publish({
+            void control.publishVerdict({
               source: 'probe',
               rolloutId: null,
               location: v.location,
               status: v.status,
               reason: v.reason,
-              at: now,
             });
           }
         }, everyMs),

@@ -6,11 +6,12 @@
 // approving one change cannot release another (a newer compile, or the same snapshot on another baseline).
 // Pure: values in, values or a refusal out.
 import { createHash } from 'node:crypto';
+import { APPROVER_SCOPE } from '../addressing/model.js';
 import type { Actor } from '../lib/audit.js';
 import { rolloutError } from './errors.js';
 
-/** The scope an approval and a breaker reset need (with a token of kind `person`). */
-export const APPROVER_SCOPE = 'approver';
+/** The scope an approval and a breaker reset need (with a token of kind `person`): the Addressing API's. */
+export { APPROVER_SCOPE };
 
 /**
  * The digest of one change: from the snapshot the network runs (the last good one, or none) to the

@@ -16,7 +16,7 @@ import type { DesiredSource } from './controller.js';
 import type { DeployStep, RolloutEngine } from './engine.js';
 import { rolloutError } from './errors.js';
 import type { BreakerState, GuardConfig } from './guard.js';
-import { needReason } from './machine.js';
+import { mayBeRejected, needReason } from './machine.js';
 import type {
   AgentReport,
   AuditEvent,
@@ -31,7 +31,8 @@ import type {
 import { summarize } from './ports.js';
 
 export interface RolloutStatusView {
-  breaker: BreakerState;
+  /** With the rollout whose hold or failed gate tripped it (null: a health signal, or closed): the one to reject. */
+  breaker: BreakerState & { trippedBy: string | null };
   baseline: SnapshotSummary | null;
   latest: SnapshotSummary | null;
   active: Rollout | null;
@@ -68,7 +69,8 @@ export interface RolloutControl {
   publishVerdict(v: Omit<ExternalVerdict, 'at' | 'id'>): Promise<ExternalVerdict>;
   agents(): Promise<readonly AgentReport[]>;
   /**
-   * Rejects a held or halted rollout: desired state goes back to the last good snapshot for exactly its
+   * Rejects a held or halted rollout, or the superseded one that tripped the breaker (status names it as
+   * `breaker.trippedBy`): desired state goes back to the last good snapshot for exactly its
    * delta (of `accounts`, or all of it), in one audited transaction; then the rollout records it, a held one
    * ends, and a complete reject closes the breaker it tripped. The loop compiles at once.
    */
@@ -145,14 +147,11 @@ export function engineControl(
       return exclusive(async () => {
         needReason(o.reason, 'reject');
         const r = engine.rollout(o.id);
-        if (r.status !== 'held' && r.halt === null)
+        if (!mayBeRejected(r, engine.engineState().trippedBy))
           throw rolloutError(
             'E_ROLLOUT_STATE',
-            `only a held or halted rollout can be rejected; ${r.id} is ${r.status}`,
-            {
-              id: r.id,
-              status: r.status,
-            },
+            `only a held or halted rollout, or the one that tripped the breaker, can be rejected; ${r.id} is ${r.status}`,
+            { id: r.id, status: r.status },
           );
         const base = await engine.baseline();
         if (!base) throw rolloutError('E_ROLLOUT_NO_BASELINE', 'nothing has been deployed yet: no last good snapshot');
@@ -184,7 +183,7 @@ export function engineControl(
       const latest = engine.latestSnapshot();
       const count = (st: AgentReport['state']) => reports.filter((r) => r.state === st).length;
       return {
-        breaker: engine.engineState().guard.breaker,
+        breaker: { ...engine.engineState().guard.breaker, trippedBy: engine.engineState().trippedBy ?? null },
         baseline: base ? summarize(base) : null,
         latest: latest ? summarize(latest) : null,
         active: list.find((r) => r.status === 'running' || r.status === 'paused') ?? null,
@@ -236,7 +235,7 @@ export function statusText(s: RolloutStatusView): string {
   const snap = (x: SnapshotSummary | null) =>
     x ? `#${x.number} (${x.id.slice(0, 12)}) ${x.announcements} announcements, ${x.bindings} bindings` : 'none';
   out.push(
-    `breaker:   ${s.breaker.tripped ? `TRIPPED since ${new Date(s.breaker.since ?? 0).toISOString()}: ${s.breaker.reason}` : 'closed'}`,
+    `breaker:   ${s.breaker.tripped ? `TRIPPED since ${new Date(s.breaker.since ?? 0).toISOString()}: ${s.breaker.reason}${s.breaker.trippedBy ? ` (reject ${s.breaker.trippedBy} to close it)` : ''}` : 'closed'}`,
   );
   out.push(`last good: ${snap(s.baseline)}`);
   out.push(`latest:    ${snap(s.latest)}`);

@@ -651,9 +651,9 @@ export class RolloutEngine {
   }
 
   /**
-   * Records an operator's reject of a held or halted rollout whose delta desired state was already returned
-   * for (RolloutControl.reject does that first, after assertMayReject); a complete reject ends a held
-   * rollout and closes the breaker it tripped.
+   * Records an operator's reject of a held or halted rollout (or the superseded one that tripped the
+   * breaker) whose delta desired state was already returned for (RolloutControl.reject does that first,
+   * after assertMayReject); a complete reject ends a held rollout and closes the breaker it tripped.
    */
   reject(
     id: string,

@@ -332,18 +332,29 @@ function propose(t: Step, input: Extract<EngineInput, { type: 'propose' }>): voi
     return;
   }
   // Only the newest desired state matters: it supersedes older pending compiles (never rollbacks or restores).
+  let supersededTripper = false;
   if (snapshot.origin === 'compile') {
     for (const old of t.rollouts.values()) {
       if (old.id === r.id || (old.status !== 'queued' && old.status !== 'held')) continue;
       if (t.ctx.originOf(old.snapshotId) !== 'compile') continue;
       t.move(t.edit(old.id), 'supersede', `by ${r.id} (snapshot #${snapshot.number})`);
-      // the newer compile carries the change that tripped the breaker: rejecting it rejects that change
-      if (t.state.trippedBy === old.id) t.state.trippedBy = r.id;
+      if (t.state.trippedBy === old.id) supersededTripper = true;
     }
   }
   const decision = evaluateGuard(diff, t.state.guard, t.ctx.guard, now, snapshot.marked, { drift: input.drift });
   r.guard = decision;
-  if (decision.verdict === 'hold') hold(t, r, decision);
+  if (decision.verdict === 'hold') {
+    // The newer compile carries the change that tripped the breaker: rejecting it rejects that change.
+    // One the guard lets through (restoring only: desired state itself went back) does not carry it, so
+    // the superseded tripper stays the one to reject: a way out that needs a second person (issue 10's flap).
+    if (supersededTripper) t.state.trippedBy = r.id;
+    hold(t, r, decision);
+  }
+}
+
+/** Reject takes a held or halted rollout, or the superseded one that tripped the breaker (nothing carries it). */
+export function mayBeRejected(r: Rollout, trippedBy: string | null | undefined): boolean {
+  return r.status === 'held' || r.halt !== null || (r.status === 'superseded' && trippedBy === r.id);
 }
 
 function activate(t: Step, input: Extract<EngineInput, { type: 'activate' }>): void {
@@ -610,11 +621,12 @@ function reject(t: Step, r: Rollout, input: Extract<EngineInput, { type: 'reject
   needReason(reason, 'reject');
   assertMayApprove(input.approver, input.authors, `rejecting ${r.id}`);
   const status = r.status;
-  if (status !== 'held' && r.halt === null)
-    throw rolloutError('E_ROLLOUT_STATE', `only a held or halted rollout can be rejected; ${r.id} is ${status}`, {
-      id: r.id,
-      status,
-    });
+  if (!mayBeRejected(r, t.state.trippedBy))
+    throw rolloutError(
+      'E_ROLLOUT_STATE',
+      `only a held or halted rollout, or the one that tripped the breaker, can be rejected; ${r.id} is ${status}`,
+      { id: r.id, status },
+    );
   r.rejection = {
     by: actor.id,
     reason,

@@ -48,6 +48,15 @@ export interface Signals {
   publish(v: ExternalVerdict): void;
 }
 
+/**
+ * Where every source of verdicts publishes (POST /v1/verdicts, and in-process the monitor and the probes):
+ * RolloutControl.publishVerdict, which stores the verdict and then hands it to the Signals. One durable
+ * path: once the promise resolves, the verdict survives a restart of the engine on the same store.
+ */
+export interface VerdictSink {
+  publishVerdict(v: Omit<ExternalVerdict, 'at' | 'id'>): Promise<ExternalVerdict>;
+}
+
 export type RolloutStatus =
   | 'queued'
   | 'held'

@@ -518,6 +518,16 @@ class KyselyTx implements AddressingTx {
    * The account's log: changes of its data and changes its actors made (e.g. in a delegated prefix); for
    * null, the entries of no account (global actions).
    */
+  async objectActors(objectType: AuditEntry['object_type'], objectId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('audit')
+      .select('actor_id')
+      .distinct()
+      .where('object_type', '=', objectType)
+      .where('object_id', '=', objectId)
+      .execute();
+    return rows.map((r) => r.actor_id).sort();
+  }
   async listAudit(accountId: string | null, page: Page): Promise<PageOf<AuditEntry>> {
     return (await readAudit(this.db, { account_id: accountId, ...page })) as PageOf<AuditEntry>;
   }

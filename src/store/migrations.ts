@@ -3,6 +3,7 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { m008AgentCredentials } from './migrations-agent.js';
 import { m007OneAuditLog } from './migrations-audit.js';
+import { m014LegacyOwnership } from './migrations-legacy-ownership.js';
 import { m009Ownership } from './migrations-ownership.js';
 import { m005RolloutStore, m006SnapshotDigestVersion } from './migrations-rollout.js';
 import { m010TokenKinds } from './migrations-token-kinds.js';
@@ -146,6 +147,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '009_ownership': m009Ownership,
   '010_token_kinds': m010TokenKinds,
   '012_durable_verdicts': m012DurableVerdicts,
+  '014_legacy_ownership': m014LegacyOwnership,
 };
 
 export const migrationProvider: MigrationProvider = {
