@@ -279,4 +279,37 @@ describe('reject returns desired state to the last good snapshot for the change,
     expect(cp.loop.engine.listRollouts().every((x) => x.status !== 'held')).toBe(true);
     expect(edge().announced.get(victim.cidr)).toBe(edge().agents);
   }, 120_000);
+
+  it("a rogue modification (prepends on 30 prefixes) rejected: the reject's own writes do not make the approver its author", async () => {
+    await settle();
+    const start = await desired();
+    const victims = start.bgp_prefixes.filter((b) => b.on_demand.advertised).slice(0, 30);
+    for (const b of victims) {
+      const r = await cp.app.inject({
+        method: 'PATCH',
+        url: `${BASE(b.account_id)}/prefixes/${b.prefix_id}/bgp/prefixes/${b.id}`,
+        headers: auth,
+        payload: { asn_prepend_count: 3 },
+      });
+      expect(r.statusCode).toBe(200);
+    }
+    await cp.loop.tick();
+    const held = cp.loop.engine.listRollouts().find((r) => r.status === 'held');
+    expect(held?.guard?.modifications).toBe(30);
+    // Putting a modification back is an edit written by the approver: read after the restore, the audit
+    // log named the approver an author of the change and refused the reject as a self-approval.
+    const rej = await cp.app.inject({
+      method: 'POST',
+      url: `/v1/rollouts/${held?.id}/reject`,
+      headers: approver,
+      payload: { reason: 'INC-2003: prepend job ran on every prefix' },
+    });
+    expect(rej.json().errors ?? []).toEqual([]);
+    expect(rej.statusCode).toBe(200);
+    expect(rej.json().result.rollout).toMatchObject({ id: held?.id, status: 'aborted' });
+    expect(rej.json().result.restore.changed).toBeGreaterThanOrEqual(30);
+    expect(cp.loop.engine.engineState().guard.breaker.tripped).toBe(false);
+    const now = new Map((await desired()).bgp_prefixes.map((b) => [b.id, b.asn_prepend_count]));
+    for (const b of victims) expect(now.get(b.id)).toBe(b.asn_prepend_count);
+  }, 120_000);
 });

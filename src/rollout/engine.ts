@@ -642,18 +642,25 @@ export class RolloutEngine {
     });
   }
 
-  /** Refuses unless `actor` may reject `id`: the second person an approval needs (a reject can close the breaker). */
-  async assertMayReject(id: string, actor: Actor): Promise<void> {
+  /**
+   * Refuses unless `actor` may reject `id`: the second person an approval needs (a reject can close the
+   * breaker). Returns the change's authors, read before the reject writes desired state: what reject()
+   * records and the machine checks again.
+   */
+  async assertMayReject(id: string, actor: Actor): Promise<string[]> {
     const r = this.rollout(id);
     const base = await this.baseline();
     const authors = await this.diffs.authorsOf(this.diffs.full(base, await this.snapshot(r.snapshotId)), base);
     assertMayApprove(actor, authors, `rejecting ${id}`);
+    return authors;
   }
 
   /**
    * Records an operator's reject of a held or halted rollout whose delta desired state was already returned
    * for (RolloutControl.reject does that first, after assertMayReject); a complete reject ends a held
-   * rollout and closes the breaker it tripped.
+   * rollout and closes the breaker it tripped. `authors` are assertMayReject's, not read again: the
+   * reject's own restore is audited as the approver's writes (a modification put back is a
+   * `bgp_prefix.edit`), and read afterwards it would name the approver an author of the change it rejects.
    */
   reject(
     id: string,
@@ -663,13 +670,11 @@ export class RolloutEngine {
       accounts: string[] | null;
       complete: boolean;
       restored: { changed: number; unchanged: number; impossible: number };
+      authors: readonly string[];
     },
   ): Promise<Rollout> {
     return this.serial(async () => {
-      const r = this.rollout(id);
-      const base = await this.baseline();
-      const authors = await this.diffs.authorsOf(this.diffs.full(base, await this.snapshot(r.snapshotId)), base);
-      await this.apply({ type: 'reject', id, ...o, actor: actorRef(o.actor), approver: o.actor, authors });
+      await this.apply({ type: 'reject', id, ...o, actor: actorRef(o.actor), approver: o.actor });
       return this.rollout(id);
     });
   }
