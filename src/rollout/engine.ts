@@ -435,7 +435,10 @@ export class RolloutEngine {
     o: ProposeOptions,
   ): Promise<{ snapshot: Snapshot; rollout: Rollout }> {
     const snapshot = await this.sealNew(content, o.origin, o.reason);
-    const diff = this.diffs.judged(await this.baseline(), snapshot, o.graced);
+    const base = await this.baseline();
+    const diff = this.diffs.judged(base, snapshot, o.graced);
+    const drift = diff.restoringOnly ? null : await this.diffs.drift(snapshot);
+    const selfService = diff.restoringOnly ? undefined : await this.diffs.selfService(diff, drift, base);
     const t = await this.apply({
       type: 'propose',
       snapshot: { id: snapshot.id, number: snapshot.number, origin: o.origin, marked: snapshot.withdrawAll !== null },
@@ -443,7 +446,8 @@ export class RolloutEngine {
       actor: actorRef(o.actor),
       reason: o.reason,
       graced: o.graced,
-      drift: diff.restoringOnly ? null : await this.diffs.drift(snapshot),
+      drift,
+      ...(selfService ? { selfService } : {}),
     });
     return { snapshot, rollout: t.created as Rollout };
   }
@@ -519,13 +523,18 @@ export class RolloutEngine {
     if (a.type === 'activate') {
       const r = this.rollout(a.id);
       const s = await this.snapshot(r.snapshotId);
-      const diff = this.diffs.judged(await this.baseline(), s, r.graced);
+      const base = await this.baseline();
+      const diff = this.diffs.judged(base, s, r.graced);
+      const judged = !diff.restoringOnly && r.approval === null; // an approved change is not judged again
+      const drift = judged ? await this.diffs.drift(s) : null;
+      const selfService = judged ? await this.diffs.selfService(diff, drift, base) : undefined;
       return {
         type: 'activate',
         id: a.id,
         diff,
         marked: s.withdrawAll !== null,
-        drift: diff.restoringOnly || r.approval !== null ? null : await this.diffs.drift(s),
+        drift,
+        ...(selfService ? { selfService } : {}),
       };
     }
     if (a.type === 'judge') {
