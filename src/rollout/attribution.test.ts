@@ -175,6 +175,19 @@ describe('selfServiceAccounts', () => {
       by('tok-a', 'A', 'bgp_prefix.withdraw', bgp('203.0.113.0/24')),
     ];
     expect(selfServiceAccounts(withdrawals(['A', '203.0.113.0/24']), events)).toEqual(['A']);
+    // An operator re-advertised it since: as of now nobody withdrew it; as of when the guard admitted
+    // the withdrawal (a ledger item), it was A's own.
+    const later = [
+      ...events,
+      { ...by('operator', null, 'bgp_prefix.advertise', bgp('203.0.113.0/24')), at: '2027-01-01T00:00:00Z' },
+    ];
+    expect(selfServiceAccounts(withdrawals(['A', '203.0.113.0/24']), later)).toEqual([]);
+    const asOf = Date.parse('2026-12-31T00:00:00Z');
+    const ledger = {
+      announcements: [{ account: 'A', prefix: '203.0.113.0/24', kind: 'withdraw' as const, asOf }],
+      bindings: [],
+    };
+    expect(selfServiceAccounts(ledger, later)).toEqual(['A']);
     // a modification: every edit since the prefix was last advertised or withdrawn is an author
     const edits = [...events, by('tok-a', 'A', 'bgp_prefix.advertise', bgp('203.0.113.0/24'))];
     const modify = (list: AuditEvent[]) =>

@@ -119,10 +119,15 @@ function authorIndex(events: readonly AuditEvent[]) {
     const p = parsed(cidr);
     return p ? nets.covering(p).flatMap((e) => e.value) : [];
   };
-  /** The newest entries that moved the item `want`-wards, back to the last that moved it otherwise. */
-  const authorsOf = (entries: number[], want: Direction): AuditEvent[] => {
+  const times = events.map((e) => Date.parse(e.at));
+  /**
+   * The newest entries that moved the item `want`-wards, back to the last that moved it otherwise;
+   * with `asOf`, only entries written by then (what desired state said when a past change was admitted).
+   */
+  const authorsOf = (entries: number[], want: Direction, asOf?: number): AuditEvent[] => {
     const out: AuditEvent[] = [];
     for (const i of [...new Set(entries)].sort((a, b) => b - a)) {
+      if (asOf !== undefined && !((times[i] as number) <= asOf)) continue;
       const e = events[i] as AuditEvent;
       const dir = ACTION_DIRECTION[e.action];
       if (dir === undefined || dir === want) out.push(e);
@@ -131,10 +136,10 @@ function authorIndex(events: readonly AuditEvent[]) {
     return out;
   };
   return {
-    announcement: (prefix: string, kind: ItemKind) =>
-      authorsOf([...(byCidr.get(prefix) ?? []), ...within(prefix)], WANTED[kind]),
-    binding: (id: string, prefix: string, kind: ItemKind) =>
-      authorsOf([...(byBinding.get(id) ?? []), ...within(prefix)], WANTED[kind]),
+    announcement: (prefix: string, kind: ItemKind, asOf?: number) =>
+      authorsOf([...(byCidr.get(prefix) ?? []), ...within(prefix)], WANTED[kind], asOf),
+    binding: (id: string, prefix: string, kind: ItemKind, asOf?: number) =>
+      authorsOf([...(byBinding.get(id) ?? []), ...within(prefix)], WANTED[kind], asOf),
   };
 }
 
@@ -183,10 +188,19 @@ export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Att
   return { authors, announcementAuthors, bindingAuthors, unattributed };
 }
 
-/** Items with the account whose data they are (a diff's changes, the guard ledger's entries). */
+/**
+ * Items with the account whose data they are (a diff's changes, the guard ledger's entries); `asOf`
+ * (ms): a past change's item, attributed to the entries written by the time it was admitted (a
+ * customer's own withdrawal stays its own after an operator re-advertised the prefix).
+ */
 export interface AccountItems {
-  announcements: readonly { prefix: string; account: string; kind: 'announce' | 'withdraw' | 'modify' }[];
-  bindings: readonly { id: string; prefix: string; account: string; kind: 'bind' | 'unbind' }[];
+  announcements: readonly {
+    prefix: string;
+    account: string;
+    kind: 'announce' | 'withdraw' | 'modify';
+    asOf?: number;
+  }[];
+  bindings: readonly { id: string; prefix: string; account: string; kind: 'bind' | 'unbind'; asOf?: number }[];
 }
 
 /**
@@ -205,8 +219,8 @@ export function selfServiceAccounts(items: AccountItems, events: readonly AuditE
     if (own.get(account) === false) return;
     own.set(account, entries.length > 0 && entries.every((e) => e.actor_account_id === account));
   };
-  for (const a of items.announcements) judge(a.account, index.announcement(a.prefix, a.kind));
-  for (const b of items.bindings) judge(b.account, index.binding(b.id, b.prefix, b.kind));
+  for (const a of items.announcements) judge(a.account, index.announcement(a.prefix, a.kind, a.asOf));
+  for (const b of items.bindings) judge(b.account, index.binding(b.id, b.prefix, b.kind, b.asOf));
   return [...own].flatMap(([account, yes]) => (yes ? [account] : [])).sort();
 }
 

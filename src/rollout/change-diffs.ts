@@ -140,11 +140,13 @@ export class ChangeDiffs {
     if (drift) fromDiff(drift);
     for (const a of this.d.state().guard.admitted) {
       if (a.approvalId !== null) continue; // approved: the windows do not count it
-      for (const w of a.withdrawn) items.announcements.push({ prefix: w.prefix, account: w.account, kind: 'withdraw' });
+      const asOf = a.at; // who had made it when it was admitted
+      for (const w of a.withdrawn)
+        items.announcements.push({ prefix: w.prefix, account: w.account, kind: 'withdraw', asOf });
       for (const m of a.modified ?? [])
-        items.announcements.push({ prefix: m.prefix, account: m.account, kind: 'modify' });
+        items.announcements.push({ prefix: m.prefix, account: m.account, kind: 'modify', asOf });
       for (const u of a.unbound)
-        items.bindings.push({ id: u.id, prefix: u.prefix, account: u.account, kind: 'unbind' });
+        items.bindings.push({ id: u.id, prefix: u.prefix, account: u.account, kind: 'unbind', asOf });
     }
     return selfServiceAccounts(items, await this.history(base));
   }
