@@ -1,7 +1,7 @@
 // Service bindings: which service answers traffic for a cidr inside a prefix (the most specific wins).
 // The owner of a prefix sees and changes every binding in it; a delegated account only its own, inside
 // what is delegated to it. Every change is in the audit log of the prefix's owner and of the acting
-// account (Transactions.entry sets actor_account_id when they differ).
+// account (Transactions.entry records actor_account_id, the acting account).
 import { parsePrefix, prefixContains } from '../lib/prefix.js';
 import { addrError } from './errors.js';
 import type { Actor, ServiceBinding } from './model.js';

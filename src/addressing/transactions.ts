@@ -61,7 +61,9 @@ export class Transactions {
       at,
       actor_kind: actor.kind,
       actor_id: actor.id,
-      actor_account_id: actor.account_id !== f.account_id ? actor.account_id : null,
+      // Always the actor's own account (null: a global actor): who made a change for its own account and
+      // who made it from outside (a job, an operator) cannot be told apart otherwise (rollout/attribution.ts).
+      actor_account_id: actor.account_id,
       request_id: actor.request_id,
       action: f.action,
       object_type: f.type,

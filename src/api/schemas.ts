@@ -205,7 +205,9 @@ export const AuditSchema = Type.Object({
   actor_kind: Type.String(),
   actor_id: Type.String(),
   actor_account_id: Type.Optional(
-    Nullable(Type.String({ description: 'the acting account, when it is not the account whose data changed' })),
+    Nullable(
+      Type.String({ description: 'the account the actor is bound to; null for a global actor (operator, job)' }),
+    ),
   ),
   request_id: Type.String(),
   action: Type.String(),

@@ -232,3 +232,56 @@ describe("a trip's restore undoes only the changes of whoever tripped it", () =>
     expect(TERMINAL.has(restore()!.status)).toBe(true);
   }, 180_000);
 });
+
+describe("the guard leaves out a customer's own few withdrawals, never a job's in one account", () => {
+  let p: Awaited<ReturnType<typeof plane>>;
+  beforeAll(async () => {
+    p = await plane('own');
+    await until('the demo state to be live everywhere', p.settled, 90_000);
+  }, 120_000);
+  afterAll(async () => {
+    await p?.cp.close();
+  });
+
+  it("a global job's withdrawal of one account's 5 prefixes is held; the customer's own 5 flow through the stages", async () => {
+    const d = await p.desired();
+    const advertised = d.bgp_prefixes.filter((b) => b.on_demand.advertised);
+    const small = [...new Set(advertised.map((b) => b.account_id))]
+      .map((a) => advertised.filter((b) => b.account_id === a))
+      .filter((bs) => bs.length === 5);
+    const [victim, own] = small;
+    if (!victim || !own) throw new Error('the demo needs two small customers with 5 prefixes');
+    const job = await p.token('rogue-job', 'job', ['operator']);
+    const approver = await p.token('on-call', 'person', ['operator', 'approver']);
+    const customer = await p.token('customer', 'person', ['addressing:write'], own[0]?.account_id);
+    // 1. A job's token (global) withdraws every prefix of one account: 5 > 1% of the network in the hour,
+    //    and not the account's own change, so nothing leaves it out of the counts.
+    for (const b of victim) expect((await p.withdraw(job.secret, b)).status).toBe(200);
+    await until('the job change to be held', () =>
+      p
+        .engine()
+        .listRollouts()
+        .some((r) => r.status === 'held'),
+    );
+    const held = p
+      .engine()
+      .listRollouts()
+      .find((r) => r.status === 'held');
+    expect(held?.guard?.summary).toMatch(/withdrawals network-wide in 1h > 1 allowed/);
+    const rej = await p.call(approver.secret, 'POST', `/v1/rollouts/${held?.id}/reject`, { reason: 'rogue job' });
+    expect(rej.status).toBe(200);
+    expect(p.engine().engineState().guard.breaker.tripped).toBe(false);
+    await until('the reject to settle', p.settled);
+    const start = p.cp.loop.engine.listRollouts()[0]?.createdAt ?? 0;
+    // 2. The customer's own token withdraws all 5 of its own: its own change, never held.
+    for (const b of own) expect((await p.withdraw(customer.secret, b)).status).toBe(200);
+    await until('the customer withdrawal to deploy', () => p.settled() && own.every((b) => p.announcedNowhere(b.cidr)));
+    const after = p
+      .engine()
+      .listRollouts()
+      .filter((r) => r.createdAt > start);
+    expect(after.some((r) => r.guard?.verdict === 'hold' || r.events.some((e) => e.event === 'held'))).toBe(false);
+    expect(after.some((r) => r.kind === 'progressive' && r.status === 'completed')).toBe(true);
+    expect(victim.filter((b) => !p.announcedEverywhere(b.cidr))).toEqual([]);
+  }, 180_000);
+});

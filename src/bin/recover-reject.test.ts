@@ -6,6 +6,7 @@
 // every later change was held again; after a mass DELETE the only way out was approving the unbinds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredState } from '../addressing/model.js';
+import { hashToken } from '../api/auth.js';
 import type { SimulatedFleet } from '../sim/simulated-fleet.js';
 import { attachDemo } from './demo.js';
 import { buildControlPlane, type ControlPlane } from './server.js';
@@ -49,6 +50,22 @@ function edge(): { announced: Map<string, number>; bound: Map<string, number>; a
     for (const b of a.bindings.ids()) bound.set(b, (bound.get(b) ?? 0) + 1);
   }
   return { announced, bound, agents: agents.length };
+}
+
+/** A customer's own token (a person of `account`, scope addressing:write): its changes are its own. */
+async function customerToken(account: string): Promise<{ authorization: string }> {
+  const secret = `recover-reject-test-customer-${account}-0123456789`;
+  await cp.service.tokens.create(
+    { kind: 'cli', id: 'cli:test', account_id: null, scopes: ['admin'], request_id: 't' },
+    {
+      account_id: account,
+      name: `customer ${account}`,
+      kind: 'person',
+      scopes: ['addressing:write'],
+      token_hash: hashToken(secret),
+    },
+  );
+  return { authorization: `Bearer ${secret}` };
 }
 
 async function desired(): Promise<DesiredState> {
@@ -141,7 +158,7 @@ describe('reject returns desired state to the last good snapshot for the change,
     const r = await cp.app.inject({
       method: 'PATCH',
       url: `${BASE(mine.account_id)}/prefixes/${mine.prefix_id}/bgp/prefixes/${mine.id}`,
-      headers: auth,
+      headers: await customerToken(mine.account_id),
       payload: { on_demand: { advertised: false } },
     });
     expect(r.statusCode).toBe(200);
@@ -189,19 +206,21 @@ describe('reject returns desired state to the last good snapshot for the change,
     const mine = start.bindings.filter((b) => b.account_id === acct);
     const ads = start.bgp_prefixes.filter((b) => b.account_id === acct && b.on_demand.advertised);
     expect(mine.length).toBeGreaterThan(0);
-    // the account's prefixes withdrawn and its bindings deleted (a small change: the guard lets it through)
+    // The customer withdraws its prefixes and deletes its bindings with its own token: a small change of
+    // its own, the guard lets it through (made by the operator's global token, it would count in full).
+    const customer = await customerToken(acct);
     for (const b of ads)
       await cp.app.inject({
         method: 'PATCH',
         url: `${BASE(acct)}/prefixes/${b.prefix_id}/bgp/prefixes/${b.id}`,
-        headers: auth,
+        headers: customer,
         payload: { on_demand: { advertised: false } },
       });
     for (const b of mine)
       await cp.app.inject({
         method: 'DELETE',
         url: `${BASE(acct)}/prefixes/${b.prefix_id}/bindings/${b.id}`,
-        headers: auth,
+        headers: customer,
       });
     const none = await cp.app.inject({
       method: 'POST',
@@ -278,6 +297,39 @@ describe('reject returns desired state to the last good snapshot for the change,
     await settle();
     expect(cp.loop.engine.listRollouts().every((x) => x.status !== 'held')).toBe(true);
     expect(edge().announced.get(victim.cidr)).toBe(edge().agents);
+  }, 120_000);
+
+  it("a rogue modification (prepends on 30 prefixes) rejected: the reject's own writes do not make the approver its author", async () => {
+    await settle();
+    const start = await desired();
+    const victims = start.bgp_prefixes.filter((b) => b.on_demand.advertised).slice(0, 30);
+    for (const b of victims) {
+      const r = await cp.app.inject({
+        method: 'PATCH',
+        url: `${BASE(b.account_id)}/prefixes/${b.prefix_id}/bgp/prefixes/${b.id}`,
+        headers: auth,
+        payload: { asn_prepend_count: 3 },
+      });
+      expect(r.statusCode).toBe(200);
+    }
+    await cp.loop.tick();
+    const held = cp.loop.engine.listRollouts().find((r) => r.status === 'held');
+    expect(held?.guard?.modifications).toBe(30);
+    // Putting a modification back is an edit written by the approver: read after the restore, the audit
+    // log named the approver an author of the change and refused the reject as a self-approval.
+    const rej = await cp.app.inject({
+      method: 'POST',
+      url: `/v1/rollouts/${held?.id}/reject`,
+      headers: approver,
+      payload: { reason: 'INC-2003: prepend job ran on every prefix' },
+    });
+    expect(rej.json().errors ?? []).toEqual([]);
+    expect(rej.statusCode).toBe(200);
+    expect(rej.json().result.rollout).toMatchObject({ id: held?.id, status: 'aborted' });
+    expect(rej.json().result.restore.changed).toBeGreaterThanOrEqual(30);
+    expect(cp.loop.engine.engineState().guard.breaker.tripped).toBe(false);
+    const now = new Map((await desired()).bgp_prefixes.map((b) => [b.id, b.asn_prepend_count]));
+    for (const b of victims) expect(now.get(b.id)).toBe(b.asn_prepend_count);
   }, 120_000);
 });
 

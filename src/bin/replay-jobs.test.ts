@@ -6,22 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { JOB_KINDS, type JobKind, type JobReplayResult, replayJob } from './replay-jobs.js';
 
-type Check = keyof JobReplayResult['done'];
-
-/**
- * What does not hold yet (issue 10 stays open for these), with what holds instead:
- * - paced, by-account: the guard leaves the one account with the most changes out of the location and
- *   network counts (a customer's own changes); without attribution of who made them, a job's changes in
- *   one account pass too: 5-6 prefixes reach locations beyond the canary, against 3 (1%). Bound: 7.
- * - modify: after the reject the customer's own withdrawal is still held (the reject is refused as a
- *   self-approval by the on-call approver).
- */
-const GAPS: Partial<Record<JobKind, { checks: Check[]; outsideCanaryAtMost?: number }>> = {
-  paced: { checks: ['outside_canary_within_1pct'], outsideCanaryAtMost: 7 },
-  'by-account': { checks: ['outside_canary_within_1pct'], outsideCanaryAtMost: 7 },
-  modify: { checks: ['legitimate_change_after_reject_deploys'] },
-};
-
+// Every check holds for every job kind (issue 10). Closed last: paced and by-account (the guard leaves out
+// of location and network counts only an account whose counted changes its own identities made, attributed
+// through the audit log: a job's token earns no account that exemption; were 5-6 prefixes beyond the canary),
+// modify (the reject is no longer refused as a self-approval: the machine checks the authors read before the
+// reject's own restore is written), flap (the breaker names the superseded change that tripped it, and a
+// second person's reject of it closes the breaker).
 describe('the red team rogue jobs, replayed through the HTTP API', () => {
   for (const kind of JOB_KINDS)
     it(`--job ${kind}: fails small`, { timeout: 600_000 }, async () => {
@@ -31,11 +21,9 @@ describe('the red team rogue jobs, replayed through the HTTP API', () => {
         `job figures: ${JSON.stringify({ job: kind, edge: r.edge, recovery: r.recovery, calls: r.job_calls })}`,
       );
       expect(r.setup.prefixes_announced).toBeGreaterThan(300);
-      const gap = GAPS[kind];
-      const want = { ...r.done };
-      for (const c of gap?.checks ?? []) delete want[c];
-      expect(want).toEqual(Object.fromEntries(Object.keys(want).map((k) => [k, true])));
-      if (gap?.outsideCanaryAtMost !== undefined)
-        expect(r.edge.worst_outside_canary.changed).toBeLessThanOrEqual(gap.outsideCanaryAtMost);
+      expect(r.done).toEqual(Object.fromEntries(Object.keys(r.done).map((k) => [k, true])));
+      expect(r.edge.worst_outside_canary.changed).toBeLessThanOrEqual(
+        Math.max(1, Math.floor(r.setup.prefixes_announced / 100)),
+      );
     });
 });

@@ -41,8 +41,10 @@ export interface AuditEvent {
   readonly actor_kind: ActorKind;
   readonly actor_id: string;
   /**
-   * The acting account when it is not `account_id` (a delegated account changing bindings inside the
-   * owner's prefix): the entry is in the audit log of both. Absent or null otherwise.
+   * The account the actor is bound to (a customer's token: its account; a delegated account changing
+   * bindings inside the owner's prefix: the delegated account, and the entry is in the audit log of
+   * both); null for a global actor (an operator's or a job's token, the CLI). Absent, or null in entries
+   * written before it was always recorded: unknown, never taken as the account's own change.
    */
   readonly actor_account_id?: string | null;
   readonly request_id: string;

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../lib/audit.js';
-import { ACTION_DIRECTION, attribute, destructiveItems, restoredBy } from './attribution.js';
+import { ACTION_DIRECTION, attribute, destructiveItems, restoredBy, selfServiceAccounts } from './attribution.js';
 
 let seq = 0;
 function entry(actor: string, action: string, object: { type: string; id: string; cidr: string }): AuditEvent {
@@ -130,5 +130,78 @@ describe('attribute', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('selfServiceAccounts', () => {
+  /** An entry of `actor`, bound to `account` (null: a global token; undefined: recorded before it was). */
+  const by = (actor: string, account: string | null | undefined, action: string, o: ReturnType<typeof bgp>) => {
+    const e = entry(actor, action, o);
+    return account === undefined ? e : { ...e, actor_account_id: account };
+  };
+  const withdrawals = (...ps: [string, string][]) => ({
+    announcements: ps.map(([account, prefix]) => ({ account, prefix, kind: 'withdraw' as const })),
+    bindings: [],
+  });
+
+  it("an account whose items its own tokens made; not one a global job's token touched, nor an unknown", () => {
+    const events = [
+      by('seed', null, 'bgp_prefix.advertise', bgp('203.0.113.0/24')),
+      by('seed', null, 'bgp_prefix.advertise', bgp('198.51.100.0/24')),
+      by('tok-a', 'A', 'bgp_prefix.withdraw', bgp('203.0.113.0/24')),
+      by('tok-a2', 'A', 'bgp_prefix.withdraw', bgp('203.0.113.128/25')),
+      by('job:rogue', null, 'bgp_prefix.withdraw', bgp('198.51.100.0/24')),
+      by('tok-c', undefined, 'bgp_prefix.withdraw', bgp('192.0.2.0/25')),
+      by('tok-d', 'E', 'bgp_prefix.withdraw', bgp('192.0.2.128/25')),
+    ];
+    const items = withdrawals(
+      ['A', '203.0.113.0/24'],
+      ['A', '203.0.113.128/25'],
+      ['B', '198.51.100.0/24'],
+      ['C', '192.0.2.0/25'], // the actor's account was not recorded: unknown
+      ['D', '192.0.2.128/25'], // another account's token (a delegated account) made it
+      ['F', '100.64.0.0/24'], // no entry explains it (desired state from outside the API)
+    );
+    expect(selfServiceAccounts(items, events)).toEqual(['A']);
+    // One item of A's made by the job: A is no longer a customer making its own change.
+    const mixed = [...events, by('job:rogue', null, 'bgp_prefix.withdraw', bgp('203.0.113.128/25'))];
+    expect(selfServiceAccounts(items, mixed)).toEqual([]);
+  });
+
+  it('reads the author entries as attribute() does: the re-advertiser of long ago is not one', () => {
+    const events = [
+      by('job:rogue', null, 'bgp_prefix.withdraw', bgp('203.0.113.0/24')),
+      by('operator', null, 'bgp_prefix.advertise', bgp('203.0.113.0/24')),
+      by('tok-a', 'A', 'bgp_prefix.withdraw', bgp('203.0.113.0/24')),
+    ];
+    expect(selfServiceAccounts(withdrawals(['A', '203.0.113.0/24']), events)).toEqual(['A']);
+    // An operator re-advertised it since: as of now nobody withdrew it; as of when the guard admitted
+    // the withdrawal (a ledger item), it was A's own.
+    const later = [
+      ...events,
+      { ...by('operator', null, 'bgp_prefix.advertise', bgp('203.0.113.0/24')), at: '2027-01-01T00:00:00Z' },
+    ];
+    expect(selfServiceAccounts(withdrawals(['A', '203.0.113.0/24']), later)).toEqual([]);
+    const asOf = Date.parse('2026-12-31T00:00:00Z');
+    const ledger = {
+      announcements: [{ account: 'A', prefix: '203.0.113.0/24', kind: 'withdraw' as const, asOf }],
+      bindings: [],
+    };
+    expect(selfServiceAccounts(ledger, later)).toEqual(['A']);
+    // a modification: every edit since the prefix was last advertised or withdrawn is an author
+    const edits = [...events, by('tok-a', 'A', 'bgp_prefix.advertise', bgp('203.0.113.0/24'))];
+    const modify = (list: AuditEvent[]) =>
+      selfServiceAccounts(
+        { announcements: [{ account: 'A', prefix: '203.0.113.0/24', kind: 'modify' }], bindings: [] },
+        list,
+      );
+    expect(modify([...edits, by('tok-a', 'A', 'bgp_prefix.edit', bgp('203.0.113.0/24'))])).toEqual(['A']);
+    expect(
+      modify([
+        ...edits,
+        by('job:rogue', null, 'bgp_prefix.edit', bgp('203.0.113.0/24')),
+        by('tok-a', 'A', 'bgp_prefix.edit', bgp('203.0.113.0/24')),
+      ]),
+    ).toEqual([]);
   });
 });

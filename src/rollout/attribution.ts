@@ -77,14 +77,17 @@ function parsed(cidr: string): Prefix | null {
   return r.ok ? r.prefix : null;
 }
 
+/** Item kinds as the guard's ledger and a diff name them. */
+type ItemKind = DeltaItems['announcements'][number]['kind'] | DeltaItems['bindings'][number]['kind'];
+
 /**
- * Attributes `items` to the actors of `events` (entries of ATTRIBUTED_OBJECT_TYPES, oldest first). An
- * item's authors are the actors of its entries that moved it the way the delta does, since it last moved
- * the other way: for a withdrawal, whoever withdrew (or deleted) it after it was last advertised; the
- * actor that created and advertised it long ago is not an author of its withdrawal. A BGP prefix's
+ * The audit entries behind each item, from `events` (entries of ATTRIBUTED_OBJECT_TYPES, oldest first).
+ * An item's author entries are those that moved it the way the delta does, since it last moved the other
+ * way: for a withdrawal, the entries that withdrew (or deleted) it after it was last advertised; the
+ * entry that created and advertised it long ago is not an author of its withdrawal. A BGP prefix's
  * entries are found by cidr, a binding's by id, a prefix's own entries for everything inside it.
  */
-export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Attribution {
+function authorIndex(events: readonly AuditEvent[]) {
   const byCidr = new Map<string, number[]>(); // bgp_prefix entries, by cidr (indexes into events)
   const byBinding = new Map<string, number[]>(); // binding entries, by id
   const byPrefix = new Map<string, number[]>(); // prefix entries, by cidr
@@ -116,17 +119,38 @@ export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Att
     const p = parsed(cidr);
     return p ? nets.covering(p).flatMap((e) => e.value) : [];
   };
-  /** Actors of the newest entries that moved the item `want`-wards, back to the last that moved it otherwise. */
-  const authorsOf = (entries: number[], want: Direction): string[] => {
-    const actors = new Set<string>();
+  const times = events.map((e) => Date.parse(e.at));
+  /**
+   * The newest entries that moved the item `want`-wards, back to the last that moved it otherwise;
+   * with `asOf`, only entries written by then (what desired state said when a past change was admitted).
+   */
+  const authorsOf = (entries: number[], want: Direction, asOf?: number): AuditEvent[] => {
+    const out: AuditEvent[] = [];
     for (const i of [...new Set(entries)].sort((a, b) => b - a)) {
+      if (asOf !== undefined && !((times[i] as number) <= asOf)) continue;
       const e = events[i] as AuditEvent;
       const dir = ACTION_DIRECTION[e.action];
-      if (dir === undefined || dir === want) actors.add(e.actor_id);
+      if (dir === undefined || dir === want) out.push(e);
       else if (want === 'edit' || dir !== 'edit') break;
     }
-    return [...actors].sort();
+    return out;
   };
+  return {
+    announcement: (prefix: string, kind: ItemKind, asOf?: number) =>
+      authorsOf([...(byCidr.get(prefix) ?? []), ...within(prefix)], WANTED[kind], asOf),
+    binding: (id: string, prefix: string, kind: ItemKind, asOf?: number) =>
+      authorsOf([...(byBinding.get(id) ?? []), ...within(prefix)], WANTED[kind], asOf),
+  };
+}
+
+const actorsOf = (entries: readonly AuditEvent[]): string[] => [...new Set(entries.map((e) => e.actor_id))].sort();
+
+/**
+ * Attributes `items` to the actors of `events` (entries of ATTRIBUTED_OBJECT_TYPES, oldest first): an
+ * item's authors are the actors of its author entries (authorIndex).
+ */
+export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Attribution {
+  const index = authorIndex(events);
   const kinds = new Map<string, AuditEvent['actor_kind']>();
   for (const e of events) kinds.set(e.actor_id, e.actor_kind);
   const counts = new Map<string, { announcements: number; bindings: number }>();
@@ -141,7 +165,7 @@ export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Att
   const bindingAuthors = new Map<string, string[]>();
   const unattributed = { announcements: 0, bindings: 0 };
   for (const a of items.announcements) {
-    const actors = authorsOf([...(byCidr.get(a.prefix) ?? []), ...within(a.prefix)], WANTED[a.kind]);
+    const actors = actorsOf(index.announcement(a.prefix, a.kind));
     if (actors.length === 0) {
       unattributed.announcements++;
       continue;
@@ -150,7 +174,7 @@ export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Att
     count(actors, 'announcements');
   }
   for (const b of items.bindings) {
-    const actors = authorsOf([...(byBinding.get(b.id) ?? []), ...within(b.prefix)], WANTED[b.kind]);
+    const actors = actorsOf(index.binding(b.id, b.prefix, b.kind));
     if (actors.length === 0) {
       unattributed.bindings++;
       continue;
@@ -162,6 +186,42 @@ export function attribute(items: DeltaItems, events: readonly AuditEvent[]): Att
     .map(([id, c]) => ({ id, kind: kinds.get(id) ?? 'token', ...c }))
     .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   return { authors, announcementAuthors, bindingAuthors, unattributed };
+}
+
+/**
+ * Items with the account whose data they are (a diff's changes, the guard ledger's entries); `asOf`
+ * (ms): a past change's item, attributed to the entries written by the time it was admitted (a
+ * customer's own withdrawal stays its own after an operator re-advertised the prefix).
+ */
+export interface AccountItems {
+  announcements: readonly {
+    prefix: string;
+    account: string;
+    kind: 'announce' | 'withdraw' | 'modify';
+    asOf?: number;
+  }[];
+  bindings: readonly { id: string; prefix: string; account: string; kind: 'bind' | 'unbind'; asOf?: number }[];
+}
+
+/**
+ * The accounts whose items were all made by their own identities (issue 10: only such a customer's own
+ * few changes are left out of the guard's location and network counts). An account is self-service when
+ * every one of its items has author entries and every author entry was written by an actor bound to that
+ * account (`actor_account_id`, recorded with each entry, src/addressing/transactions.ts). An item no entry
+ * explains, or one entry by a global actor (a job's or an operator's token, the CLI), by another account
+ * or by an actor of unknown account (an entry recorded before the actor's account was), and it is not:
+ * unknown is the safe side. Sorted.
+ */
+export function selfServiceAccounts(items: AccountItems, events: readonly AuditEvent[]): string[] {
+  const index = authorIndex(events);
+  const own = new Map<string, boolean>();
+  const judge = (account: string, entries: readonly AuditEvent[]) => {
+    if (own.get(account) === false) return;
+    own.set(account, entries.length > 0 && entries.every((e) => e.actor_account_id === account));
+  };
+  for (const a of items.announcements) judge(a.account, index.announcement(a.prefix, a.kind, a.asOf));
+  for (const b of items.bindings) judge(b.account, index.binding(b.id, b.prefix, b.kind, b.asOf));
+  return [...own].flatMap(([account, yes]) => (yes ? [account] : [])).sort();
 }
 
 /** The destructive items of a diff (withdrawals, modifications, binding removals): what trips a breaker. */

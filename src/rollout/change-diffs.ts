@@ -1,12 +1,12 @@
 // The diffs the guard and the approval rules judge a change by, for the engine (engine.ts): the whole
 // network from the last good snapshot (with what the guard admitted taking away known-good, issue 10),
 // with bindings kept only for their grace counted as removed, the drift from the good snapshot of a day
-// ago, and who made a delta (from the one audit log). Split from the engine along this idea: what a
+// ago, and who made a delta (from the one audit log), which accounts made their own. Split from the engine along this idea: what a
 // change is, as opposed to how the engine steps it.
 import { diffSnapshots, type KnownGood, type SnapshotDiff } from '../snapshot/diff.js';
 import type { LocationInfo, Snapshot, SnapshotContent } from '../snapshot/model.js';
 import { withPendingUnbinds } from '../snapshot/pending-unbinds.js';
-import { ATTRIBUTION_LOOKBACK_MS, attribute } from './attribution.js';
+import { type AccountItems, ATTRIBUTION_LOOKBACK_MS, attribute, selfServiceAccounts } from './attribution.js';
 import { type GuardConfig, knownGood } from './guard.js';
 import type { AuditEvent, ChangeHistory, EngineState } from './ports.js';
 
@@ -106,6 +106,49 @@ export class ChangeDiffs {
     if (!this.d.history) return [];
     const from = (base ? Date.parse(base.createdAt) : this.d.now()) - ATTRIBUTION_LOOKBACK_MS;
     return this.d.history.addressingChangesSince(new Date(from).toISOString());
+  }
+
+  /**
+   * The accounts the guard's cumulative limits may leave out (guard-cumulative.ts): those whose items
+   * the limits count (this change's withdrawals, modifications and binding removals, those of the
+   * unapproved changes in the guard's ledger, the drift's) were all made by the account's own identities,
+   * attributed through the one audit log (attribution.ts selfServiceAccounts). A job's or an operator's
+   * change in an account makes it no customer's own. Undefined without a history (no attribution: any
+   * account may be left out); sorted, so the engine's input is a value.
+   */
+  async selfService(
+    diff: SnapshotDiff,
+    drift: SnapshotDiff | null | undefined,
+    base: Snapshot | null,
+  ): Promise<string[] | undefined> {
+    if (!this.d.history) return undefined;
+    const items = {
+      announcements: [] as AccountItems['announcements'][number][],
+      bindings: [] as AccountItems['bindings'][number][],
+    };
+    const fromDiff = (d: SnapshotDiff) => {
+      for (const c of d.announcements)
+        if (c.kind === 'withdraw' || c.kind === 'modify')
+          items.announcements.push({ prefix: c.prefix, account: c.account, kind: c.kind });
+      for (const c of d.bindings)
+        if (c.kind === 'unbind')
+          items.bindings.push({ id: c.id, prefix: c.prefix, account: c.account, kind: 'unbind' });
+    };
+    fromDiff(diff);
+    // Nothing of this change for the cumulative limits to count: no account needs to be left out.
+    if (items.announcements.length === 0 && items.bindings.length === 0) return [];
+    if (drift) fromDiff(drift);
+    for (const a of this.d.state().guard.admitted) {
+      if (a.approvalId !== null) continue; // approved: the windows do not count it
+      const asOf = a.at; // who had made it when it was admitted
+      for (const w of a.withdrawn)
+        items.announcements.push({ prefix: w.prefix, account: w.account, kind: 'withdraw', asOf });
+      for (const m of a.modified ?? [])
+        items.announcements.push({ prefix: m.prefix, account: m.account, kind: 'modify', asOf });
+      for (const u of a.unbound)
+        items.bindings.push({ id: u.id, prefix: u.prefix, account: u.account, kind: 'unbind', asOf });
+    }
+    return selfServiceAccounts(items, await this.history(base));
   }
 
   /** Ids of the actors whose desired-state changes are in `diff` (every kind of change). */

@@ -156,7 +156,7 @@ export function engineControl(
         const base = await engine.baseline();
         if (!base) throw rolloutError('E_ROLLOUT_NO_BASELINE', 'nothing has been deployed yet: no last good snapshot');
         // Refused before desired state is written: nothing of a refused reject is applied.
-        await engine.assertMayReject(r.id, o.actor);
+        const authors = await engine.assertMayReject(r.id, o.actor);
         const rejected = await engine.snapshot(r.snapshotId);
         const diff = diffSnapshots(base, rejected, deps.fleet.locations());
         const only = o.accounts?.length ? new Set(o.accounts) : undefined;
@@ -169,6 +169,7 @@ export function engineControl(
           accounts: only ? [...only].sort() : null,
           complete: !only || accountsOf(diff).every((a) => only.has(a)),
           restored: { changed: done.changed, unchanged: done.unchanged, impossible: done.impossible.length },
+          authors,
         });
         await deps.resync?.();
         return { rollout, snapshot: summarize(base), items: items.length, restore: done };

@@ -435,7 +435,10 @@ export class RolloutEngine {
     o: ProposeOptions,
   ): Promise<{ snapshot: Snapshot; rollout: Rollout }> {
     const snapshot = await this.sealNew(content, o.origin, o.reason);
-    const diff = this.diffs.judged(await this.baseline(), snapshot, o.graced);
+    const base = await this.baseline();
+    const diff = this.diffs.judged(base, snapshot, o.graced);
+    const drift = diff.restoringOnly ? null : await this.diffs.drift(snapshot);
+    const selfService = diff.restoringOnly ? undefined : await this.diffs.selfService(diff, drift, base);
     const t = await this.apply({
       type: 'propose',
       snapshot: { id: snapshot.id, number: snapshot.number, origin: o.origin, marked: snapshot.withdrawAll !== null },
@@ -443,7 +446,8 @@ export class RolloutEngine {
       actor: actorRef(o.actor),
       reason: o.reason,
       graced: o.graced,
-      drift: diff.restoringOnly ? null : await this.diffs.drift(snapshot),
+      drift,
+      ...(selfService ? { selfService } : {}),
     });
     return { snapshot, rollout: t.created as Rollout };
   }
@@ -519,13 +523,18 @@ export class RolloutEngine {
     if (a.type === 'activate') {
       const r = this.rollout(a.id);
       const s = await this.snapshot(r.snapshotId);
-      const diff = this.diffs.judged(await this.baseline(), s, r.graced);
+      const base = await this.baseline();
+      const diff = this.diffs.judged(base, s, r.graced);
+      const judged = !diff.restoringOnly && r.approval === null; // an approved change is not judged again
+      const drift = judged ? await this.diffs.drift(s) : null;
+      const selfService = judged ? await this.diffs.selfService(diff, drift, base) : undefined;
       return {
         type: 'activate',
         id: a.id,
         diff,
         marked: s.withdrawAll !== null,
-        drift: diff.restoringOnly || r.approval !== null ? null : await this.diffs.drift(s),
+        drift,
+        ...(selfService ? { selfService } : {}),
       };
     }
     if (a.type === 'judge') {
@@ -642,18 +651,26 @@ export class RolloutEngine {
     });
   }
 
-  /** Refuses unless `actor` may reject `id`: the second person an approval needs (a reject can close the breaker). */
-  async assertMayReject(id: string, actor: Actor): Promise<void> {
+  /**
+   * Refuses unless `actor` may reject `id`: the second person an approval needs (a reject can close the
+   * breaker). Returns the change's authors, read before the reject writes desired state: what reject()
+   * records and the machine checks again.
+   */
+  async assertMayReject(id: string, actor: Actor): Promise<string[]> {
     const r = this.rollout(id);
     const base = await this.baseline();
     const authors = await this.diffs.authorsOf(this.diffs.full(base, await this.snapshot(r.snapshotId)), base);
     assertMayApprove(actor, authors, `rejecting ${id}`);
+    return authors;
   }
 
   /**
    * Records an operator's reject of a held or halted rollout (or the superseded one that tripped the
    * breaker) whose delta desired state was already returned for (RolloutControl.reject does that first,
    * after assertMayReject); a complete reject ends a held rollout and closes the breaker it tripped.
+   * `authors` are assertMayReject's, not read again: the reject's own restore is audited as the approver's
+   * writes (a modification put back is a `bgp_prefix.edit`), and read afterwards it would name the approver
+   * an author of the change it rejects.
    */
   reject(
     id: string,
@@ -663,13 +680,11 @@ export class RolloutEngine {
       accounts: string[] | null;
       complete: boolean;
       restored: { changed: number; unchanged: number; impossible: number };
+      authors: readonly string[];
     },
   ): Promise<Rollout> {
     return this.serial(async () => {
-      const r = this.rollout(id);
-      const base = await this.baseline();
-      const authors = await this.diffs.authorsOf(this.diffs.full(base, await this.snapshot(r.snapshotId)), base);
-      await this.apply({ type: 'reject', id, ...o, actor: actorRef(o.actor), approver: o.actor, authors });
+      await this.apply({ type: 'reject', id, ...o, actor: actorRef(o.actor), approver: o.actor });
       return this.rollout(id);
     });
   }

@@ -43,8 +43,17 @@ export type EngineInput =
       graced?: readonly string[];
       /** Diff from the good snapshot of a day ago to this one (the guard's drift); null: none so old. */
       drift?: SnapshotDiff | null;
+      /** Accounts whose counted changes were all their own (change-diffs.ts); absent: no attribution. */
+      selfService?: readonly string[];
     }
-  | { type: 'activate'; id: string; diff: SnapshotDiff; marked: boolean; drift?: SnapshotDiff | null }
+  | {
+      type: 'activate';
+      id: string;
+      diff: SnapshotDiff;
+      marked: boolean;
+      drift?: SnapshotDiff | null;
+      selfService?: readonly string[];
+    }
   | { type: 'deploy-stage'; id: string }
   | {
       type: 'judge';

@@ -1,7 +1,16 @@
 import { assertDigest, assertMayApprove, heldChange } from './approval.js';
 import { rolloutError } from './errors.js';
 import { combine } from './gates.js';
-import { admit, evaluateGuard, type GuardDecision, initialGuardState, reset, trip, violationText } from './guard.js';
+import {
+  admit,
+  evaluateGuard,
+  type GuardContext,
+  type GuardDecision,
+  initialGuardState,
+  reset,
+  trip,
+  violationText,
+} from './guard.js';
 import type { EngineState, ExternalVerdict, Rollout, RolloutStatus, Stage } from './ports.js';
 import { fastStages, planStages } from './stages.js';
 
@@ -341,7 +350,7 @@ function propose(t: Step, input: Extract<EngineInput, { type: 'propose' }>): voi
       if (t.state.trippedBy === old.id) supersededTripper = true;
     }
   }
-  const decision = evaluateGuard(diff, t.state.guard, t.ctx.guard, now, snapshot.marked, { drift: input.drift });
+  const decision = evaluateGuard(diff, t.state.guard, t.ctx.guard, now, snapshot.marked, guardContext(input));
   r.guard = decision;
   if (decision.verdict === 'hold') {
     // The newer compile carries the change that tripped the breaker: rejecting it rejects that change.
@@ -357,11 +366,19 @@ export function mayBeRejected(r: Rollout, trippedBy: string | null | undefined):
   return r.status === 'held' || r.halt !== null || (r.status === 'superseded' && trippedBy === r.id);
 }
 
+/** What the guard knows besides the diff, from the input: the drift and who made each account's changes. */
+function guardContext(input: Pick<GuardContext, 'drift'> & { selfService?: readonly string[] }): GuardContext {
+  return {
+    drift: input.drift,
+    ...(input.selfService ? { selfService: new Set(input.selfService) } : {}),
+  };
+}
+
 function activate(t: Step, input: Extract<EngineInput, { type: 'activate' }>): void {
   const r = t.edit(input.id);
   const now = t.ctx.now;
   if (r.approval === null) {
-    const d = evaluateGuard(input.diff, t.state.guard, t.ctx.guard, now, input.marked, { drift: input.drift });
+    const d = evaluateGuard(input.diff, t.state.guard, t.ctx.guard, now, input.marked, guardContext(input));
     r.guard = d;
     if (d.verdict === 'hold') {
       hold(t, r, d);
