@@ -53,7 +53,8 @@ const proves = (cidr: string, asn: number) => {
 
 // ---- commands --------------------------------------------------------------------------------------
 
-type JobKind = 'withdraw' | 'readvertise' | 'modify' | 'unbind' | 'flap' | 'announce';
+/** The red team's rogue jobs (issue 10's table; src/bin/replay-jobs.ts runs each alone at full length). */
+type JobKind = 'withdraw' | 'paced' | 'by-account' | 'readvertise' | 'modify' | 'unbind' | 'flap' | 'announce';
 type Command =
   | { c: 'customer-advertise'; account: number; prefix: number; on: boolean }
   | { c: 'customer-new-prefix'; account: number; proven: boolean }
@@ -68,6 +69,9 @@ type Command =
   | { c: 'reject' }
   | { c: 'reset' };
 
+/** How many objects a job step touches: mostly a few (under the per-change limits), sometimes many. */
+const countArb = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }) }, fc.integer({ min: 4, max: 30 }));
+
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     c: fc.constant('customer-advertise' as const),
@@ -81,12 +85,21 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({
       c: fc.constant('job' as const),
-      kind: fc.constantFrom<JobKind>('withdraw', 'readvertise', 'modify', 'unbind', 'flap', 'announce'),
-      count: fc.integer({ min: 1, max: 30 }),
+      kind: fc.constantFrom<JobKind>(
+        'withdraw',
+        'paced',
+        'by-account',
+        'readvertise',
+        'modify',
+        'unbind',
+        'flap',
+        'announce',
+      ),
+      count: countArb,
       pick: fc.nat(1000),
     }),
   },
-  fc.record({ c: fc.constant('self-approve' as const), count: fc.integer({ min: 1, max: 30 }), pick: fc.nat(1000) }),
+  fc.record({ c: fc.constant('self-approve' as const), count: countArb, pick: fc.nat(1000) }),
   fc.record({
     c: fc.constant('verdict' as const),
     status: fc.constantFrom('pass' as const, 'fail' as const),
@@ -491,6 +504,19 @@ async function run(w: World, o: Oracle, cmd: Command, i: number) {
             }
           }
       if (cmd.kind === 'unbind') for (const t of ts) await unbind(job, 'job:rogue', t);
+      if (cmd.kind === 'paced')
+        // one prefix every 26 s, the rounds running: each change alone is small, the windows add them up
+        for (const t of ts) {
+          await advertise(job, 'job:rogue', t, false);
+          for (let s = 0; s < 26; s++) {
+            w.clock.advance(1000);
+            await tick(w, o, `${when} ${t.cidr} +${s + 1}s`);
+          }
+        }
+      if (cmd.kind === 'by-account') {
+        const acct = (w.targets[cmd.pick % w.targets.length] as Target).account;
+        for (const t of w.targets.filter((x) => x.account === acct)) await advertise(job, 'job:rogue', t, false);
+      }
       if (cmd.kind === 'flap') {
         // off 75 s, on 15 s, with the rounds running
         for (const t of ts) await advertise(job, 'job:rogue', t, false);
