@@ -10,7 +10,7 @@
 //      than the guard's cumulative limits (DEFAULT_GUARD's windows, as numbers) in withdrawn, modified
 //      or unbound objects, leaving out what a customer did to its own account and what a person approver
 //      who made none of it approved; an approval accepted from one of the change's authors is a failure.
-// FAILSMALL_PROPERTY_RUNS scales the runs (default 12, about a minute); FAILSMALL_PROPERTY_SEED the seed.
+// FAILSMALL_PROPERTY_RUNS scales the runs (default 6); FAILSMALL_PROPERTY_SEED the seed.
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,7 @@ import { KyselyRolloutStore } from '../store/rollout-store.js';
 import { demoFleet, seedDemo } from './demo.js';
 import { roaEvidence } from './ownership-config.js';
 
-const RUNS = Number(process.env.FAILSMALL_PROPERTY_RUNS ?? 12);
+const RUNS = Number(process.env.FAILSMALL_PROPERTY_RUNS ?? 6);
 const SEED = Number(process.env.FAILSMALL_PROPERTY_SEED ?? 20260220);
 const T0 = Date.parse('2026-02-20T17:00:00Z');
 const ENV = { FAILSMALL_DEMO_BYOIP: '30', FAILSMALL_DEMO_BAKE_S: '20' };
@@ -222,7 +222,7 @@ async function world(t: Template) {
   const clock = new ManualClock(T0);
   const dataDir = t.copy();
   const opened = await openStore({ dataDir });
-  const fleet = new SimulatedFleet({ locations: simTopology(8, 2), clock, applyDelayMs: 1500 });
+  const fleet = new SimulatedFleet({ locations: simTopology(8, 1), clock, applyDelayMs: 1500 });
   const rolloutStore = new KyselyRolloutStore(opened.database.db);
   const history = new KyselyAuditLog(opened.database.db);
   const loopConfig = { ...demoFleet(ENV).loop, compile: { space: ownership.space } };
@@ -569,9 +569,15 @@ async function run(w: World, o: Oracle, cmd: Command, i: number) {
       await w.crash();
       break;
     case 'time':
-      for (let s = 0; s < cmd.ms; s += 1000) {
-        w.clock.advance(1000);
-        await tick(w, o, `${when} +${s / 1000 + 1}s`);
+      // rounds every second while a rollout moves (bakes count reports), every 10 s while none does
+      for (let s = 0; s < cmd.ms; ) {
+        const busy = w.cp.loop.engine
+          .listRollouts()
+          .some((r) => r.status === 'running' || r.status === 'queued' || r.status === 'paused');
+        const step = Math.min(busy ? 1000 : 10_000, cmd.ms - s);
+        w.clock.advance(step);
+        s += step;
+        await tick(w, o, `${when} +${s / 1000}s`);
       }
       break;
     case 'approve':
