@@ -40,6 +40,9 @@ import { roaEvidence } from './ownership-config.js';
 
 const RUNS = Number(process.env.FAILSMALL_PROPERTY_RUNS ?? 6);
 const SEED = Number(process.env.FAILSMALL_PROPERTY_SEED ?? 20260220);
+const REPLAY = process.env.FAILSMALL_PROPERTY_REPLAY
+  ? (JSON.parse(process.env.FAILSMALL_PROPERTY_REPLAY) as [Command[]][])
+  : null;
 const T0 = Date.parse('2026-02-20T17:00:00Z');
 const ENV = { FAILSMALL_DEMO_BYOIP: '30', FAILSMALL_DEMO_BAKE_S: '20' };
 const ADMIN: Actor = { kind: 'cli', id: 'cli:prop', account_id: null, scopes: ['admin', 'operator'], request_id: 'r' };
@@ -684,12 +687,10 @@ describe('random interleavings of customers, rogue jobs, verdicts, crashes and a
         }
       }),
       {
-        numRuns: RUNS,
+        // FAILSMALL_PROPERTY_REPLAY='[[[...commands]]]': the counterexamples given, and only them
+        numRuns: REPLAY ? REPLAY.length : RUNS,
         seed: SEED,
-        // FAILSMALL_PROPERTY_REPLAY='[[[...commands]]]': run reported counterexamples first
-        ...(process.env.FAILSMALL_PROPERTY_REPLAY
-          ? { examples: JSON.parse(process.env.FAILSMALL_PROPERTY_REPLAY) }
-          : {}),
+        ...(REPLAY ? { examples: REPLAY } : {}),
       },
     );
   });
