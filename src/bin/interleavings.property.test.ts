@@ -280,6 +280,8 @@ async function world(t: Template) {
     clock,
     fleet,
     good,
+    /** The seeded objects as the good snapshot has them. */
+    seededTargets: t.targets,
     // the run's own model of the seeded objects
     targets: t.targets.map((x) => ({ ...x, bgp: x.bgp.map((b) => ({ ...b })), bindings: [...x.bindings] })),
     secrets: t.secrets,
@@ -405,6 +407,7 @@ async function tick(w: World, o: Oracle, when: string) {
 
 async function run(w: World, o: Oracle, cmd: Command, i: number) {
   const when = `#${i} ${JSON.stringify(cmd)}`;
+  await resync(w, o);
   const advertisedUrl = (t: Target, bgp: string) => `${base(t.account)}/prefixes/${t.prefix}/bgp/prefixes/${bgp}`;
   /** Returns whether the write changed the prefix (the test's model), recording its author. */
   const advertise = async (secret: string, who: string, t: Target, on: boolean) => {
@@ -610,6 +613,30 @@ async function run(w: World, o: Oracle, cmd: Command, i: number) {
 let newPrefixCounter = 0;
 
 /**
+ * The model follows desired state before each command: a reject or a restore writes it back, and a
+ * write that changes nothing (re-withdrawing what is withdrawn) must make nobody its author.
+ */
+async function resync(w: World, o: Oracle) {
+  const d = await w.cp.service.exportDesiredState();
+  const bgp = new Map(d.bgp_prefixes.map((b) => [b.id, b]));
+  for (const [k, t] of w.targets.entries()) {
+    const seeded = w.seededTargets[k] as Target;
+    for (const [j, b] of t.bgp.entries()) {
+      const now = bgp.get(b.id);
+      if (now) {
+        b.advertised = now.on_demand.advertised;
+        b.prepends = now.asn_prepend_count;
+      }
+      // back as it was: whoever wrote it before is no author of a later change to it
+      const was = seeded.bgp[j];
+      if (was && was.advertised === b.advertised && was.prepends === b.prepends) o.authors.delete(t.cidr);
+    }
+    t.bindings = d.bindings.filter((b) => b.prefix_id === t.prefix).map((b) => b.id);
+    for (const id of t.bindings) o.authors.delete(id);
+  }
+}
+
+/**
  * Approves the oldest held rollout as `who`. What the approval covers is the held snapshot's difference
  * from the last good one (the approved digest names exactly that change); it is exempt only when `who`
  * wrote none of it, and an accepted approval from one of its authors is a failure.
@@ -674,6 +701,8 @@ describe('random interleavings of customers, rogue jobs, verdicts, crashes and a
               process.stderr.write(`${JSON.stringify(cmd)} ${Math.round(performance.now() - t1)} ms\n`);
             if (o.failures.length > 0) break;
           }
+          // then 20 quiet minutes: whatever the guard admitted has reached every stage
+          if (o.failures.length === 0) await run(w, o, { c: 'time', ms: 20 * 60_000 }, cmds.length);
           if (process.env.FS_DEBUG)
             process.stderr.write(
               `rollouts: ${w.cp.loop.engine
