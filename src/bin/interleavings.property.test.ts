@@ -105,7 +105,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ c: fc.constant('self-approve' as const), count: countArb, pick: fc.nat(1000) }),
   fc.record({
     c: fc.constant('verdict' as const),
-    status: fc.constantFrom('pass' as const, 'fail' as const),
+    status: fc.constantFrom('pass' as const, 'pass' as const, 'fail' as const),
     scope: fc.constantFrom('rollout' as const, 'canary' as const, 'global' as const),
   }),
   fc.constant({ c: 'crash' as const }),
