@@ -309,24 +309,13 @@ type World = Awaited<ReturnType<typeof world>>;
 /** allowed = max(count, floor(fraction × base)), the guard's rule, restated. */
 const allowedOf = (l: Limit, b: number) => Math.max(l.count, Math.floor(l.fraction * b));
 
-/**
- * KNOWN GAP (issue 10, branch h10-self): the guard leaves the one account with the most changes out of
- * the location and network counts as a customer's own, whoever made them, so a rogue job that withdraws
- * one whole account passes (FAILSMALL_PROPERTY_REPLAY='[[[{"c":"job","kind":"by-account","count":1,
- * "pick":0},{"c":"time","ms":90000}]]]' with FAILSMALL_PROPERTY_GAPS=0: "fra withdrawals 3 > 1").
- * Until attribution feeds GuardContext.selfService, the oracle leaves that one account out as well;
- * FAILSMALL_PROPERTY_GAPS=0 checks the invariant as issue 10 states it.
+/*
+ * What it caught: with the guard's cumulative windows switched off, a sequence of withdrawals over 90 s
+ * ("fra withdrawals 2 > 1", shrunk); with validate recording a proof whatever the evidence, "cdg announces
+ * 45.201.0.0/24, which has no proof"; and before attribution decided whose changes an account's are, a job
+ * withdrawing one whole account passed the location limits (FAILSMALL_PROPERTY_REPLAY='[[[{"c":"job",
+ * "kind":"by-account","count":1,"pick":0},{"c":"time","ms":90000}]]]': "fra withdrawals 3 > 1"), now held.
  */
-const TOP_ACCOUNT_GAP = process.env.FAILSMALL_PROPERTY_GAPS !== '0';
-
-function leaveOutTopAccount(keys: string[], accountOf: ReadonlyMap<string, string>): string[] {
-  if (!TOP_ACCOUNT_GAP) return keys;
-  const per = new Map<string, number>();
-  for (const k of keys) per.set(accountOf.get(k) ?? '', (per.get(accountOf.get(k) ?? '') ?? 0) + 1);
-  let top: string | null = null;
-  for (const [a, n] of per) if (top === null || n > (per.get(top) ?? 0)) top = a;
-  return keys.filter((k) => (accountOf.get(k) ?? '') !== top);
-}
 
 class Oracle {
   /** cidr → the origin its proof authorises: the seeded prefixes (the seed proves each) and the ROA's. */
@@ -406,11 +395,7 @@ class Oracle {
     const baseAnn = this.goodLines.size;
     const baseBind = this.goodBindings.size;
     for (const [loc, ever] of byLocation) {
-      const count = (s: Set<string>, ex: Set<string>) =>
-        leaveOutTopAccount(
-          [...s].filter((k) => !ex.has(k)),
-          this.accountOf,
-        );
+      const count = (s: Set<string>, ex: Set<string>) => [...s].filter((k) => !ex.has(k));
       const checks = [
         ['withdrawals', count(ever.withdrawn, this.exempt.withdrawn), baseAnn],
         ['modifications', count(ever.modified, this.exempt.modified), baseAnn],
