@@ -9,7 +9,7 @@
 // FAILSMALL_FUZZ_RUNS sets the inputs (default 1,000,000, the floor of issue 14), FAILSMALL_FUZZ_SEED the seed.
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePrefix } from '../lib/prefix.js';
-import { fuzzBudget, rng } from '../wire/bgp/fuzz.case.js';
+import { fuzzBudget, fuzzTimeout, rng } from '../wire/bgp/fuzz.case.js';
 import { parsePrefixesYml } from './config.js';
 import { Monitor } from './monitor.js';
 import { RisFeed } from './ris.js';
@@ -179,7 +179,7 @@ function expectedRoutes(o: { [k: string]: Json }): Map<string, { peer: string; p
   return out;
 }
 
-describe('RIS Live reader fuzz', () => {
+describe('RIS Live reader fuzz', { timeout: fuzzTimeout(BUDGET) }, () => {
   const r = rng(SEED);
   const pool = Array.from({ length: 2000 }, (_, i) => wellFormed(r, i));
   const texts = pool.map((o) => JSON.stringify(o));

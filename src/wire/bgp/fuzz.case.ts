@@ -14,6 +14,11 @@ import { ACTION_RANK } from './types.js';
  * FAILSMALL_FUZZ_RUNS, default 1,000,000, the floor issue 14 sets for every decoder in CI.
  */
 export const FUZZ_INPUTS_PER_DECODER = 1_000_000;
+/** A fuzz test's time limit for `inputs` inputs: 0.4 ms each (a loaded 2-core machine), at least 60 s. */
+export function fuzzTimeout(inputs: number): number {
+  return Math.max(60_000, Math.ceil(inputs * 0.4));
+}
+
 export function fuzzBudget(): number {
   const v = Number(process.env.FAILSMALL_FUZZ_RUNS ?? FUZZ_INPUTS_PER_DECODER);
   return Number.isFinite(v) && v > 0 ? Math.max(1000, Math.floor(v)) : FUZZ_INPUTS_PER_DECODER;

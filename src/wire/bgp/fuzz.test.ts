@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import { ctxOf, ctxSettingsArb, openArb, updateArb } from './arbitraries.case.js';
-import { checkDecode, fuzzBudget, mutate, openGrammarArb, rng, updateGrammarArb } from './fuzz.case.js';
+import { checkDecode, fuzzBudget, fuzzTimeout, mutate, openGrammarArb, rng, updateGrammarArb } from './fuzz.case.js';
 import { encodeMessage } from './messages.js';
 import type { BgpMessage, MessageResult } from './types.js';
 
@@ -46,7 +46,7 @@ function runMutation(name: string, share: number, seeds: fc.Arbitrary<[ReturnTyp
   });
 }
 
-describe('BGP fuzzing', () => {
+describe('BGP fuzzing', { timeout: fuzzTimeout(budget) }, () => {
   runMutation(
     'UPDATE byte mutation',
     0.25,

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ctxOf, ctxSettingsArb, openArb, updateArb } from '../bgp/arbitraries.case.js';
-import { fuzzBudget, mutate, rng } from '../bgp/fuzz.case.js';
+import { fuzzBudget, fuzzTimeout, mutate, rng } from '../bgp/fuzz.case.js';
 import { decodeLabeledNlri } from '../bgp/labeled.js';
 import { encodeMessage } from '../bgp/messages.js';
 import { ACTION_RANK, type Rfc7606Action } from '../bgp/types.js';
@@ -85,7 +85,7 @@ function check(buf: Uint8Array, dec: BmpDecoder): void {
   }
 }
 
-describe('BMP fuzzing', () => {
+describe('BMP fuzzing', { timeout: fuzzTimeout(BUDGET) }, () => {
   it(`${Math.round(BUDGET * 0.8)} mutated sessions decode without an exception`, () => {
     const per = 50;
     fc.assert(

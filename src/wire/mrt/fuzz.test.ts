@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { xorshift32 } from '../../lib/random.js';
 import { corpusPath } from '../../testing/env.js';
-import { fuzzBudget } from '../bgp/fuzz.case.js';
+import { fuzzBudget, fuzzTimeout } from '../bgp/fuzz.case.js';
 import { BgpdumpFormatter } from './bgpdump-format.js';
 import { type MrtDamage, type MrtRawRecord, MrtStreamReader } from './reader.js';
 import { MrtDecoder } from './records.js';
@@ -118,7 +118,7 @@ function seeds(): Uint8Array[] {
   return out;
 }
 
-describe('MRT fuzzing', () => {
+describe('MRT fuzzing', { timeout: fuzzTimeout(BUDGET) }, () => {
   const seedList = seeds();
   const table = seedList[0]!; // sampleDump's PEER_INDEX_TABLE
 
@@ -134,7 +134,7 @@ describe('MRT fuzzing', () => {
     }
     counts['byte-mutation'] = n;
     expect(total).toBeGreaterThan(n / 2);
-  }, 120_000);
+  });
 
   const attrArb = fc
     .tuple(
@@ -277,5 +277,5 @@ describe('MRT fuzzing', () => {
     );
     counts['structure-aware'] = runs;
     expect(runs).toBe(n * VARIANTS);
-  }, 120_000);
+  });
 });
