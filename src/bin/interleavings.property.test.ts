@@ -20,7 +20,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ANNOUNCE_SPACE } from '../addressing/announce-space.js';
 import type { Actor, Scope, TokenKind } from '../addressing/model.js';
 import { AddressingService } from '../addressing/service.js';
-import { hashToken, newTokenSecret } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
 import { ManualClock } from '../lib/clock.js';
 import { parsePrefix, prefixContains } from '../lib/prefix.js';
@@ -37,6 +36,7 @@ import { openStore } from '../store/harness.js';
 import { KyselyRolloutStore } from '../store/rollout-store.js';
 import { demoFleet, seedDemo } from './demo.js';
 import { roaEvidence } from './ownership-config.js';
+import { mintToken } from './replay-jobs.js';
 
 const RUNS = Number(process.env.FAILSMALL_PROPERTY_RUNS ?? 6);
 const SEED = Number(process.env.FAILSMALL_PROPERTY_SEED ?? 20260220);
@@ -165,19 +165,8 @@ async function template() {
   const opened = await openStore({ dataDir: dir });
   const service = new AddressingService(opened.store, new ManualClock(T0 - 3600_000), ids, ownership);
   await seedDemo({ service, opened }, ENV);
-  const token = async (name: string, kind: TokenKind, scopes: Scope[], account: string | null) => {
-    const secret = newTokenSecret();
-    await service.tokens.create(ADMIN, {
-      account_id: account,
-      name,
-      kind,
-      scopes,
-      // a rogue job's caps are raised out of the way: what is measured is the guard, not the caps
-      ...(kind === 'job' ? { caps: { perRun: 100_000, perHour: 100_000 } } : {}),
-      token_hash: hashToken(secret),
-    });
-    return secret;
-  };
+  const token = (name: string, kind: TokenKind, scopes: Scope[], account: string | null) =>
+    mintToken(service, ADMIN, name, kind, scopes, account);
   const accounts = await service.accounts.list(ADMIN);
   const secrets = {
     job: await token('job:rogue', 'job', ['operator'], null),

@@ -82,6 +82,30 @@ interface Call {
   body?: unknown;
 }
 
+/**
+ * A token for a replay's actor, its secret returned. A rogue job's caps are raised out of the way: what
+ * the replays measure is the guard, not the caps. (Also the interleavings property test's.)
+ */
+export async function mintToken(
+  service: AddressingService,
+  admin: Actor,
+  name: string,
+  kind: TokenKind,
+  scopes: Scope[],
+  account: string | null,
+): Promise<string> {
+  const secret = newTokenSecret();
+  await service.tokens.create(admin, {
+    account_id: account,
+    name,
+    kind,
+    scopes,
+    ...(kind === 'job' ? { caps: { perRun: 100_000, perHour: 100_000 } } : {}),
+    token_hash: hashToken(secret),
+  });
+  return secret;
+}
+
 export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promise<JobReplayResult> {
   const log = o.log ?? (() => {});
   const wall0 = performance.now();
@@ -124,19 +148,8 @@ export async function replayJob(kind: JobKind, o: JobReplayOptions = {}): Promis
       rollout: { control: sim.loop.control },
       edgeStatus: sim.loop,
     });
-    const token = async (name: string, kind: TokenKind, scopes: Scope[], account: string | null) => {
-      const secret = newTokenSecret();
-      await service.tokens.create(ADMIN, {
-        account_id: account,
-        name,
-        kind,
-        scopes,
-        // the rogue job's caps are raised out of the way: what is measured is the guard, not the caps
-        ...(kind === 'job' ? { caps: { perRun: 100_000, perHour: 100_000 } } : {}),
-        token_hash: hashToken(secret),
-      });
-      return secret;
-    };
+    const token = (name: string, kind: TokenKind, scopes: Scope[], account: string | null) =>
+      mintToken(service, ADMIN, name, kind, scopes, account);
     const accounts = await service.accounts.list(ADMIN);
     // The rogue job acts under a job token; in self-approve it holds a person's approver token instead
     // (the worst case: a job given a human's credentials), so what stops it is the second-person rule.
