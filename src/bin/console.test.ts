@@ -449,7 +449,10 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
       const page = await open(B.base, OPERATOR);
       await page.getByText('Prefixes announced, last 15 minutes').waitFor();
       const t0 = Date.now();
-      const job = await runReplayJob({ base: B.base, token: OPERATOR, paceMs: 120, max: 60, accountPrefix: 'byoip' });
+      // Paced so that the first compile holds a withdrawal or two: the guard lets that much of a global job
+      // through to the canary (1% of a location per hour), then the cumulative window trips the breaker.
+      // A faster job is held before anything deploys, and the chart would show no drop at all.
+      const job = await runReplayJob({ base: B.base, token: OPERATOR, paceMs: 700, max: 40, accountPrefix: 'byoip' });
       expect(job.literalCall).toEqual({ status: 400, error_code: 'E_API_QUERY_PARAM' });
       type S = {
         at: number[];
