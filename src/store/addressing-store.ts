@@ -514,10 +514,7 @@ class KyselyTx implements AddressingTx {
     return Number(r?.n ?? 0);
   }
 
-  /**
-   * The account's log: changes of its data and changes its actors made (e.g. in a delegated prefix); for
-   * null, the entries of no account (global actions).
-   */
+  /** Everyone the audit log names as having changed this object (an LOA approver must not be one). */
   async objectActors(objectType: AuditEntry['object_type'], objectId: string): Promise<string[]> {
     const rows = await this.db
       .selectFrom('audit')
@@ -528,6 +525,11 @@ class KyselyTx implements AddressingTx {
       .execute();
     return rows.map((r) => r.actor_id).sort();
   }
+
+  /**
+   * The account's log: changes of its data and changes its actors made (e.g. in a delegated prefix); for
+   * null, the entries of no account (global actions).
+   */
   async listAudit(accountId: string | null, page: Page): Promise<PageOf<AuditEntry>> {
     return (await readAudit(this.db, { account_id: accountId, ...page })) as PageOf<AuditEntry>;
   }

@@ -3,6 +3,7 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { m008AgentCredentials } from './migrations-agent.js';
 import { m007OneAuditLog } from './migrations-audit.js';
+import { m015AuditObject } from './migrations-audit-object.js';
 import { m014LegacyOwnership } from './migrations-legacy-ownership.js';
 import { m009Ownership } from './migrations-ownership.js';
 import { m005RolloutStore, m006SnapshotDigestVersion } from './migrations-rollout.js';
@@ -148,6 +149,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '010_token_kinds': m010TokenKinds,
   '012_durable_verdicts': m012DurableVerdicts,
   '014_legacy_ownership': m014LegacyOwnership,
+  '015_audit_object': m015AuditObject,
 };
 
 export const migrationProvider: MigrationProvider = {
