@@ -42,7 +42,8 @@ describeIfAvailable('BIRD 2 driver against FRR (system)', missing, () => {
   let lab: Lab;
   let speaker: BirdSpeaker;
   beforeAll(async () => {
-    lab = await startLab({ name: 'fsl13d', locations: ['lab1'], fib: false });
+    // FAILSMALL_AGENT_TEST_LAB: another lab name, for a run beside another one of this test
+    lab = await startLab({ name: process.env.FAILSMALL_AGENT_TEST_LAB ?? 'fsl13d', locations: ['lab1'], fib: false });
     const e = lab.edges[0] as Lab['edges'][number];
     speaker = new BirdSpeaker({
       socket: e.birdSocket,
