@@ -11,7 +11,7 @@
 // FAILSMALL_EDGE_BENCH_LAB (default fsl13f) pick the rounds, the location's size and the lab's name.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BirdSpeaker } from '../src/agent/bird-speaker.js';
+import { BirdSpeaker, type SessionState, sameSession } from '../src/agent/bird-speaker.js';
 import { waitFor } from '../src/lab/exec.js';
 import { startLab } from '../src/lab/lab.js';
 import { makeContent, seal } from '../src/snapshot/compile.js';
@@ -137,7 +137,7 @@ const bench: Bench = async (ctx) => {
         }
       }
       const view = viewFor(snap([...next.values()]), 'bench1');
-      const since = (await speaker.sessions())[0]?.since;
+      const session = (await speaker.sessions())[0] as SessionState;
       const conns = (await lab.upstreamPeers())[e.address]?.connectionsEstablished;
       const b0 = procCpuS(birdPid);
       const a0 = agentCpuS();
@@ -154,10 +154,19 @@ const bench: Bench = async (ctx) => {
       };
       runs.push(run);
       await holds(next.size);
-      const reset =
-        (await speaker.sessions())[0]?.since !== since ||
-        (await lab.upstreamPeers())[e.address]?.connectionsEstablished !== conns;
-      if (reset) resets++;
+      const sessionAfter = (await speaker.sessions())[0] as SessionState;
+      const connsAfter = (await lab.upstreamPeers())[e.address]?.connectionsEstablished;
+      // (BIRD's "since" of one session reads a few ms apart from one `show protocols` to the next: sameSession)
+      const reset = !sessionAfter || !sameSession(session, sessionAfter) || connsAfter !== conns;
+      if (reset) {
+        resets++;
+        ctx.log(
+          `session reset: BIRD ${session.state} since ${session.since} -> ${sessionAfter?.state} since ${sessionAfter?.since}, FRR connections ${conns} -> ${connsAfter}`,
+        );
+        const birdLog = readFileSync(join(e.dir, 'bird.log'), 'utf8').split('\n');
+        for (const l of birdLog.filter((x) => !/configur|Adding protocol|Removing protocol/i.test(x)).slice(-12))
+          ctx.log(`  bird.log: ${l}`);
+      }
       ctx.log(
         `diff ${r + 1} (${kind}): ${wallS.toFixed(3)} s wall, BIRD ${run.birdCpuS.toFixed(2)} s CPU (${run.birdConfigureCpuS.toFixed(2)} to configured), agent ${run.agentCpuS.toFixed(3)} s CPU; session reset: ${reset}`,
       );

@@ -49,6 +49,26 @@ export interface SessionState {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** BIRD's "since" as milliseconds of the day ("03:41:37.631"), or null for another form (a date). */
+function sinceMs(since: string): number | null {
+  const m = /^(\d\d):(\d\d):(\d\d)(?:\.(\d{1,3}))?$/.exec(since);
+  if (!m) return null;
+  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Number((m[4] ?? '0').padEnd(3, '0'));
+}
+
+/**
+ * Whether two readings of `show protocols` show the same session (not reset in between): same name and
+ * state, "since" within 1 s. BIRD keeps the time of a state change on its monotonic clock and converts it
+ * to wall-clock time when it prints it, so one unchanged session reads a few ms apart (03:41:37.631, then
+ * .614, then .621, seen 2026-12-02); a reset re-establishes the session at least the connect retry later.
+ */
+export function sameSession(a: SessionState, b: SessionState): boolean {
+  if (a.name !== b.name || a.state !== b.state) return false;
+  const x = sinceMs(a.since);
+  const y = sinceMs(b.since);
+  return x === null || y === null ? a.since === b.since : Math.abs(x - y) < 1000;
+}
+
 export class BirdSpeaker implements Speaker {
   readonly control: BirdControl;
   /** The view BIRD should export (what the drift check compares with), and its prefix → account map once built. */
