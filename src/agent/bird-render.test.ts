@@ -4,7 +4,17 @@ import { makeContent, seal } from '../snapshot/compile.js';
 import type { Announcement } from '../snapshot/model.js';
 import { viewFor } from '../snapshot/view.js';
 import { BirdReplyParser } from './bird-control.js';
-import { accountsOf, decodePath, exportedDigest, parseShowRouteAll, renderInclude, staticPath } from './bird-render.js';
+import {
+  accountsOf,
+  decodePath,
+  exportedDigest,
+  exportsAs,
+  IncludeRenderer,
+  parseShowRouteAll,
+  renderInclude,
+  staticPath,
+} from './bird-render.js';
+import { announcementChanges } from './view-diff.js';
 
 const ann = (prefix: string, x: Partial<Announcement> = {}): Announcement => ({
   prefix,
@@ -43,6 +53,56 @@ describe('BIRD include rendering', () => {
     const filterOf = (t: string) => t.slice(t.indexOf('filter '), t.indexOf('}\n') + 2);
     expect(filterOf(empty)).toBe(filterOf(text));
     expect(empty).not.toContain('protocol static');
+  });
+
+  it('an incremental render (the changes since the last view) holds what a full render of the view holds', () => {
+    // The include as BIRD sees it: protocol → its head and the set of its routes (order within one is free).
+    const parsed = (text: string) => {
+      const out = new Map<string, string[]>();
+      for (const block of text.split('protocol static ').slice(1)) {
+        const [name, head, ...rest] = block.split('\n');
+        out.set(`${name} ${head}`, rest.filter((l) => l.startsWith('  route ')).sort());
+      }
+      return { header: text.slice(0, text.indexOf('protocol static ')), protocols: out };
+    };
+    // A few attribute sets, so protocols hold several routes and a step can empty one, shrink one, grow one.
+    const attrsArb = fc.record({
+      account: fc.constantFrom('a', 'b'),
+      origin: fc.constantFrom(64600, 65010),
+      prepends: fc.integer({ min: 0, max: 1 }),
+      communities: fc.constantFrom([], ['65010:1'], ['65010:2', '65010:3:4']),
+    });
+    // A step: for each of 30 slots, keep what it holds (most often), empty it, or announce there anew.
+    const stepArb = fc.array(
+      fc.oneof({ weight: 4, arbitrary: fc.constant('keep' as const) }, fc.constant(null), attrsArb),
+      {
+        minLength: 30,
+        maxLength: 30,
+      },
+    );
+    let num = 0;
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 8 }), (steps) => {
+        const r = new IncludeRenderer({ localAs: 65010 });
+        const slots = new Map<number, Announcement>();
+        for (const step of steps) {
+          step.forEach((op, i) => {
+            const prefix = i % 3 ? `198.18.${i}.0/24` : `2001:db8:${i}::/48`;
+            if (op === null) slots.delete(i);
+            else if (op !== 'keep') slots.set(i, { prefix, locations: '*', ...op });
+          });
+          const content = makeContent([...slots.values()], [], null);
+          const v = viewFor(
+            seal(content, { number: ++num, parent: null, createdAt: '', origin: 'compile', reason: '' }),
+            'ams',
+          );
+          const basis = r.rendered;
+          const text = r.render(v, basis ? announcementChanges(basis, v) : undefined);
+          expect(parsed(text)).toEqual(parsed(renderInclude(v, { localAs: 65010 })));
+        }
+      }),
+      { numRuns: 300, seed: 13 },
+    );
   });
 
   it('decodePath inverts staticPath for any origin and prepend count (own AS included)', () => {
@@ -99,6 +159,14 @@ describe('reading back `show route export … all`', () => {
     const routes = parseShowRouteAll(lines);
     expect(exportedDigest(routes, accountsOf(v), 65010).digest).toBe(v.announceDigest);
     expect(exportedDigest(routes.slice(1), accountsOf(v), 65010).digest).not.toBe(v.announceDigest);
+    // exportsAs: the same judgement for one route (path and communities; the account is not BIRD's).
+    const [a0, a1] = [...v.announcements.flatMap((g) => g.entries)].sort((x, y) => (x.prefix < y.prefix ? -1 : 1));
+    const [r192, r198] = [routes[1], routes[0]] as [(typeof routes)[0], (typeof routes)[0]];
+    expect(exportsAs(r192, a0 as Announcement, 65010)).toBe(true);
+    expect(exportsAs(r198, a1 as Announcement, 65010)).toBe(true);
+    expect(exportsAs(r198, a0 as Announcement, 65010)).toBe(false);
+    expect(exportsAs({ ...r192, communities: ['65010:1'] }, a0 as Announcement, 65010)).toBe(false);
+    expect(exportsAs({ ...r192, path: [64600] }, a0 as Announcement, 65010)).toBe(false);
     // A route the view does not have never matches, whatever its attributes.
     expect(exportedDigest(routes, new Map(), 65010).digest).not.toBe(v.announceDigest);
   });

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { announcementLine, SetDigest } from '../snapshot/digest.js';
 import type { Announcement } from '../snapshot/model.js';
 import { type LocationView, viewAnnouncements } from '../snapshot/view.js';
+import type { AnnouncementChange } from './view-diff.js';
 
 export const EXPORT_FILTER = 'failsmall_export';
 /** Name patterns of the static protocols the include defines (BIRD `~` patterns). */
@@ -40,34 +41,119 @@ function attributeStatements(a: Announcement, localAs: number): string[] {
   return stmts;
 }
 
-/** The include file for `view`: a header naming the snapshot, the filter, one static protocol per attribute set. */
-export function renderInclude(view: LocationView, o: RenderOptions): string {
-  const groups = new Map<string, { name: string; v6: boolean; stmts: string[]; routes: string[] }>();
-  for (const a of viewAnnouncements(view)) {
-    const v6 = a.prefix.includes(':');
-    const key = `${v6 ? 6 : 4} ${a.origin} ${a.prepends} ${a.communities.join(',')}`;
-    let g = groups.get(key);
+/** An attribute set's static protocol: its name and head (channel, import filter) and its routes' prefixes. */
+interface StaticGroup {
+  name: string;
+  head: string;
+  /**
+   * A full render lists them (an array: a Set of 1M strings made the 1M render ~1.5× slower); the first
+   * change to the protocol turns them into a Set.
+   */
+  prefixes: string[] | Set<string>;
+  /** The route lines, joined; null after the prefixes changed. */
+  body: string | null;
+}
+
+/** `g`'s prefixes as a Set, to change (its joined lines are then stale). */
+function changeable(g: StaticGroup): Set<string> {
+  if (Array.isArray(g.prefixes)) g.prefixes = new Set(g.prefixes);
+  g.body = null;
+  return g.prefixes;
+}
+
+function groupKey(a: Announcement): string {
+  return `${a.prefix.includes(':') ? 6 : 4} ${a.origin} ${a.prepends} ${a.communities.join(',')}`;
+}
+
+/**
+ * Renders a location's include file and keeps what it rendered: one protocol per attribute set, each with
+ * its prefixes and their joined route lines. Given the changes from the view it rendered last, the next
+ * render touches only the changed announcements and re-joins only the protocols they touch (a 1% diff of
+ * 100k: grouping the 100k by attribute set was most of the render's time). A full render lists each
+ * protocol's routes in the view's order; an incremental one appends a protocol's new routes at its end:
+ * BIRD does not care (static_reconfigure sorts both route lists to pair them).
+ */
+export class IncludeRenderer {
+  private groups = new Map<string, StaticGroup>();
+  private basis: LocationView | null = null;
+
+  constructor(private readonly o: RenderOptions) {}
+
+  /** The view the kept protocols hold: the last one rendered. */
+  get rendered(): LocationView | null {
+    return this.basis;
+  }
+
+  /**
+   * The include for `view`. `changes` (prefix → old and new announcement) must be the changes from
+   * `rendered` to `view`; without them, everything is rendered afresh.
+   */
+  render(view: LocationView, changes?: ReadonlyMap<string, AnnouncementChange>): string {
+    if (changes === undefined || this.basis === null) {
+      this.groups = new Map();
+      for (const a of viewAnnouncements(view)) (this.groupOf(a).prefixes as string[]).push(a.prefix);
+    } else {
+      for (const [prefix, c] of changes) {
+        if (c.from) {
+          const key = groupKey(c.from);
+          const g = this.groups.get(key);
+          if (g !== undefined) {
+            const set = changeable(g);
+            set.delete(prefix);
+            if (set.size === 0) this.groups.delete(key);
+          }
+        }
+        if (c.to) changeable(this.groupOf(c.to)).add(prefix);
+      }
+    }
+    this.basis = view;
+    return this.text(view);
+  }
+
+  /** The protocol of `a`'s attribute set, created (empty) when there is none. */
+  private groupOf(a: Announcement): StaticGroup {
+    const key = groupKey(a);
+    let g = this.groups.get(key);
     if (g === undefined) {
+      const v6 = a.prefix.includes(':');
       // Named after the attribute set, so an unchanged set keeps its protocol from snapshot to snapshot.
       const h = createHash('sha256').update(key).digest('hex').slice(0, 12);
-      g = { name: `fs${v6 ? 6 : 4}_${h}`, v6, stmts: attributeStatements(a, o.localAs), routes: [] };
-      groups.set(key, g);
+      const stmts = [...attributeStatements(a, this.o.localAs), 'accept;'].join(' ');
+      g = {
+        name: `fs${v6 ? 6 : 4}_${h}`,
+        head: `  ${v6 ? 'ipv6' : 'ipv4'} { import filter { ${stmts} }; };\n`,
+        prefixes: [],
+        body: null,
+      };
+      this.groups.set(key, g);
     }
-    g.routes.push(`  route ${a.prefix} unreachable;\n`);
+    return g;
   }
-  const protocols = [...groups.values()]
-    .sort((x, y) => (x.name < y.name ? -1 : 1))
-    .map(
-      (g) =>
-        `protocol static ${g.name} {\n  ${g.v6 ? 'ipv6' : 'ipv4'} { import filter { ${[...g.stmts, 'accept;'].join(' ')} }; };\n${g.routes.join('')}}\n`,
-    );
-  const match = STATIC_PATTERNS.map((p) => `proto ~ "${p}"`).join(' || ');
-  return [
-    `# Generated by the failsmall agent: location ${view.location}, snapshot #${view.snapshotNumber} ${view.snapshotId}.`,
-    `# ${view.announceCount} announcements, set digest ${view.announceDigest}. Hand edits are drift: the agent repairs them.\n`,
-    `filter ${EXPORT_FILTER} {\n  if ${match} then accept;\n  reject;\n}\n`,
-    ...protocols,
-  ].join('\n');
+
+  private text(view: LocationView): string {
+    const protocols = [...this.groups.values()]
+      .sort((x, y) => (x.name < y.name ? -1 : 1))
+      .map((g) => {
+        if (g.body === null) {
+          const lines: string[] = [];
+          for (const p of g.prefixes) lines.push(`  route ${p} unreachable;\n`);
+          g.body = lines.join('');
+        }
+        return `protocol static ${g.name} {\n${g.head}${g.body}}\n`;
+      });
+    const match = STATIC_PATTERNS.map((p) => `proto ~ "${p}"`).join(' || ');
+    return [
+      `# Generated by the failsmall agent: location ${view.location}, snapshot #${view.snapshotNumber} ${view.snapshotId}.`,
+      `# ${view.announceCount} announcements, set digest ${view.announceDigest}. Hand edits are drift: the agent repairs them.\n`,
+      `filter ${EXPORT_FILTER} {\n  if ${match} then accept;\n  reject;\n}\n`,
+      ...protocols,
+    ].join('\n');
+  }
+}
+
+/** The include file for `view`: a header naming the snapshot, the filter, one static protocol per attribute set. */
+export function renderInclude(view: LocationView, o: RenderOptions): string {
+  return new IncludeRenderer(o).render(view);
 }
 
 /** One route as BIRD exports it (before the local AS is prepended). */
@@ -140,6 +226,14 @@ export function exportedDigest(
     );
   }
   return { digest: d.toString(), count: d.count };
+}
+
+/** Whether BIRD exports `r` as announcement `a` says (path and communities; BIRD knows no account). */
+export function exportsAs(r: ExportedRoute, a: Announcement, localAs: number): boolean {
+  const { origin, prepends } = decodePath(r.path, localAs);
+  if (r.prefix !== a.prefix || origin !== a.origin || prepends !== a.prepends) return false;
+  if (r.communities.length !== a.communities.length) return false;
+  return r.communities.every((c, i) => c === a.communities[i]);
 }
 
 export function accountsOf(view: LocationView): Map<string, string> {

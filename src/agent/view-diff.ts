@@ -22,30 +22,48 @@ function inPrefixOrder(v: LocationView): readonly Announcement[] {
   return all.sort((x, y) => (x.prefix < y.prefix ? -1 : x.prefix > y.prefix ? 1 : 0));
 }
 
+/** One prefix whose announcement differs between two views: the old one and the new one (null: absent). */
+export interface AnnouncementChange {
+  from: Announcement | null;
+  to: Announcement | null;
+}
+
 /**
- * Prefixes whose announcement differs between two views: the new announcement, or null when withdrawn.
+ * Prefixes whose announcement differs between two views, with the old and the new announcement.
  * One merge of the two prefix-ordered lists (no map of 100k keys to build).
  */
-export function changedAnnouncements(from: LocationView, to: LocationView): Map<string, Announcement | null> {
+export function announcementChanges(from: LocationView, to: LocationView): Map<string, AnnouncementChange> {
   const x = inPrefixOrder(from);
   const y = inPrefixOrder(to);
-  const out = new Map<string, Announcement | null>();
+  const out = new Map<string, AnnouncementChange>();
   let i = 0;
   let j = 0;
   while (i < x.length || j < y.length) {
     const a = x[i];
     const b = y[j];
     if (b === undefined || (a !== undefined && a.prefix < b.prefix)) {
-      out.set((a as Announcement).prefix, null);
+      out.set((a as Announcement).prefix, { from: a as Announcement, to: null });
       i++;
     } else if (a === undefined || b.prefix < a.prefix) {
-      out.set(b.prefix, b);
+      out.set(b.prefix, { from: null, to: b });
       j++;
     } else {
-      if (a !== b && !sameAnnouncement(a, b)) out.set(b.prefix, b);
+      if (a !== b && !sameAnnouncement(a, b)) out.set(b.prefix, { from: a, to: b });
       i++;
       j++;
     }
   }
+  return out;
+}
+
+/** Prefixes whose announcement differs between two views: the new announcement, or null when withdrawn. */
+export function changedAnnouncements(from: LocationView, to: LocationView): Map<string, Announcement | null> {
+  return newSide(announcementChanges(from, to));
+}
+
+/** The new side of each change (what the read-back checks). */
+export function newSide(changes: ReadonlyMap<string, AnnouncementChange>): Map<string, Announcement | null> {
+  const out = new Map<string, Announcement | null>();
+  for (const [prefix, c] of changes) out.set(prefix, c.to);
   return out;
 }
