@@ -323,8 +323,8 @@ const bench: Bench = async (ctx) => {
   writeFileSync(join(dir, 'bgpd.conf'), conf);
   execFileSync('chown', ['-R', 'frr:frr', dir]);
   const change = changeCommands(beforeText, afterText);
-  ctx.log('explaining run of verify() (untimed): AS 0 left out, LONG as glibc reads it');
-  const explanation = explain(table, beforeText, afterText, dir);
+  ctx.log('explaining run of verify() (untimed): routes bgpd refuses left out, LONG as glibc reads it');
+  const explanation = explain(table, LOCAL_AS, beforeText, afterText, dir);
   ctx.log(
     `${v4} IPv4 + ${table.length - v4} IPv6 routes; ${receivers.length} receivers; change: ${change.join(' | ')}`,
   );
@@ -491,13 +491,15 @@ const bench: Bench = async (ctx) => {
       .filter(([, n]) => n !== 0)
       .map(([x, n]) => `${n} from ${x}`);
     let explained = '';
+    let explainedAgree: number | undefined;
     if (explanation) {
       const want = new Map(explanation.neighbors.map((n) => [n.neighbor, n]));
       const off = receivers.filter((n) => {
         const w = want.get(n.neighbor)!;
         return rb.get(n.neighbor)!.count !== w.exported_before || ra.get(n.neighbor)!.count !== w.exported_after;
       });
-      explained = `; with AS-0 paths left out (${explanation.as0} routes) and LONG decided by glibc regexec (${explanation.longMatched} distinct paths match, ${explanation.longShort} of them shorter than 12 ASes), verify() predicts FRR's count for ${receivers.length - off.length} of ${receivers.length} neighbours${off.length ? ` (not: ${off.map((n) => `${n.neighbor} FRR ${rb.get(n.neighbor)!.count}/${ra.get(n.neighbor)!.count} vs ${want.get(n.neighbor)!.exported_before}/${want.get(n.neighbor)!.exported_after}`).join(', ')})` : ''}`;
+      explainedAgree = receivers.length - off.length;
+      explained = `; with the routes bgpd refuses left out (${explanation.refused}: own AS in the path, or AS 0 over eBGP) and LONG decided by glibc regexec (${explanation.longMatched} distinct paths match, ${explanation.longShort} of them shorter than 12 ASes), verify() predicts FRR's count for ${receivers.length - off.length} of ${receivers.length} neighbours${off.length ? ` (not: ${off.map((n) => `${n.neighbor} FRR ${rb.get(n.neighbor)!.count}/${ra.get(n.neighbor)!.count} vs ${want.get(n.neighbor)!.exported_before}/${want.get(n.neighbor)!.exported_after}`).join(', ')})` : ''}`;
       ctx.log(explained.slice(2));
     }
     for (const n of receivers)
@@ -552,6 +554,14 @@ const bench: Bench = async (ctx) => {
         note: `${agreeText}; bgpd refused ${refused.join(', ') || 'none'} of the fed routes${explained}`,
       },
     ];
+    if (explainedAgree !== undefined)
+      results.push({
+        name: 'policy.frr_agreement_explained.neighbors',
+        unit: 'neighbours',
+        value: explainedAgree,
+        goal: `= ${receivers.length}`,
+        note: `verify() again (untimed) with the routes bgpd refuses on import left out and LONG decided by glibc's regexec, as bgpd does (bench/policy-frr-explain.ts)${explained}`,
+      });
     return results;
   } finally {
     if (child && child.exitCode === null) {
