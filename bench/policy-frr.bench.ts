@@ -59,7 +59,15 @@ function missing(): string | null {
  * fd00:ff::1, a neighbour the bench configuration does not declare, so it is added (internal, IPv6 only);
  * (2) eBGP receivers get `advertisement-interval 0` (FRR's traditional default is 30 s between updates to
  * an eBGP peer, which would time the timer, not the work); (3) `bgp route-map delay-timer 1` (default 5 s
- * of waiting before a route-map change is applied); (4) `coalesce-time 0` for the update groups.
+ * of waiting before a route-map change is applied); (4) `coalesce-time 0` for the update groups; (5) the
+ * IPv6 feed fd00::2 is activated for IPv6 in the bench configuration but never given a `remote-as`, so bgpd
+ * refuses that line (its config load warns) and the IPv6 eBGP routes would have no session: it gets
+ * `remote-as 65002` (the AS of 10.0.0.2, the same feed) and is not activated for IPv4; (6) the eBGP feeds
+ * get an inbound permit-all route-map FEED-IN: bgpd 8.4 has `bgp ebgp-requires-policy` on under `frr
+ * defaults traditional` too, so without an inbound policy it takes none of the eBGP-learned routes the
+ * verifier is given as the Loc-RIB (the verifier does not model import; the outbound side of
+ * ebgp-requires-policy, which it models, is left as it is: the feeds receive nothing). The neighbour
+ * addresses stay as configured: all of them sit on the namespace's loopback.
  */
 export function frrBenchConfig(conf: string): string {
   const adapted = conf
