@@ -340,6 +340,26 @@ const bench: Bench = async (ctx) => {
   let bgpd: ChildProcess | undefined;
   let child: ChildProcess | undefined;
   let bgpdPid = 0;
+  // Interrupted (Ctrl-C, a timeout): take down what this run started before exiting, as the finally would.
+  const onSignal = (sig: NodeJS.Signals) => {
+    for (const pid of [child?.pid, bgpdPid]) {
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    try {
+      ip('netns', 'del', NS);
+    } catch {
+      // gone
+    }
+    rmSync(join('/var/run/frr', NS), { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     try {
       ip('netns', 'del', NS);
@@ -572,6 +592,8 @@ const bench: Bench = async (ctx) => {
       });
     return results;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (child && child.exitCode === null) {
       child.stdin!.write('quit\n');
       await Promise.race([new Promise((r) => child!.once('exit', r)), sleep(3000)]);
