@@ -221,8 +221,12 @@ export function register(program: Command): void {
     .command('replay <scenario>')
     .description('replay an incident against failsmall (scenarios: byoip-2026-02-20); times are simulated')
     .option('--json', 'print only the JSON summary')
-    .option('--minutes <n>', 'simulated minutes the cleanup job runs', '15')
-    .option('--pace <seconds>', 'simulated seconds between two prefixes the job deletes', '2')
+    .option(
+      '--minutes <n>',
+      'simulated minutes the cleanup job runs (with --lab: real, its limit if nothing trips)',
+      '15',
+    )
+    .option('--pace <seconds>', 'simulated seconds between two prefixes the job deletes (with --lab: real)', '2')
     .option(
       '--lab',
       'run the 20 February job in real time against the lab (root: 3 BIRD edges, an FRR upstream, a client; real serve and agents); figures measured at the upstream, the edges and the client',
