@@ -22,7 +22,7 @@ describeIfAvailable(
   () => {
     it('6,500 prefixes, 4,306 BYOIP: ≤ 43 BYOIP prefixes lose a path at the upstream, 0 bindings removed, all back ≤ 60 s after the halt', async () => {
       const r = await replayByoipLab({ name: 'fslrt', port: 18510, seed: seedLabPopulation });
-      process.stdout.write(`lab replay: ${JSON.stringify(r.summary)}\n`);
+      process.stdout.write(`lab replay timeline:\n${r.timeline}lab replay: ${JSON.stringify(r.summary)}\n`);
       const s = r.summary;
       expect(s.setup.prefixes_announced).toBe(6500);
       expect(s.setup.byoip_prefixes).toBe(4306);

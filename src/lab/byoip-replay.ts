@@ -298,6 +298,9 @@ async function runJob(
   const goodBefore = (await api<ApiStatus>('GET', '/v1/rollouts/status')).result.baseline;
   const abort = new AbortController();
   let jobStart = 0;
+  // Before the job's first deletion nothing changes at the upstream: bgpd's CPU then is the reads' cost.
+  const quiet = { cpu: w.bgpdCpu(), samples: w.upstream.samples(), at: Date.now() };
+  const quietCost: { reads: number; cpuMsPerRead: number | null } = { reads: 0, cpuMsPerRead: null };
   w.upstream.arm();
   const job: Promise<ReplayJobReport> = runReplayJob({
     base: url,
@@ -307,6 +310,9 @@ async function runJob(
     signal: abort.signal,
     onStart: (n) => {
       jobStart = Date.now();
+      const reads = w.upstream.samples() - quiet.samples;
+      quietCost.reads = reads;
+      if (reads > 0) quietCost.cpuMsPerRead = Math.round(((w.bgpdCpu() - quiet.cpu) * 1000) / reads);
       note(
         `job: treats all ${n} BYOIP prefixes as pending deletion; withdraw, unbind, delete one every ${c.paceMs / 1000} s`,
       );
@@ -473,6 +479,8 @@ async function runJob(
     upstream: {
       samples: w.upstream.samples(),
       bgpd_cpu_s_while_sampled: Number(w.bgpdCpu().toFixed(2)),
+      bgpd_cpu_ms_per_read_before_the_job: quietCost.cpuMsPerRead,
+      reads_before_the_job: quietCost.reads,
       failed_samples: sampled.errors,
       byoip_prefixes_that_lost_a_path_from_some_edge: withdrawnByoip,
       byoip_prefixes_with_no_path_at_all: w.upstream.lostEveryPath((p) => w.byoip.has(p)),
