@@ -221,51 +221,71 @@ export function register(program: Command): void {
     .command('replay <scenario>')
     .description('replay an incident against failsmall (scenarios: byoip-2026-02-20); times are simulated')
     .option('--json', 'print only the JSON summary')
-    .option('--minutes <n>', 'simulated minutes the cleanup job runs', '15')
-    .option('--pace <seconds>', 'simulated seconds between two prefixes the job deletes', '2')
+    .option(
+      '--minutes <n>',
+      'simulated minutes the cleanup job runs (with --lab: real, its limit if nothing trips)',
+      '15',
+    )
+    .option('--pace <seconds>', 'simulated seconds between two prefixes the job deletes (with --lab: real)', '2')
+    .option(
+      '--lab',
+      'run the 20 February job in real time against the lab (root: 3 BIRD edges, an FRR upstream, a client; real serve and agents); figures measured at the upstream, the edges and the client',
+    )
     .option(
       '--job <kind>',
       'a rogue job of the red team instead of the 20 February one, through the HTTP API against the demo population: fast|paced|by-account|modify|flap|unbind|announce|self-approve',
     )
-    .action(async (scenario: string, o: { json?: boolean; minutes: string; pace: string; job?: string }) => {
-      if (scenario !== 'byoip-2026-02-20') {
-        process.stderr.write(`unknown scenario ${JSON.stringify(scenario)}; known: byoip-2026-02-20\n`);
-        process.exitCode = 2;
-        return;
-      }
-      if (o.job !== undefined) {
-        const { JOB_KINDS, replayJob } = await import('./replay-jobs.js');
-        const kind = JOB_KINDS.find((k) => k === o.job);
-        if (!kind) {
-          process.stderr.write(`unknown --job ${JSON.stringify(o.job)}; known: ${JOB_KINDS.join(', ')}\n`);
+    .action(
+      async (scenario: string, o: { json?: boolean; minutes: string; pace: string; job?: string; lab?: boolean }) => {
+        if (scenario !== 'byoip-2026-02-20') {
+          process.stderr.write(`unknown scenario ${JSON.stringify(scenario)}; known: byoip-2026-02-20\n`);
           process.exitCode = 2;
           return;
         }
-        const r = await replayJob(kind, { log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
-        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        if (o.lab) {
+          if (o.job !== undefined) {
+            process.stderr.write('--lab runs the 20 February job; it does not take --job\n');
+            process.exitCode = 2;
+            return;
+          }
+          const { replayLab } = await import('./replay-lab.js');
+          process.exitCode = await replayLab({ json: !!o.json, pace: o.pace, minutes: o.minutes });
+          return;
+        }
+        if (o.job !== undefined) {
+          const { JOB_KINDS, replayJob } = await import('./replay-jobs.js');
+          const kind = JOB_KINDS.find((k) => k === o.job);
+          if (!kind) {
+            process.stderr.write(`unknown --job ${JSON.stringify(o.job)}; known: ${JOB_KINDS.join(', ')}\n`);
+            process.exitCode = 2;
+            return;
+          }
+          const r = await replayJob(kind, { log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
+          process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+          if (!r.passed) process.exitCode = 1;
+          return;
+        }
+        const minutes = Number(o.minutes);
+        const pace = Number(o.pace);
+        if (!(minutes > 0 && minutes <= 600) || !(pace > 0 && pace <= 3600)) {
+          process.stderr.write('--minutes must be within (0, 600] and --pace within (0, 3600]\n');
+          process.exitCode = 2;
+          return;
+        }
+        // Loaded on use: the replay brings up PGlite and a simulated fleet.
+        const { replayByoip } = await import('./replay-byoip.js');
+        const r = await replayByoip({
+          durationMs: minutes * 60_000,
+          jobPaceMs: pace * 1000,
+          log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
+        });
+        if (!o.json) {
+          process.stdout.write('Timeline (simulated time, virtual clock; T+ from the job start at 17:56:00Z):\n');
+          process.stdout.write(r.timeline);
+          process.stdout.write('\nSummary:\n');
+        }
+        process.stdout.write(`${JSON.stringify(r.summary, null, 2)}\n`);
         if (!r.passed) process.exitCode = 1;
-        return;
-      }
-      const minutes = Number(o.minutes);
-      const pace = Number(o.pace);
-      if (!(minutes > 0 && minutes <= 600) || !(pace > 0 && pace <= 3600)) {
-        process.stderr.write('--minutes must be within (0, 600] and --pace within (0, 3600]\n');
-        process.exitCode = 2;
-        return;
-      }
-      // Loaded on use: the replay brings up PGlite and a simulated fleet.
-      const { replayByoip } = await import('./replay-byoip.js');
-      const r = await replayByoip({
-        durationMs: minutes * 60_000,
-        jobPaceMs: pace * 1000,
-        log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
-      });
-      if (!o.json) {
-        process.stdout.write('Timeline (simulated time, virtual clock; T+ from the job start at 17:56:00Z):\n');
-        process.stdout.write(r.timeline);
-        process.stdout.write('\nSummary:\n');
-      }
-      process.stdout.write(`${JSON.stringify(r.summary, null, 2)}\n`);
-      if (!r.passed) process.exitCode = 1;
-    });
+      },
+    );
 }

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { runReplayJob } from '../lab/cleanup-job.js';
 import { commandMissing, describeIfAvailable, repoRoot } from '../testing/env.js';
-import { runReplayJob } from '../testing/replay-job.js';
 
 const CHROMIUM = process.env.FAILSMALL_CHROMIUM ?? '/usr/bin/chromium';
 const PORT_A = Number(process.env.FAILSMALL_E2E_PORT ?? 18600);

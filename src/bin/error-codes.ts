@@ -4,6 +4,7 @@ import { ADDRESSING_ERROR_CODES } from '../addressing/errors.js';
 import { INCIDENT_ERROR_CODES } from '../addressing/incident-mode.js';
 import { AGENT_API_ERROR_CODES } from '../api/agent-errors.js';
 import { API_ERROR_CODES } from '../api/errors.js';
+import { LAB_ERROR_CODES } from '../lab/errors.js';
 import { type ErrorCodeTable, LIB_ERROR_CODES } from '../lib/errors.js';
 import { MONITOR_ERROR_CODES } from '../monitor/errors.js';
 import { POLICY_ERROR_CODES } from '../policy/errors.js';
@@ -33,6 +34,7 @@ export const ERROR_TABLES: readonly { layer: string; codes: ErrorCodeTable }[] =
   { layer: 'rollout', codes: ROLLOUT_ERROR_CODES },
   { layer: 'store', codes: ROLLOUT_STORE_ERROR_CODES },
   { layer: 'cli', codes: CLI_ERROR_CODES },
+  { layer: 'lab', codes: LAB_ERROR_CODES },
 ];
 
 /** docs/ERRORS.md, generated: `failsmall errors --markdown > docs/ERRORS.md`. */

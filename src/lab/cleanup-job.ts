@@ -3,7 +3,8 @@
 // do; only the pace is quick (a prefix every `paceMs` instead of every few seconds, bake times of a few
 // seconds). The job first makes the literal call of that day (the valueless `?pending_delete`), which
 // the strict API refuses; then, as if it had got every prefix anyway, it withdraws, unbinds and deletes
-// them one by one through the Addressing API, as an operator-scoped job token would.
+// them one by one through the Addressing API, as an operator-scoped job token would. Used by the console's
+// end-to-end test (src/bin/console.test.ts) and by the lab replay (src/lab/byoip-replay.ts).
 export interface ReplayJobOptions {
   base: string;
   token: string;
@@ -14,6 +15,10 @@ export interface ReplayJobOptions {
   /** Only accounts whose name starts with this (default: every account). */
   accountPrefix?: string;
   signal?: AbortSignal;
+  /** Called once the job has its list, just before its first deletion (the job's start). */
+  onStart?: (prefixes: number) => void;
+  /** Called after each prefix is deleted (withdrawn, unbound, deleted). */
+  onDeleted?: (deleted: number) => void;
 }
 
 export interface ReplayJobReport {
@@ -53,6 +58,7 @@ export async function runReplayJob(o: ReplayJobOptions): Promise<ReplayJobReport
     const list = await call<{ id: string }[]>('GET', `/client/v4/accounts/${a.id}/addressing/prefixes?state=active`);
     for (const p of list.body.result) work.push({ account: a.id, prefix: p.id });
   }
+  o.onStart?.(Math.min(work.length, o.max ?? work.length));
   for (const w of work.slice(0, o.max ?? work.length)) {
     if (o.signal?.aborted) break;
     const started = Date.now();
@@ -69,7 +75,10 @@ export async function runReplayJob(o: ReplayJobOptions): Promise<ReplayJobReport
       for (const b of bgp) await call('DELETE', `${base}/bgp/prefixes/${b.id}`);
       const del = await call('DELETE', base);
       if (del.status >= 300) report.failures.push(`${w.prefix}: ${del.body.errors[0]?.message}`);
-      else report.deleted++;
+      else {
+        report.deleted++;
+        o.onDeleted?.(report.deleted);
+      }
     } catch (e) {
       report.failures.push(`${w.prefix}: ${(e as Error).message}`);
     }
