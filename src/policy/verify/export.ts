@@ -51,16 +51,16 @@ export function exportRoute(
   let ev: EvalResult | undefined;
   let out = r;
   // bgpd removes a MED it did not originate before sending to an eBGP neighbour (RFC 4271 §5.1.4),
-  // before the outbound route-map runs (checked against bgpd 8.4).
-  if (program.vendor === 'frr' && !n.internal && r.protocol === 'bgp' && r.med !== undefined) {
-    out = { ...r, med: undefined, receivedMed: r.med };
-  }
+  // before the outbound route-map runs (checked against bgpd 8.4). The evaluator sees the route that
+  // way and copies it only when it writes or accepts it (most evaluations of a full table reject).
+  const stripMed = program.vendor === 'frr' && !n.internal && r.protocol === 'bgp' && r.med !== undefined;
   if (chain.length === 0 && program.vendor === 'frr') {
     if (!n.internal && d.ebgpRequiresPolicy)
       return { sent: false, why: 'ebgp-requires-policy: no outbound policy', eval: undefined };
+    if (stripMed) out = { ...r, med: undefined, receivedMed: r.med };
   } else {
-    const ctx: EvalContext = { program, neighbor: n, trace, ...(onTerm ? { onTerm } : {}) };
-    ev = evaluateChain(ctx, chain, out, program.defaults.chainEnd === 'bgp-default' ? junosDefault : denyAtEnd);
+    const ctx: EvalContext = { program, neighbor: n, trace, stripMed, ...(onTerm ? { onTerm } : {}) };
+    ev = evaluateChain(ctx, chain, r, program.defaults.chainEnd === 'bgp-default' ? junosDefault : denyAtEnd);
     if (!ev.accept) return { sent: false, why: `rejected by ${ev.decidedBy.policy} ${ev.decidedBy.term}`, eval: ev };
     out = ev.route;
   }
@@ -80,6 +80,8 @@ export function exportRoute(
 export function locRib(program: PolicyProgram, routes: readonly Route[]): Route[] {
   const byPeer = new Map<string, Neighbor>();
   for (const n of program.neighbors) if (n.localRole !== undefined) byPeer.set(n.address, n);
+  // Without roles or local routes the Loc-RIB is the best of the given routes: no copy of the list.
+  if (byPeer.size === 0 && program.localRoutes.length === 0) return activeRoutes(routes, program.localAs);
   const out: Route[] = [];
   for (const r of routes) {
     const n = byPeer.get(r.peer);

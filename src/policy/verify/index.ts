@@ -198,6 +198,30 @@ export function verify(
   routes: readonly Route[],
   opts: VerifyOptions = {},
 ): VerifyReport {
+  return verifyWith(before, after, routes, opts, true);
+}
+
+/**
+ * The same report, evaluated the plain way: every route is its own class and no neighbour shares an
+ * evaluation with another, so the evaluator runs for every route, neighbour and configuration. The
+ * oracle the property tests and the benchmark hold verify() to (its memo may not change an answer).
+ */
+export function verifyPerRoute(
+  before: PolicyProgram,
+  after: PolicyProgram,
+  routes: readonly Route[],
+  opts: VerifyOptions = {},
+): VerifyReport {
+  return verifyWith(before, after, routes, opts, false);
+}
+
+function verifyWith(
+  before: PolicyProgram,
+  after: PolicyProgram,
+  routes: readonly Route[],
+  opts: VerifyOptions,
+  share: boolean,
+): VerifyReport {
   const maxExamples = opts.maxExamples ?? 3;
   const graph = opts.relationships;
   const intent = opts.intent;
@@ -289,28 +313,35 @@ export function verify(
   addresses.sort((x, y) => (sigs.get(x)! < sigs.get(y)! ? -1 : sigs.get(x)! > sigs.get(y)! ? 1 : 0));
   // Routes that every export path treats alike share one evaluation per export signature, and one
   // outcome per neighbour (./classes.ts): the loop over routes only counts and collects examples.
-  const classes = routeClasses(
-    ribAfter,
-    [before, after],
-    beforeByKey ? (i) => beforeByKey.get(ribAfter[i]!.key) : undefined,
-  );
+  const classes = share
+    ? routeClasses(ribAfter, [before, after], beforeByKey ? (i) => beforeByKey.get(ribAfter[i]!.key) : undefined)
+    : {
+        of: Int32Array.from(ribAfter, (_, i) => i),
+        sizes: new Int32Array(ribAfter.length).fill(1),
+        count: ribAfter.length,
+      };
   let memoSig = '';
-  let memoA: (ExportOutcome | undefined)[] = [];
-  let memoB: (ExportOutcome | undefined)[] = [];
+  // Allocated once and cleared per signature (and per neighbour): large arrays made again and again
+  // are garbage the size of the class count each time.
+  const memoA: (ExportOutcome | undefined)[] = slots(classes.count);
+  const memoB: (ExportOutcome | undefined)[] = slots(classes.count);
   /** Per class of the current signature: the deciding term of the after program, and whether before and after differ. */
-  let memoTerm: (Term | null | undefined)[] = [];
-  let memoDiffers: (boolean | undefined)[] = [];
+  const memoTerm: (Term | null | undefined)[] = slots(classes.count);
+  const memoDiffers: (boolean | undefined)[] = slots(classes.count);
+  const outcomes: (ClassOutcome | undefined)[] = slots(classes.count);
   // Where a class's routes were learned does not depend on the neighbour exported to.
   const learnedOf: (BgpRole | null | undefined)[] = slots(classes.count);
 
   for (const addr of addresses) {
-    if (sigs.get(addr) !== memoSig) {
+    // Without sharing (verifyPerRoute) each neighbour starts from an empty memo.
+    if (!share || sigs.get(addr) !== memoSig) {
       memoSig = sigs.get(addr)!;
-      memoA = slots(classes.count);
-      memoB = slots(classes.count);
-      memoTerm = slots(classes.count);
-      memoDiffers = slots(classes.count);
+      memoA.fill(undefined);
+      memoB.fill(undefined);
+      memoTerm.fill(undefined);
+      memoDiffers.fill(undefined);
     }
+    outcomes.fill(undefined);
     const na = neighborsAfter.get(addr);
     const nbf = neighborsBefore.get(addr);
     const n = na ?? nbf!;
@@ -495,7 +526,6 @@ export function verify(
       return o;
     };
 
-    const outcomes: (ClassOutcome | undefined)[] = slots(classes.count);
     /** Keep r as an example where a bucket still has room (its count came with the class). */
     const note = (l: LazyBucket, r: Route): void => {
       const b = l.bucket!;
