@@ -160,19 +160,18 @@ function runPolicy(run: Run, p: Policy): Outcome {
       i++;
       continue;
     }
-    const by = { policy: p.name, term: t.name, src: t.src };
     const denied = applyActions(run, t.actions);
     if (denied) {
       record(run, p, t, 'reject');
-      return { kind: 'reject', by };
+      return { kind: 'reject', by: { policy: p.name, term: t.name, src: t.src } };
     }
     const f = t.flow;
     record(run, p, t, f.kind);
     switch (f.kind) {
       case 'accept':
-        return { kind: 'accept', by };
+        return { kind: 'accept', by: { policy: p.name, term: t.name, src: t.src } };
       case 'reject':
-        return { kind: 'reject', by };
+        return { kind: 'reject', by: { policy: p.name, term: t.name, src: t.src } };
       case 'next-policy':
         return { kind: 'undecided' };
       case 'next-term':

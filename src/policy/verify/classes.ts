@@ -17,6 +17,8 @@ export interface RouteClasses {
   of: Int32Array;
   /** How many routes each class holds. */
   sizes: Int32Array;
+  /** The first route of each class; classes are numbered in the order of their first routes. */
+  first: Int32Array;
   count: number;
 }
 
@@ -83,6 +85,8 @@ function sameSequence<T>(a: readonly T[], b: readonly T[]): boolean {
 
 /** Sequences (AS paths, community lists) to dense ids, by content. */
 class SequenceIds<T> {
+  /** A list seen before (the same array) → its id: one lookup where hashing reads every value. */
+  private readonly byIdentity = new Map<readonly T[], number>();
   /** hash → ids of the sequences with that hash. */
   private readonly byHash = new Map<number, number[]>();
   private readonly seqs: (readonly T[])[] = [];
@@ -93,7 +97,11 @@ class SequenceIds<T> {
 
   id(v: readonly T[]): number {
     if (v === this.last) return this.lastId;
-    const id = this.lookup(v);
+    let id = this.byIdentity.get(v);
+    if (id === undefined) {
+      id = this.lookup(v);
+      this.byIdentity.set(v, id);
+    }
     this.last = v;
     this.lastId = id;
     return id;
@@ -245,6 +253,7 @@ export function routeClasses(
   let count = 0;
   const of = new Int32Array(routes.length);
   const sizes: number[] = [];
+  const first: number[] = [];
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i]!;
     let more = -1;
@@ -274,9 +283,10 @@ export function routeClasses(
       c = count++;
       byAttrs.set(a, c);
       sizes.push(0);
+      first.push(i);
     }
     of[i] = c;
     sizes[c]!++;
   }
-  return { of, sizes: Int32Array.from(sizes), count };
+  return { of, sizes: Int32Array.from(sizes), first: Int32Array.from(first), count };
 }

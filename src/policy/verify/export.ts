@@ -59,7 +59,7 @@ export function exportRoute(
       return { sent: false, why: 'ebgp-requires-policy: no outbound policy', eval: undefined };
     if (stripMed) out = { ...r, med: undefined, receivedMed: r.med };
   } else {
-    const ctx: EvalContext = { program, neighbor: n, trace, stripMed, ...(onTerm ? { onTerm } : {}) };
+    const ctx: EvalContext = { program, neighbor: n, trace, stripMed, onTerm };
     ev = evaluateChain(ctx, chain, r, program.defaults.chainEnd === 'bgp-default' ? junosDefault : denyAtEnd);
     if (!ev.accept) return { sent: false, why: `rejected by ${ev.decidedBy.policy} ${ev.decidedBy.term}`, eval: ev };
     out = ev.route;

@@ -12,7 +12,7 @@ import type { TraceStep } from '../evaluate.js';
 import type { Intent, NeighborIntent, NeighborRole } from '../intent.js';
 import type { Neighbor, Policy, PolicyProgram, PolicyWarning, SourceRef, Term } from '../model.js';
 import { isInternal, type Route } from '../route.js';
-import { routeClasses } from './classes.js';
+import { type RouteClasses, routeClasses } from './classes.js';
 import { type ExportOutcome, exportRoute, locRib } from './export.js';
 
 export type FindingKind =
@@ -166,6 +166,7 @@ interface LazyBucket {
 }
 
 const NONE: LazyBucket[] = [];
+const NOT_SENT: ExportOutcome = { sent: false, why: '', eval: undefined };
 
 /** n empty slots in a packed array (V8 gives a large `new Array(n)` slow dictionary elements). */
 function slots<T>(n: number): (T | undefined)[] {
@@ -191,6 +192,18 @@ interface ClassOutcome {
   /** The class's counts are in; its later routes are still needed as examples or for the intent. */
   open: boolean;
 }
+
+/** The outcome a class keeps once nothing of it is needed route by route any more. */
+const CLOSED: ClassOutcome = {
+  a: NOT_SENT,
+  b: NOT_SENT,
+  differs: false,
+  uncertain: NONE,
+  intent: undefined,
+  added: undefined,
+  leaks: NONE,
+  open: false,
+};
 
 export function verify(
   before: PolicyProgram,
@@ -313,11 +326,12 @@ function verifyWith(
   addresses.sort((x, y) => (sigs.get(x)! < sigs.get(y)! ? -1 : sigs.get(x)! > sigs.get(y)! ? 1 : 0));
   // Routes that every export path treats alike share one evaluation per export signature, and one
   // outcome per neighbour (./classes.ts): the loop over routes only counts and collects examples.
-  const classes = share
+  const classes: RouteClasses = share
     ? routeClasses(ribAfter, [before, after], beforeByKey ? (i) => beforeByKey.get(ribAfter[i]!.key) : undefined)
     : {
         of: Int32Array.from(ribAfter, (_, i) => i),
         sizes: new Int32Array(ribAfter.length).fill(1),
+        first: Int32Array.from(ribAfter, (_, i) => i),
         count: ribAfter.length,
       };
   let memoSig = '';
@@ -569,14 +583,32 @@ function verifyWith(
       }
       o.open = isOpen(o);
     };
-    for (let i = 0; i < ribAfter.length; i++) {
+    // Classes are numbered in the order of their first routes, so settling them in class order is settling
+    // them in route order. While each class closes at once, the routes after a class's first add nothing
+    // (the scan skips them): the scan of the RIB starts after the first class that stays open, if any.
+    let from = ribAfter.length;
+    for (let c = 0; c < classes.count; c++) {
+      const i = classes.first[c]!;
+      const r = ribAfter[i]!;
+      const fresh = outcomeOf(c, r);
+      settle(fresh, c, r);
+      if (fresh.open) {
+        outcomes[c] = fresh;
+        from = i + 1;
+        break;
+      }
+      outcomes[c] = CLOSED;
+    }
+    for (let i = from; i < ribAfter.length; i++) {
       const c = classes.of[i]!;
       const o = outcomes[c];
       if (o === undefined) {
         const r = ribAfter[i]!;
         const fresh = outcomeOf(c, r);
-        outcomes[c] = fresh;
         settle(fresh, c, r);
+        // A settled class keeps one shared closed outcome: millions of them would outlive young
+        // collections and grow the old heap (and the peak RSS) for nothing.
+        outcomes[c] = fresh.open ? fresh : CLOSED;
         continue;
       }
       if (!o.open) continue;
