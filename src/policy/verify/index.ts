@@ -13,7 +13,7 @@ import type { Intent, NeighborIntent, NeighborRole } from '../intent.js';
 import type { Neighbor, Policy, PolicyProgram, PolicyWarning, SourceRef, Term } from '../model.js';
 import { isInternal, type Route } from '../route.js';
 import { type RouteClasses, routeClasses } from './classes.js';
-import { type ExportOutcome, exportRoute, locRib } from './export.js';
+import { type ExportOutcome, exportPathKey, exportRoute, locRib } from './export.js';
 
 export type FindingKind =
   | 'route-leak'
@@ -323,6 +323,16 @@ function verifyWith(
   const sigs = new Map(
     addresses.map((a) => [a, `${signature(neighborsBefore.get(a), 0)}|${signature(neighborsAfter.get(a), 1)}`]),
   );
+  // Export paths the change left alone (same Loc-RIB, same session, chain and sets by content): the
+  // route sent before is the one sent after, so one evaluation serves both (findings read only the
+  // after evaluation's names and trace). Without sharing (verifyPerRoute) both are evaluated.
+  const unchanged = new Set(
+    addresses.filter((a) => {
+      const nb = neighborsBefore.get(a);
+      const na = neighborsAfter.get(a);
+      return share && sameRib && nb && na && exportPathKey(before, nb) === exportPathKey(after, na);
+    }),
+  );
   addresses.sort((x, y) => (sigs.get(x)! < sigs.get(y)! ? -1 : sigs.get(x)! > sigs.get(y)! ? 1 : 0));
   // Routes that every export path treats alike share one evaluation per export signature, and one
   // outcome per neighbour (./classes.ts): the loop over routes only counts and collects examples.
@@ -389,6 +399,7 @@ function verifyWith(
         b.finding.count = Math.max(b.finding.count, 1);
       }
     }
+    const alike = unchanged.has(addr);
     const safeguard = ni?.exportable ?? (intent?.exportable.length ? intent.exportable : configSafeguard);
     const external = role === 'provider' || role === 'peer' || role === 'rs';
 
@@ -405,7 +416,8 @@ function verifyWith(
       const rb = beforeByKey ? beforeByKey.get(r.key) : r;
       let b: ExportOutcome | undefined = own ? undefined : memoB[c];
       if (b === undefined) {
-        b = nbf && rb ? exportRoute(before, nbf, rb) : { sent: false, why: 'not present before', eval: undefined };
+        if (alike) b = a;
+        else b = nbf && rb ? exportRoute(before, nbf, rb) : { sent: false, why: 'not present before', eval: undefined };
         if (!own) memoB[c] = b;
       }
       const o: ClassOutcome = {
