@@ -2,7 +2,8 @@
 // the route as modified, what decided (policy, term, file, line) and every step of the trace. A condition
 // or action the front end could not translate is evaluated as a match / skipped and makes the result
 // `uncertain`: the verifier turns that into "cannot prove safe", never a silent accept.
-// The route is copied only when an action writes to it, so rejecting evaluations allocate nothing.
+// The route is copied only when an action writes to it (its community lists only when one is changed in
+// place), so rejecting evaluations allocate nothing but their result: the verifier runs millions of them.
 import {
   asPathSetMatch,
   asPathSubject,
@@ -47,15 +48,40 @@ export interface EvalContext {
   trace?: boolean;
   /** Called for every term a route reaches, with whether it matched (the verifier's always-true check). */
   onTerm?: (term: Term, matched: boolean) => void;
+  /**
+   * Evaluate the route as if its MED had been removed before the chain (bgpd toward eBGP): the route
+   * seen has no `med` and `receivedMed` = the MED. The copy is made only when the route is written or
+   * accepted, not for every route a policy rejects.
+   */
+  stripMed?: boolean;
 }
 
 interface Run {
   ctx: EvalContext;
   route: Route;
   copied: boolean;
+  /** The community lists of the copy are its own (not shared with the input route). */
+  ownCommunities: boolean;
+  ownLarge: boolean;
   trace: TraceStep[];
   uncertain: { src: SourceRef; reason: string }[];
   depth: number;
+}
+
+type Uncertain = { src: SourceRef; reason: string };
+// Shared empty lists for the results of evaluations that trace nothing and meet nothing uncertain (the
+// common case); frozen, so that a push to one of them is an error and not a silent shared write.
+const NO_STEPS = Object.freeze([]) as unknown as TraceStep[];
+const NO_UNCERTAIN = Object.freeze([]) as unknown as Uncertain[];
+
+function uncertain(run: Run, u: Uncertain): void {
+  if (run.uncertain === NO_UNCERTAIN) run.uncertain = [];
+  run.uncertain.push(u);
+}
+
+/** The route as the chain leaves it: with the MED removed where asked and nothing wrote a copy. */
+function routeOf(run: Run): Route {
+  return run.copied || !run.ctx.stripMed ? run.route : { ...run.route, med: undefined, receivedMed: run.route.med };
 }
 
 type Outcome = { kind: 'accept' | 'reject'; by: Decision } | { kind: 'undecided' };
@@ -69,18 +95,30 @@ export function evaluateChain(
   route: Route,
   atChainEnd: (r: Route) => { accept: boolean; why: string },
 ): EvalResult {
-  const run: Run = { ctx, route, copied: false, trace: [], uncertain: [], depth: 0 };
+  const run: Run = {
+    ctx,
+    route,
+    copied: false,
+    ownCommunities: false,
+    ownLarge: false,
+    trace: ctx.trace ? [] : NO_STEPS,
+    uncertain: NO_UNCERTAIN,
+    depth: 0,
+  };
   const o = runChain(run, chain);
   if (o.kind !== 'undecided') {
+    const accept = o.kind === 'accept';
     return {
-      accept: o.kind === 'accept',
-      route: run.route,
+      accept,
+      // A rejected route is not sent: its MED-less view is not materialised.
+      route: accept ? routeOf(run) : run.route,
       decidedBy: o.by,
       trace: run.trace,
       uncertain: run.uncertain,
     };
   }
   const d = atChainEnd(run.route);
+  const final = d.accept ? routeOf(run) : run.route;
   const by = { policy: '(default)', term: d.why, src: { file: ctx.program.file, line: 0 } };
   if (ctx.trace) {
     run.trace.push({
@@ -91,7 +129,7 @@ export function evaluateChain(
       result: d.accept ? 'default-accept' : 'default-reject',
     });
   }
-  return { accept: d.accept, route: run.route, decidedBy: by, trace: run.trace, uncertain: run.uncertain };
+  return { accept: d.accept, route: final, decidedBy: by, trace: run.trace, uncertain: run.uncertain };
 }
 
 function runChain(run: Run, chain: readonly string[]): Outcome {
@@ -100,7 +138,7 @@ function runChain(run: Run, chain: readonly string[]): Outcome {
     const p = program.policies.get(name);
     if (p === undefined) {
       // Junos refuses to commit this and FRR denies every route; either way the change cannot be proven safe.
-      run.uncertain.push({ src: { file: program.file, line: 0 }, reason: `policy ${name} is not defined` });
+      uncertain(run, { src: { file: program.file, line: 0 }, reason: `policy ${name} is not defined` });
       if (program.vendor === 'frr')
         return { kind: 'reject', by: { policy: name, term: '(undefined)', src: { file: program.file, line: 0 } } };
       continue;
@@ -122,19 +160,18 @@ function runPolicy(run: Run, p: Policy): Outcome {
       i++;
       continue;
     }
-    const by = { policy: p.name, term: t.name, src: t.src };
     const denied = applyActions(run, t.actions);
     if (denied) {
       record(run, p, t, 'reject');
-      return { kind: 'reject', by };
+      return { kind: 'reject', by: { policy: p.name, term: t.name, src: t.src } };
     }
     const f = t.flow;
     record(run, p, t, f.kind);
     switch (f.kind) {
       case 'accept':
-        return { kind: 'accept', by };
+        return { kind: 'accept', by: { policy: p.name, term: t.name, src: t.src } };
       case 'reject':
-        return { kind: 'reject', by };
+        return { kind: 'reject', by: { policy: p.name, term: t.name, src: t.src } };
       case 'next-policy':
         return { kind: 'undecided' };
       case 'next-term':
@@ -200,6 +237,7 @@ function conditionMatches(run: Run, c: Condition): boolean {
     case 'local-pref':
       return (r.localPref ?? 100) === c.value;
     case 'med':
+      // The MED-less view (stripMed) has receivedMed = med: the same value either way.
       return (r.med ?? r.receivedMed ?? 0) === c.value;
     case 'origin':
       return r.origin === c.origin;
@@ -207,7 +245,7 @@ function conditionMatches(run: Run, c: Condition): boolean {
       return c.addresses.includes(r.nextHop);
     case 'policy': {
       if (run.depth >= MAX_DEPTH) {
-        run.uncertain.push({ src: c.src, reason: 'policy subroutines nest too deep (a loop?)' });
+        uncertain(run, { src: c.src, reason: 'policy subroutines nest too deep (a loop?)' });
         return true;
       }
       run.depth++;
@@ -219,23 +257,37 @@ function conditionMatches(run: Run, c: Condition): boolean {
     }
     case 'unsupported':
     case 'undefined':
-      run.uncertain.push({ src: c.src, reason: c.kind === 'undefined' ? `${c.reference} is not defined` : c.reason });
+      uncertain(run, { src: c.src, reason: c.kind === 'undefined' ? `${c.reference} is not defined` : c.reason });
       return true;
   }
 }
 
+// The AS path is never changed in place (every action assigns a new list), so a copy shares it; the
+// community lists are copied before the first in-place addition (ownList).
 function writable(run: Run): Route {
   if (!run.copied) {
     const r = run.route;
-    run.route = {
-      ...r,
-      asPath: r.asPath.slice(),
-      communities: r.communities.slice(),
-      largeCommunities: r.largeCommunities.slice(),
-    };
+    run.route = run.ctx.stripMed ? { ...r, med: undefined, receivedMed: r.med } : { ...r };
     run.copied = true;
   }
   return run.route;
+}
+
+/** The copy's community list (or large one), its own, ready to be changed in place. */
+function ownList(run: Run, key: 'communities' | 'largeCommunities'): string[] {
+  const r = writable(run);
+  if (key === 'communities' ? !run.ownCommunities : !run.ownLarge) {
+    r[key] = r[key].slice();
+    if (key === 'communities') run.ownCommunities = true;
+    else run.ownLarge = true;
+  }
+  return r[key];
+}
+
+function setList(run: Run, key: 'communities' | 'largeCommunities', v: string[]): void {
+  writable(run)[key] = v;
+  if (key === 'communities') run.ownCommunities = true;
+  else run.ownLarge = true;
 }
 
 function literalsOf(s: CommunitySet): string[] {
@@ -252,33 +304,37 @@ function applyActions(run: Run, actions: readonly Action[]): boolean {
   for (const a of actions) {
     switch (a.kind) {
       case 'community': {
-        const r = writable(run);
+        writable(run);
         if (a.op === 'set') {
           // Junos `community set A B`: the route carries exactly the members of A and B afterwards.
-          r.communities = [];
-          r.largeCommunities = [];
+          setList(run, 'communities', []);
+          setList(run, 'largeCommunities', []);
         }
         for (const n of a.names) {
           const s = program.communities.get(n);
           if (s === undefined) {
-            run.uncertain.push({ src: a.src, reason: `community ${n} is not defined` });
+            uncertain(run, { src: a.src, reason: `community ${n} is not defined` });
             continue;
           }
           const key = s.large ? 'largeCommunities' : 'communities';
-          if (a.op === 'delete') r[key] = r[key].filter((v) => !communitySetDeletes(s, v));
-          else addUnique(r[key], literalsOf(s));
+          if (a.op === 'delete')
+            setList(
+              run,
+              key,
+              run.route[key].filter((v) => !communitySetDeletes(s, v)),
+            );
+          else addUnique(ownList(run, key), literalsOf(s));
         }
         break;
       }
       case 'community-values': {
-        const r = writable(run);
         const key = a.large ? 'largeCommunities' : 'communities';
-        if (a.op === 'set') r[key] = [];
-        addUnique(r[key], a.values);
+        if (a.op === 'set') setList(run, key, []);
+        addUnique(ownList(run, key), a.values);
         break;
       }
       case 'community-none':
-        writable(run).communities = [];
+        setList(run, 'communities', []);
         break;
       case 'local-pref': {
         const r = writable(run);
@@ -320,7 +376,7 @@ function applyActions(run: Run, actions: readonly Action[]): boolean {
         break;
       case 'call': {
         if (run.depth >= MAX_DEPTH) {
-          run.uncertain.push({ src: a.src, reason: 'route-map calls nest too deep (a loop?)' });
+          uncertain(run, { src: a.src, reason: 'route-map calls nest too deep (a loop?)' });
           break;
         }
         run.depth++;
@@ -330,7 +386,7 @@ function applyActions(run: Run, actions: readonly Action[]): boolean {
         break;
       }
       case 'unsupported':
-        run.uncertain.push({ src: a.src, reason: a.reason });
+        uncertain(run, { src: a.src, reason: a.reason });
         break;
     }
   }

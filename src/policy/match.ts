@@ -74,9 +74,21 @@ export function communitySetDeletes(set: CommunitySet, value: string): boolean {
   return set.entries.some((e) => e.permit && e.members.some((m) => memberMatches(m, value)));
 }
 
-/** The subject string an AS-path regex of the dialect runs over. */
+let lastPath: readonly number[] | undefined;
+let lastDialect: 'junos' | 'frr' | undefined;
+let lastSubject = '';
+
+/**
+ * The subject string an AS-path regex of the dialect runs over. The last answer is kept: the verifier
+ * evaluates one route (one path list) before and after and for several neighbours in a row. AS paths
+ * are never changed in place (the evaluator assigns new lists), so the list's identity stands for it.
+ */
 export function asPathSubject(dialect: 'junos' | 'frr', path: readonly number[]): string {
-  return dialect === 'junos' ? path.map((a) => `${a} `).join('') : path.join(' ');
+  if (path === lastPath && dialect === lastDialect) return lastSubject;
+  lastSubject = dialect === 'junos' ? path.map((a) => `${a} `).join('') : path.join(' ');
+  lastPath = path;
+  lastDialect = dialect;
+  return lastSubject;
 }
 
 export function asPathSetMatch(set: AsPathSet, subject: string): boolean {

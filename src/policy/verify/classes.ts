@@ -7,7 +7,7 @@
 // Interning allocates nothing per route (a full table is a large live heap, where garbage is expensive):
 // strings map to ids, sequences to ids through a numeric hash checked against the first sequence seen,
 // and an attribute set is the tuple of those ids in an open-addressing table of Int32 tuples.
-import type { Prefix } from '../../lib/prefix.js';
+import { formatPrefix, type Prefix } from '../../lib/prefix.js';
 import { prefixListMatch, routeFilterMatch } from '../match.js';
 import type { PolicyProgram, PrefixList, PrefixRange } from '../model.js';
 import type { Route } from '../route.js';
@@ -17,15 +17,23 @@ export interface RouteClasses {
   of: Int32Array;
   /** How many routes each class holds. */
   sizes: Int32Array;
+  /** The first route of each class; classes are numbered in the order of their first routes. */
+  first: Int32Array;
   count: number;
 }
 
 type PrefixTest = (p: Prefix) => boolean;
 
-/** Every prefix condition of the programs, once each (a prefix list by program and name). */
+/** A prefix list by what it says (before and after mostly hold the same lists). */
+function listContent(l: PrefixList): string {
+  return `${l.family} ${l.entries.map((e) => `${e.permit ? '+' : '-'}${formatPrefix(e.prefix)}:${e.min}-${e.max}`).join(' ')}`;
+}
+
+/** Every prefix condition of the programs, once each (a prefix list by content). */
 function prefixTests(programs: readonly PolicyProgram[]): PrefixTest[] {
   const tests: PrefixTest[] = [];
   const seenRanges = new Set<readonly PrefixRange[]>();
+  const seenContent = new Set<string>();
   for (const program of programs) {
     const seenLists = new Set<string>();
     for (const p of program.policies.values()) {
@@ -38,7 +46,9 @@ function prefixTests(programs: readonly PolicyProgram[]): PrefixTest[] {
           } else if (c.kind === 'prefix-list' && !seenLists.has(c.name)) {
             seenLists.add(c.name);
             const list: PrefixList | undefined = program.prefixLists.get(c.name);
-            if (list !== undefined) tests.push((x) => prefixListMatch(list, x));
+            if (list === undefined || seenContent.has(listContent(list))) continue;
+            seenContent.add(listContent(list));
+            tests.push((x) => prefixListMatch(list, x));
           }
         }
       }
@@ -50,12 +60,18 @@ function prefixTests(programs: readonly PolicyProgram[]): PrefixTest[] {
 /** Strings to dense ids. */
 class StringIds {
   private readonly ids = new Map<string, number>();
+  // Routes of one UPDATE come in a row and share their strings: the last answer first.
+  private last: string | undefined;
+  private lastId = -1;
   id(s: string): number {
+    if (s === this.last) return this.lastId;
     let id = this.ids.get(s);
     if (id === undefined) {
       id = this.ids.size;
       this.ids.set(s, id);
     }
+    this.last = s;
+    this.lastId = id;
     return id;
   }
 }
@@ -69,12 +85,29 @@ function sameSequence<T>(a: readonly T[], b: readonly T[]): boolean {
 
 /** Sequences (AS paths, community lists) to dense ids, by content. */
 class SequenceIds<T> {
+  /** A list seen before (the same array) → its id: one lookup where hashing reads every value. */
+  private readonly byIdentity = new Map<readonly T[], number>();
   /** hash → ids of the sequences with that hash. */
   private readonly byHash = new Map<number, number[]>();
   private readonly seqs: (readonly T[])[] = [];
+  // Routes of one UPDATE come in a row and share their lists (the same array): the last answer first.
+  private last: readonly T[] | undefined;
+  private lastId = -1;
   constructor(private readonly code: (v: T) => number) {}
 
   id(v: readonly T[]): number {
+    if (v === this.last) return this.lastId;
+    let id = this.byIdentity.get(v);
+    if (id === undefined) {
+      id = this.lookup(v);
+      this.byIdentity.set(v, id);
+    }
+    this.last = v;
+    this.lastId = id;
+    return id;
+  }
+
+  private lookup(v: readonly T[]): number {
     let id: number | undefined;
     let h = v.length;
     for (let i = 0; i < v.length; i++) h = Math.imul(h ^ this.code(v[i]!), 0x9e3779b1);
@@ -162,9 +195,15 @@ class TupleIds {
 }
 
 class AttributeIds {
-  private readonly strings = new StringIds();
+  // One table per field (ids of different fields never meet), so that each one's last-answer cache
+  // sees that field's run of equal values.
+  private readonly peers = new StringIds();
+  private readonly nextHops = new StringIds();
+  private readonly keys = new StringIds();
+  private readonly communityValues = new StringIds();
   private readonly paths = new SequenceIds<number>((x) => x);
-  private readonly communities = new SequenceIds<string>((x) => this.strings.id(x));
+  private readonly communities = new SequenceIds<string>((x) => this.communityValues.id(x));
+  private readonly largeCommunities = new SequenceIds<string>((x) => this.communityValues.id(x));
   private readonly tuples = new TupleIds();
   private readonly t = new Int32Array(FIELDS);
 
@@ -179,18 +218,18 @@ class AttributeIds {
       (r.med === undefined ? 0 : 64) |
       (r.otc === undefined ? 0 : 128) |
       (r.receivedMed === undefined ? 0 : 256);
-    t[1] = this.strings.id(r.peer);
+    t[1] = this.peers.id(r.peer);
     t[2] = r.peerAs | 0;
-    t[3] = this.strings.id(r.nextHop);
+    t[3] = this.nextHops.id(r.nextHop);
     t[4] = r.localPref === undefined ? -1 : r.localPref | 0;
     t[5] = r.med === undefined ? -1 : r.med | 0;
     t[6] = r.otc === undefined ? -1 : r.otc | 0;
     t[7] = r.receivedMed === undefined ? -1 : r.receivedMed | 0;
     t[8] = this.paths.id(r.asPath);
     t[9] = this.communities.id(r.communities);
-    t[10] = this.communities.id(r.largeCommunities);
+    t[10] = this.largeCommunities.id(r.largeCommunities);
     // A local route is exported only when FRR has a `network` statement for its very prefix.
-    t[11] = r.protocol === 'bgp' ? -1 : this.strings.id(r.key);
+    t[11] = r.protocol === 'bgp' ? -1 : this.keys.id(r.key);
     t[12] = more;
     return this.tuples.id(t);
   }
@@ -214,6 +253,7 @@ export function routeClasses(
   let count = 0;
   const of = new Int32Array(routes.length);
   const sizes: number[] = [];
+  const first: number[] = [];
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i]!;
     let more = -1;
@@ -243,9 +283,10 @@ export function routeClasses(
       c = count++;
       byAttrs.set(a, c);
       sizes.push(0);
+      first.push(i);
     }
     of[i] = c;
     sizes[c]!++;
   }
-  return { of, sizes: Int32Array.from(sizes), count };
+  return { of, sizes: Int32Array.from(sizes), first: Int32Array.from(first), count };
 }

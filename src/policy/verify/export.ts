@@ -6,7 +6,7 @@
 import { formatPrefix, prefixEquals } from '../../lib/prefix.js';
 import { neighborRoleOf, otcEgress, otcIngress } from '../../routing/roles.js';
 import { type EvalContext, type EvalResult, evaluateChain } from '../evaluate.js';
-import type { LocalRouteDef, Neighbor, PolicyProgram } from '../model.js';
+import type { LocalRouteDef, Neighbor, Policy, PolicyProgram } from '../model.js';
 import { activeRoutes, isInternal, type Route } from '../route.js';
 
 const NO_EXPORT = '65535:65281';
@@ -51,16 +51,16 @@ export function exportRoute(
   let ev: EvalResult | undefined;
   let out = r;
   // bgpd removes a MED it did not originate before sending to an eBGP neighbour (RFC 4271 §5.1.4),
-  // before the outbound route-map runs (checked against bgpd 8.4).
-  if (program.vendor === 'frr' && !n.internal && r.protocol === 'bgp' && r.med !== undefined) {
-    out = { ...r, med: undefined, receivedMed: r.med };
-  }
+  // before the outbound route-map runs (checked against bgpd 8.4). The evaluator sees the route that
+  // way and copies it only when it writes or accepts it (most evaluations of a full table reject).
+  const stripMed = program.vendor === 'frr' && !n.internal && r.protocol === 'bgp' && r.med !== undefined;
   if (chain.length === 0 && program.vendor === 'frr') {
     if (!n.internal && d.ebgpRequiresPolicy)
       return { sent: false, why: 'ebgp-requires-policy: no outbound policy', eval: undefined };
+    if (stripMed) out = { ...r, med: undefined, receivedMed: r.med };
   } else {
-    const ctx: EvalContext = { program, neighbor: n, trace, ...(onTerm ? { onTerm } : {}) };
-    ev = evaluateChain(ctx, chain, out, program.defaults.chainEnd === 'bgp-default' ? junosDefault : denyAtEnd);
+    const ctx: EvalContext = { program, neighbor: n, trace, stripMed, onTerm };
+    ev = evaluateChain(ctx, chain, r, program.defaults.chainEnd === 'bgp-default' ? junosDefault : denyAtEnd);
     if (!ev.accept) return { sent: false, why: `rejected by ${ev.decidedBy.policy} ${ev.decidedBy.term}`, eval: ev };
     out = ev.route;
   }
@@ -80,6 +80,8 @@ export function exportRoute(
 export function locRib(program: PolicyProgram, routes: readonly Route[]): Route[] {
   const byPeer = new Map<string, Neighbor>();
   for (const n of program.neighbors) if (n.localRole !== undefined) byPeer.set(n.address, n);
+  // Without roles or local routes the Loc-RIB is the best of the given routes: no copy of the list.
+  if (byPeer.size === 0 && program.localRoutes.length === 0) return activeRoutes(routes, program.localAs);
   const out: Route[] = [];
   for (const r of routes) {
     const n = byPeer.get(r.peer);
@@ -115,4 +117,48 @@ function localRoute(l: LocalRouteDef, localAs: number): Route {
     largeCommunities: [],
     protocol: l.protocol,
   };
+}
+
+/** JSON of model values without where they were written (`src`), regexes by their text. */
+function contentJson(v: unknown): string {
+  return JSON.stringify(v, (k, x: unknown) =>
+    k === 'src' ? undefined : x instanceof RegExp ? `/${x.source}/${x.flags}` : x instanceof Map ? [...x] : x,
+  );
+}
+
+/** The policies a chain reaches (itself, subroutines, calls), in the order first reached. */
+function reached(program: PolicyProgram, chain: readonly string[], out: Map<string, Policy | null>): void {
+  for (const name of chain) {
+    if (out.has(name)) continue;
+    const p = program.policies.get(name);
+    // An undefined policy is part of the content too (FRR denies, Junos skips).
+    out.set(name, p ?? null);
+    if (!p) continue;
+    for (const t of p.terms) {
+      for (const c of t.conditions) if (c.kind === 'policy') reached(program, c.names, out);
+      for (const a of t.actions) if (a.kind === 'call') reached(program, [a.policy], out);
+    }
+  }
+}
+
+/**
+ * Everything exportRoute() reads of a program and a neighbour, by content: the vendor and its defaults, the
+ * local AS, the session, the export chains, the policies they reach and every named set of the program,
+ * without the file and lines they were written at. Two pairs with the same key send every route alike (the same decision and
+ * the same route), though the decisions name their own files: the verifier evaluates an export path the
+ * change left alone once, not before and after.
+ */
+export function exportPathKey(program: PolicyProgram, n: Neighbor): string {
+  const policies = new Map<string, Policy | null>();
+  for (const f of n.families) reached(program, n.exportChain[f], policies);
+  return contentJson([
+    program.vendor,
+    program.localAs,
+    program.defaults,
+    [n.address, n.peerAs, n.localAs, n.internal, n.families, n.exportChain, n.localRole, n.reflectorClient],
+    policies,
+    program.prefixLists,
+    program.communities,
+    program.asPaths,
+  ]);
 }

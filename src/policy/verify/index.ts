@@ -12,8 +12,8 @@ import type { TraceStep } from '../evaluate.js';
 import type { Intent, NeighborIntent, NeighborRole } from '../intent.js';
 import type { Neighbor, Policy, PolicyProgram, PolicyWarning, SourceRef, Term } from '../model.js';
 import { isInternal, type Route } from '../route.js';
-import { routeClasses } from './classes.js';
-import { type ExportOutcome, exportRoute, locRib } from './export.js';
+import { type RouteClasses, routeClasses } from './classes.js';
+import { type ExportOutcome, exportPathKey, exportRoute, locRib } from './export.js';
 
 export type FindingKind =
   | 'route-leak'
@@ -166,6 +166,7 @@ interface LazyBucket {
 }
 
 const NONE: LazyBucket[] = [];
+const NOT_SENT: ExportOutcome = { sent: false, why: '', eval: undefined };
 
 /** n empty slots in a packed array (V8 gives a large `new Array(n)` slow dictionary elements). */
 function slots<T>(n: number): (T | undefined)[] {
@@ -192,11 +193,47 @@ interface ClassOutcome {
   open: boolean;
 }
 
+/** The outcome a class keeps once nothing of it is needed route by route any more. */
+const CLOSED: ClassOutcome = {
+  a: NOT_SENT,
+  b: NOT_SENT,
+  differs: false,
+  uncertain: NONE,
+  intent: undefined,
+  added: undefined,
+  leaks: NONE,
+  open: false,
+};
+
 export function verify(
   before: PolicyProgram,
   after: PolicyProgram,
   routes: readonly Route[],
   opts: VerifyOptions = {},
+): VerifyReport {
+  return verifyWith(before, after, routes, opts, true);
+}
+
+/**
+ * The same report, evaluated the plain way: every route is its own class and no neighbour shares an
+ * evaluation with another, so the evaluator runs for every route, neighbour and configuration. The
+ * oracle the property tests and the benchmark hold verify() to (its memo may not change an answer).
+ */
+export function verifyPerRoute(
+  before: PolicyProgram,
+  after: PolicyProgram,
+  routes: readonly Route[],
+  opts: VerifyOptions = {},
+): VerifyReport {
+  return verifyWith(before, after, routes, opts, false);
+}
+
+function verifyWith(
+  before: PolicyProgram,
+  after: PolicyProgram,
+  routes: readonly Route[],
+  opts: VerifyOptions,
+  share: boolean,
 ): VerifyReport {
   const maxExamples = opts.maxExamples ?? 3;
   const graph = opts.relationships;
@@ -286,31 +323,49 @@ export function verify(
   const sigs = new Map(
     addresses.map((a) => [a, `${signature(neighborsBefore.get(a), 0)}|${signature(neighborsAfter.get(a), 1)}`]),
   );
+  // Export paths the change left alone (same Loc-RIB, same session, chain and sets by content): the
+  // route sent before is the one sent after, so one evaluation serves both (findings read only the
+  // after evaluation's names and trace). Without sharing (verifyPerRoute) both are evaluated.
+  const unchanged = new Set(
+    addresses.filter((a) => {
+      const nb = neighborsBefore.get(a);
+      const na = neighborsAfter.get(a);
+      return share && sameRib && nb && na && exportPathKey(before, nb) === exportPathKey(after, na);
+    }),
+  );
   addresses.sort((x, y) => (sigs.get(x)! < sigs.get(y)! ? -1 : sigs.get(x)! > sigs.get(y)! ? 1 : 0));
   // Routes that every export path treats alike share one evaluation per export signature, and one
   // outcome per neighbour (./classes.ts): the loop over routes only counts and collects examples.
-  const classes = routeClasses(
-    ribAfter,
-    [before, after],
-    beforeByKey ? (i) => beforeByKey.get(ribAfter[i]!.key) : undefined,
-  );
+  const classes: RouteClasses = share
+    ? routeClasses(ribAfter, [before, after], beforeByKey ? (i) => beforeByKey.get(ribAfter[i]!.key) : undefined)
+    : {
+        of: Int32Array.from(ribAfter, (_, i) => i),
+        sizes: new Int32Array(ribAfter.length).fill(1),
+        first: Int32Array.from(ribAfter, (_, i) => i),
+        count: ribAfter.length,
+      };
   let memoSig = '';
-  let memoA: (ExportOutcome | undefined)[] = [];
-  let memoB: (ExportOutcome | undefined)[] = [];
+  // Allocated once and cleared per signature (and per neighbour): large arrays made again and again
+  // are garbage the size of the class count each time.
+  const memoA: (ExportOutcome | undefined)[] = slots(classes.count);
+  const memoB: (ExportOutcome | undefined)[] = slots(classes.count);
   /** Per class of the current signature: the deciding term of the after program, and whether before and after differ. */
-  let memoTerm: (Term | null | undefined)[] = [];
-  let memoDiffers: (boolean | undefined)[] = [];
+  const memoTerm: (Term | null | undefined)[] = slots(classes.count);
+  const memoDiffers: (boolean | undefined)[] = slots(classes.count);
+  const outcomes: (ClassOutcome | undefined)[] = slots(classes.count);
   // Where a class's routes were learned does not depend on the neighbour exported to.
   const learnedOf: (BgpRole | null | undefined)[] = slots(classes.count);
 
   for (const addr of addresses) {
-    if (sigs.get(addr) !== memoSig) {
+    // Without sharing (verifyPerRoute) each neighbour starts from an empty memo.
+    if (!share || sigs.get(addr) !== memoSig) {
       memoSig = sigs.get(addr)!;
-      memoA = slots(classes.count);
-      memoB = slots(classes.count);
-      memoTerm = slots(classes.count);
-      memoDiffers = slots(classes.count);
+      memoA.fill(undefined);
+      memoB.fill(undefined);
+      memoTerm.fill(undefined);
+      memoDiffers.fill(undefined);
     }
+    outcomes.fill(undefined);
     const na = neighborsAfter.get(addr);
     const nbf = neighborsBefore.get(addr);
     const n = na ?? nbf!;
@@ -344,6 +399,7 @@ export function verify(
         b.finding.count = Math.max(b.finding.count, 1);
       }
     }
+    const alike = unchanged.has(addr);
     const safeguard = ni?.exportable ?? (intent?.exportable.length ? intent.exportable : configSafeguard);
     const external = role === 'provider' || role === 'peer' || role === 'rs';
 
@@ -360,7 +416,8 @@ export function verify(
       const rb = beforeByKey ? beforeByKey.get(r.key) : r;
       let b: ExportOutcome | undefined = own ? undefined : memoB[c];
       if (b === undefined) {
-        b = nbf && rb ? exportRoute(before, nbf, rb) : { sent: false, why: 'not present before', eval: undefined };
+        if (alike) b = a;
+        else b = nbf && rb ? exportRoute(before, nbf, rb) : { sent: false, why: 'not present before', eval: undefined };
         if (!own) memoB[c] = b;
       }
       const o: ClassOutcome = {
@@ -495,7 +552,6 @@ export function verify(
       return o;
     };
 
-    const outcomes: (ClassOutcome | undefined)[] = slots(classes.count);
     /** Keep r as an example where a bucket still has room (its count came with the class). */
     const note = (l: LazyBucket, r: Route): void => {
       const b = l.bucket!;
@@ -539,14 +595,32 @@ export function verify(
       }
       o.open = isOpen(o);
     };
-    for (let i = 0; i < ribAfter.length; i++) {
+    // Classes are numbered in the order of their first routes, so settling them in class order is settling
+    // them in route order. While each class closes at once, the routes after a class's first add nothing
+    // (the scan skips them): the scan of the RIB starts after the first class that stays open, if any.
+    let from = ribAfter.length;
+    for (let c = 0; c < classes.count; c++) {
+      const i = classes.first[c]!;
+      const r = ribAfter[i]!;
+      const fresh = outcomeOf(c, r);
+      settle(fresh, c, r);
+      if (fresh.open) {
+        outcomes[c] = fresh;
+        from = i + 1;
+        break;
+      }
+      outcomes[c] = CLOSED;
+    }
+    for (let i = from; i < ribAfter.length; i++) {
       const c = classes.of[i]!;
       const o = outcomes[c];
       if (o === undefined) {
         const r = ribAfter[i]!;
         const fresh = outcomeOf(c, r);
-        outcomes[c] = fresh;
         settle(fresh, c, r);
+        // A settled class keeps one shared closed outcome: millions of them would outlive young
+        // collections and grow the old heap (and the peak RSS) for nothing.
+        outcomes[c] = fresh.open ? fresh : CLOSED;
         continue;
       }
       if (!o.open) continue;
