@@ -36,6 +36,12 @@ interface PeerInfo {
   routes: number;
   /** Route keys of this peer's routes that show a condition (any prefix). */
   conditioned: Map<string, string[]>;
+  /**
+   * How many of them are of prefixes that overlap no watched one (only paths through our ASNs make those):
+   * while 0, a route of such a prefix from this session can change nothing, and the fast path needs no
+   * look-up of it. Counted again whenever the watch list changes.
+   */
+  unrelatedConditioned: number;
   /** Visibilities whose `seen` holds this session: a session going down touches only these. */
   seenIn: Set<Visibility>;
 }
@@ -98,6 +104,9 @@ export class Monitor {
   /** What the raw-bytes fast path (prefilter.ts) asks: kept in step with the watch list and the conditions. */
   private readonly filter = new RelevanceFilter();
   private readonly target: ScanTarget;
+  /** pathHasOurs of the last segments asked about (reset when the monitored ASNs change). */
+  private lastSegs: readonly AsPathSegment[] | undefined;
+  private lastHasOurs = false;
 
   constructor(o: MonitorOptions) {
     this.o = o;
@@ -111,6 +120,7 @@ export class Monitor {
   /** Builds the lookup structures of a watch list; visibility state of `keep` (by key) carries over. */
   private loadWatch(watch: WatchList, keep: Map<string, Visibility>): void {
     this.monitored = watch.monitorASns;
+    this.lastSegs = undefined;
     this.watched.clear();
     this.covers.clear();
     this.vis.clear();
@@ -144,6 +154,11 @@ export class Monitor {
     this.watched.optimize();
     this.covers.optimize();
     this.filter.setWatched(watch.prefixes.map((w) => w.prefix));
+    for (const peer of this.peers) {
+      peer.unrelatedConditioned = 0;
+      for (const rk of peer.conditioned.keys())
+        if (!this.filter.overlaps(parsePrefix(rk.slice(rk.indexOf(' ') + 1)))) peer.unrelatedConditioned++;
+    }
     this.target.asns = new Set([...this.ours, ...this.monitored.keys()]);
   }
 
@@ -192,7 +207,7 @@ export class Monitor {
    */
   scanTarget(peerIdx: number): ScanTarget {
     this.target.session = peerIdx;
-    this.target.sessionConditioned = this.peers[peerIdx]!.conditioned.size > 0;
+    this.target.sessionConditioned = this.peers[peerIdx]!.unrelatedConditioned > 0;
     return this.target;
   }
 
@@ -208,7 +223,16 @@ export class Monitor {
     let i = this.peerIndex.get(id);
     if (i === undefined) {
       i = this.peers.length;
-      this.peers.push({ id, index: i, asn, up: true, routes: 0, conditioned: new Map(), seenIn: new Set() });
+      this.peers.push({
+        id,
+        index: i,
+        asn,
+        up: true,
+        routes: 0,
+        conditioned: new Map(),
+        unrelatedConditioned: 0,
+        seenIn: new Set(),
+      });
       this.peerIndex.set(id, i);
     }
     this.peers[i]!.up = true;
@@ -255,8 +279,10 @@ export class Monitor {
     time: number,
   ): void {
     const peer = this.peers[peerIdx]!;
-    const match = this.watched.longestMatch(prefix);
-    const related = match !== undefined || this.covers.has(prefix);
+    // The filter answers "overlaps a watched prefix" exactly, without the tries' walks (most routes don't).
+    const near = this.filter.overlaps(prefix);
+    const match = near ? this.watched.longestMatch(prefix) : undefined;
+    const related = near && (match !== undefined || this.covers.has(prefix));
     let flat: { path: number[]; origin: number | null } | undefined;
     let key: string | undefined;
     if (related) {
@@ -283,7 +309,8 @@ export class Monitor {
       key ??= prefixKey(prefix);
       specs = this.evaluate(peer, prefix, key, match, segs, flat, otc);
     }
-    if (specs === undefined && (peer.conditioned.size === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
+    const maybeConditioned = related ? peer.conditioned.size > 0 : peer.unrelatedConditioned > 0;
+    if (specs === undefined && (!maybeConditioned || !this.conditionedPrefixes.has(condKey(prefix)))) return;
     key ??= prefixKey(prefix);
     this.replaceConditions(peer, prefix, `${peerIdx} ${key}`, specs, time);
   }
@@ -292,9 +319,10 @@ export class Monitor {
     this.counts.withdrawals++;
     if (this.pending.length > 0) this.tick(time);
     const peer = this.peers[peerIdx]!;
-    const match = this.watched.longestMatch(prefix);
-    const related = match !== undefined || this.covers.has(prefix);
-    if (!related && (peer.conditioned.size === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
+    const near = this.filter.overlaps(prefix);
+    const match = near ? this.watched.longestMatch(prefix) : undefined;
+    const related = near && (match !== undefined || this.covers.has(prefix));
+    if (!related && (peer.unrelatedConditioned === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
     this.dropRoute(peerIdx, prefix, match, time);
   }
 
@@ -378,6 +406,7 @@ export class Monitor {
     const has = now.length > 0;
     if (had !== has) {
       this.filter.conditioned(peer.index, prefix, has ? 1 : -1);
+      if (!this.filter.overlaps(prefix)) peer.unrelatedConditioned += has ? 1 : -1;
       // Count of sessions whose route for this prefix shows a condition.
       const k = condKey(prefix);
       const n = (this.conditionedPrefixes.get(k) ?? 0) + (has ? 1 : -1);
@@ -390,9 +419,14 @@ export class Monitor {
     if (a) this.o.onAlert(a);
   }
 
+  /** Does the path name one of our or the monitored ASNs? The prefixes of one UPDATE share their segments. */
   private pathHasOurs(segs: readonly AsPathSegment[]): boolean {
-    for (const s of segs) for (const a of s.asns) if (this.ours.has(a) || this.monitored.has(a)) return true;
-    return false;
+    if (segs === this.lastSegs) return this.lastHasOurs;
+    let has = false;
+    for (const s of segs) for (const a of s.asns) if (this.ours.has(a) || this.monitored.has(a)) has = true;
+    this.lastSegs = segs;
+    this.lastHasOurs = has;
+    return has;
   }
 
   private evaluate(
