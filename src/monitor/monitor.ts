@@ -12,7 +12,7 @@ import { classifyPath, type LeakType, routeLeakType } from '../routing/leaks.js'
 import type { AsGraph, Relationship } from '../routing/relationships.js';
 import type { VrpIndex } from '../routing/rov.js';
 import type { AsPathSegment } from '../wire/bgp/types.js';
-import { AlertBook, type AlertRecord, type ConditionSpec, type Contribution } from './alerts.js';
+import { AlertBook, type AlertRecord, type ConditionSpec, type Contribution, LazyCondition } from './alerts.js';
 import type { MonitoredAsn, WatchedPrefix, WatchList } from './config.js';
 import { RelevanceFilter, type ScanTarget } from './prefilter.js';
 
@@ -302,17 +302,19 @@ export class Monitor {
       if (v) this.visibilityChanged(v, peerIdx, route, time);
     }
     // Judge the route: watched-prefix rules, and for any prefix the paths through our ASNs.
-    let specs: { spec: ConditionSpec; c: Contribution }[] | undefined;
+    let specs: ConditionSpec[] | undefined;
+    let c: Contribution | undefined;
     const touchesOurs = this.pathHasOurs(segs);
     if (match !== undefined || touchesOurs) {
       flat ??= flattenSegments(segs);
       key ??= prefixKey(prefix);
-      specs = this.evaluate(peer, prefix, key, match, segs, flat, otc);
+      c = { peer: peer.id, path: flat.path, prefix: key, origin: flat.origin };
+      specs = this.evaluate(prefix, key, match, segs, flat, otc);
     }
     const maybeConditioned = related ? peer.conditioned.size > 0 : peer.unrelatedConditioned > 0;
     if (specs === undefined && (!maybeConditioned || !this.conditionedPrefixes.has(condKey(prefix)))) return;
     key ??= prefixKey(prefix);
-    this.replaceConditions(peer, prefix, `${peerIdx} ${key}`, specs, time);
+    this.replaceConditions(peer, prefix, `${peerIdx} ${key}`, specs, c, time);
   }
 
   withdraw(peerIdx: number, prefix: Prefix, time: number): void {
@@ -347,7 +349,7 @@ export class Monitor {
     }
     for (const rk of [...peer.conditioned.keys()]) {
       const text = rk.slice(rk.indexOf(' ') + 1);
-      this.replaceConditions(peer, parsePrefix(text), rk, undefined, time);
+      this.replaceConditions(peer, parsePrefix(text), rk, undefined, undefined, time);
     }
   }
 
@@ -380,7 +382,7 @@ export class Monitor {
     }
     if (peer.conditioned.size > 0 && this.conditionedPrefixes.has(condKey(prefix))) {
       const rk = `${peerIdx} ${prefixKey(prefix)}`;
-      if (peer.conditioned.has(rk)) this.replaceConditions(peer, prefix, rk, undefined, time);
+      if (peer.conditioned.has(rk)) this.replaceConditions(peer, prefix, rk, undefined, undefined, time);
     }
   }
 
@@ -388,18 +390,19 @@ export class Monitor {
     peer: PeerInfo,
     prefix: Prefix,
     routeKey: string,
-    specs: { spec: ConditionSpec; c: Contribution }[] | undefined,
+    specs: ConditionSpec[] | undefined,
+    c: Contribution | undefined,
     time: number,
   ): void {
     const before = peer.conditioned.get(routeKey);
     if (before === undefined && specs === undefined) return;
-    const now = specs?.map((s) => s.spec.key) ?? [];
+    const now = specs?.map((s) => s.key) ?? [];
     if (before) {
       for (const k of before) {
         if (!now.includes(k)) this.emit(this.alerts.remove(k, routeKey, time));
       }
     }
-    for (const s of specs ?? []) this.emit(this.alerts.add(s.spec, routeKey, s.c, time));
+    if (specs && c) for (const s of specs) this.emit(this.alerts.add(s, routeKey, c, time));
     const had = before !== undefined;
     if (now.length > 0) peer.conditioned.set(routeKey, now);
     else peer.conditioned.delete(routeKey);
@@ -430,19 +433,17 @@ export class Monitor {
   }
 
   private evaluate(
-    peer: PeerInfo,
     prefix: Prefix,
     key: string,
     match: { prefix: Prefix; value: WatchedPrefix } | undefined,
     segs: readonly AsPathSegment[],
     flat: { path: number[]; origin: number | null },
     otc: number | undefined,
-  ): { spec: ConditionSpec; c: Contribution }[] | undefined {
-    let out: { spec: ConditionSpec; c: Contribution }[] | undefined;
-    const c: Contribution = { peer: peer.id, path: flat.path, prefix: key, origin: flat.origin };
+  ): ConditionSpec[] | undefined {
+    let out: ConditionSpec[] | undefined;
     const add = (spec: ConditionSpec) => {
       out ??= [];
-      out.push({ spec, c });
+      out.push(spec);
     };
     const origin = flat.origin;
     const o = this.o;
@@ -452,34 +453,28 @@ export class Monitor {
       const legit = origin !== null && w.asns.includes(origin);
       const wk = prefixKey(w.prefix);
       if (exact && !legit) {
-        add({
-          key: `origin-hijack|${key}|${origin}`,
-          rule: 'origin-hijack',
-          prefix: key,
-          origin_as: origin,
-          message: `${key} (${w.description || 'watched'}) announced by AS${origin ?? '{set}'}, expected ${w.asns.map((a) => `AS${a}`).join(', ') || 'nobody'}`,
-          resolvedMessage: `${key} no longer announced by AS${origin ?? '{set}'}`,
-        });
+        add(
+          new LazyCondition(`origin-hijack|${key}|${origin}`, 'origin-hijack', key, origin, () => [
+            `${key} (${w.description || 'watched'}) announced by AS${origin ?? '{set}'}, expected ${w.asns.map((a) => `AS${a}`).join(', ') || 'nobody'}`,
+            `${key} no longer announced by AS${origin ?? '{set}'}`,
+          ]),
+        );
       }
       if (!exact && !legit && !w.ignoreMorespecifics) {
-        add({
-          key: `more-specific|${key}|${origin}`,
-          rule: 'more-specific',
-          prefix: key,
-          origin_as: origin,
-          message: `${key}, a more-specific of ${wk} (${w.description || 'watched'}), announced by AS${origin ?? '{set}'}`,
-          resolvedMessage: `${key} (more-specific of ${wk}) no longer announced by AS${origin ?? '{set}'}`,
-        });
+        add(
+          new LazyCondition(`more-specific|${key}|${origin}`, 'more-specific', key, origin, () => [
+            `${key}, a more-specific of ${wk} (${w.description || 'watched'}), announced by AS${origin ?? '{set}'}`,
+            `${key} (more-specific of ${wk}) no longer announced by AS${origin ?? '{set}'}`,
+          ]),
+        );
       }
       if (o.vrps && o.vrps.validate(prefix, origin) === 'invalid') {
-        add({
-          key: `rov-invalid|${key}|${origin}`,
-          rule: 'rov-invalid',
-          prefix: key,
-          origin_as: origin,
-          message: `${key} from AS${origin ?? '{set}'} is RPKI invalid (RFC 6811)`,
-          resolvedMessage: `${key} from AS${origin ?? '{set}'} is no longer seen RPKI invalid`,
-        });
+        add(
+          new LazyCondition(`rov-invalid|${key}|${origin}`, 'rov-invalid', key, origin, () => [
+            `${key} from AS${origin ?? '{set}'} is RPKI invalid (RFC 6811)`,
+            `${key} from AS${origin ?? '{set}'} is no longer seen RPKI invalid`,
+          ]),
+        );
       }
       if (exact) this.pathRules(prefix, key, segs, flat, otc, add);
     }
@@ -502,40 +497,39 @@ export class Monitor {
     if (o.graph) {
       const cls = classifyPath(o.graph, segs);
       if (cls.verdict === 'valley' && !this.ours.has(cls.leaker)) {
-        const spec: ConditionSpec = {
-          key: `path-leak|${key}|${cls.leaker}|${cls.leakType}`,
-          rule: 'path-leak',
-          prefix: key,
-          origin_as: origin,
-          message: `${key}: AS${cls.leaker} sent a route learned from AS${cls.receivedFrom} (${cls.learnedFromRole ? ROLE_WORD[cls.learnedFromRole] : 'unknown'}) to AS${cls.sentTo} (${ROLE_WORD[cls.sentToRole]})`,
-          resolvedMessage: `${key}: leak through AS${cls.leaker} over`,
-        };
-        if (cls.leakType !== null) spec.rfc7908_type = cls.leakType;
-        add(spec);
+        add(
+          new LazyCondition(
+            `path-leak|${key}|${cls.leaker}|${cls.leakType}`,
+            'path-leak',
+            key,
+            origin,
+            () => [
+              `${key}: AS${cls.leaker} sent a route learned from AS${cls.receivedFrom} (${cls.learnedFromRole ? ROLE_WORD[cls.learnedFromRole] : 'unknown'}) to AS${cls.sentTo} (${ROLE_WORD[cls.sentToRole]})`,
+              `${key}: leak through AS${cls.leaker} over`,
+            ],
+            cls.leakType,
+          ),
+        );
       }
       if (otc !== undefined && this.otcViolated(flat.path, otc)) {
-        add({
-          key: `otc-violation|${key}|${otc}`,
-          rule: 'otc-violation',
-          prefix: key,
-          origin_as: origin,
-          message: `${key} carries OTC AS${otc} (RFC 9234) but went up or across after AS${otc}`,
-          resolvedMessage: `${key}: OTC AS${otc} violation over`,
-        });
+        add(
+          new LazyCondition(`otc-violation|${key}|${otc}`, 'otc-violation', key, origin, () => [
+            `${key} carries OTC AS${otc} (RFC 9234) but went up or across after AS${otc}`,
+            `${key}: OTC AS${otc} violation over`,
+          ]),
+        );
       }
     }
     if (o.aspas && o.aspas.size > 0 && flat.path.length > 0) {
       // The collector is a customer of every session that feeds it: the downstream procedure applies.
       const v = aspaVerdict(o.aspas, segs, { neighborRole: 'provider', neighborAsn: flat.path[0]! });
       if (v === 'invalid') {
-        add({
-          key: `aspa-invalid|${key}`,
-          rule: 'aspa-invalid',
-          prefix: key,
-          origin_as: origin,
-          message: `${key}: ASPA verification (downstream) says Invalid for this path`,
-          resolvedMessage: `${key}: no ASPA-invalid path left`,
-        });
+        add(
+          new LazyCondition(`aspa-invalid|${key}`, 'aspa-invalid', key, origin, () => [
+            `${key}: ASPA verification (downstream) says Invalid for this path`,
+            `${key}: no ASPA-invalid path left`,
+          ]),
+        );
       }
     }
     void prefix;
@@ -567,15 +561,19 @@ export class Monitor {
       if (sentTo === undefined || learnedFrom === undefined) continue;
       const t: LeakType | null = routeLeakType(learnedFrom, sentTo);
       if (t === null) continue;
-      add({
-        key: `own-leak|${key}|${us}|${t}`,
-        rule: 'own-leak',
-        prefix: key,
-        origin_as: origin,
-        rfc7908_type: t,
-        message: `AS${us} (ours) re-advertised ${key} of AS${origin}, learned from AS${c[i + 1]} (${ROLE_WORD[learnedFrom]}), to AS${c[i - 1]} (${ROLE_WORD[sentTo]})`,
-        resolvedMessage: `own leak of ${key} through AS${us} to ${ROLE_WORD[sentTo]} over`,
-      });
+      add(
+        new LazyCondition(
+          `own-leak|${key}|${us}|${t}`,
+          'own-leak',
+          key,
+          origin,
+          () => [
+            `AS${us} (ours) re-advertised ${key} of AS${origin}, learned from AS${c[i + 1]} (${ROLE_WORD[learnedFrom]}), to AS${c[i - 1]} (${ROLE_WORD[sentTo]})`,
+            `own leak of ${key} through AS${us} to ${ROLE_WORD[sentTo]} over`,
+          ],
+          t,
+        ),
+      );
     }
   }
 
@@ -589,24 +587,20 @@ export class Monitor {
       const up = i > 0 ? c[i - 1]! : undefined;
       const down = i + 1 < c.length ? c[i + 1]! : undefined;
       if (up !== undefined && m.upstreams && !m.upstreams.has(up)) {
-        add({
-          key: `new-upstream|${m.asn}|${up}`,
-          rule: 'new-upstream',
-          prefix: key,
-          origin_as: origin,
-          message: `AS${up} is a new upstream of AS${m.asn} (seen on ${key})`,
-          resolvedMessage: `AS${up} no longer seen as an upstream of AS${m.asn}`,
-        });
+        add(
+          new LazyCondition(`new-upstream|${m.asn}|${up}`, 'new-upstream', key, origin, () => [
+            `AS${up} is a new upstream of AS${m.asn} (seen on ${key})`,
+            `AS${up} no longer seen as an upstream of AS${m.asn}`,
+          ]),
+        );
       }
       if (down !== undefined && m.downstreams && !m.downstreams.has(down)) {
-        add({
-          key: `new-downstream|${m.asn}|${down}`,
-          rule: 'new-downstream',
-          prefix: key,
-          origin_as: origin,
-          message: `AS${down} is a new downstream of AS${m.asn} (seen on ${key})`,
-          resolvedMessage: `AS${down} no longer seen as a downstream of AS${m.asn}`,
-        });
+        add(
+          new LazyCondition(`new-downstream|${m.asn}|${down}`, 'new-downstream', key, origin, () => [
+            `AS${down} is a new downstream of AS${m.asn} (seen on ${key})`,
+            `AS${down} no longer seen as a downstream of AS${m.asn}`,
+          ]),
+        );
       }
     }
   }

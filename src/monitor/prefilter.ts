@@ -162,18 +162,23 @@ const DEEP = 1 << 17;
  * IPv4, where a full feed's prefixes are: most questions end at one read of a table indexed by the top 16
  * bits. blocks[b] has bit l (0-16) when a watched prefix of l bits covers the /16 b, and DEEP when a watched
  * prefix longer than 16 bits lies in it; `shallow` holds every watched prefix cut to each length up to 16
- * (bit (1 << L) | top L bits). Only prefixes longer than /16 in a DEEP block ask the exact table of
- * FamilyFilter for the lengths past 16.
+ * (bit (1 << L) | top L bits). A prefix longer than /16 in a DEEP block looks up, in an exact table, only
+ * the lengths that block's watched prefixes have (`deepLens`, bit l - 17).
  */
 class Ipv4Filter {
   private readonly blocks = new Uint32Array(1 << 16);
   private readonly shallow = new Uint32Array((1 << 17) >>> 5);
-  private readonly deep: FamilyFilter;
+  private readonly deepLens = new Uint16Array(1 << 16);
+  /** Watched prefixes longer than /16 (WATCHED), and each cut to every length from 17 to its own (UNDER). */
+  private readonly deep: BlockTable;
+  private readonly q = new Int32Array(1);
   readonly any: boolean;
 
   constructor(prefixes: readonly Prefix[]) {
     this.any = prefixes.length > 0;
-    const long: Prefix[] = [];
+    let blocks = 0;
+    for (const p of prefixes) if (p.len > 16) blocks += p.len - 16;
+    this.deep = new BlockTable(1, blocks);
     for (const p of prefixes) {
       const x = rawWord(p.addr, 0, 4, 0) & mask(p.len);
       const b = x >>> 16;
@@ -181,20 +186,24 @@ class Ipv4Filter {
         for (let i = 0; i < 1 << (16 - p.len); i++) this.blocks[b + i]! |= 1 << p.len;
       } else {
         this.blocks[b]! |= DEEP;
-        long.push(p);
+        this.deepLens[b]! |= 1 << (p.len - 17);
+        for (let l = 17; l <= p.len; l++) {
+          this.q[0] = x & mask(l);
+          this.deep.add(this.q, l, l === p.len ? UNDER | WATCHED : UNDER);
+        }
       }
       for (let l = 0; l <= Math.min(16, p.len); l++) {
         const k = (1 << l) | (l === 0 ? 0 : x >>> (32 - l));
         this.shallow[k >>> 5]! |= 1 << (k & 31);
       }
     }
-    this.deep = new FamilyFilter(1, long);
   }
 
   overlaps(buf: Uint8Array, off: number, n: number, len: number): boolean {
     if (!this.any) return false;
     const x = rawWord(buf, off, n, 0) & mask(len);
-    const bits = this.blocks[x >>> 16]!;
+    const b = x >>> 16;
+    const bits = this.blocks[b]!;
     if (len <= 16) {
       // A watched prefix of at most `len` bits covers P's first /16, so P; or one of at least `len` bits lies in P.
       if ((bits & ((2 << len) - 1)) !== 0) return true;
@@ -203,7 +212,18 @@ class Ipv4Filter {
     }
     if ((bits & (DEEP - 1)) !== 0) return true; // a watched /16 or shorter covers P's /16
     if ((bits & DEEP) === 0) return false;
-    return this.deep.overlaps(buf, off, n, len);
+    const lens = this.deepLens[b]!;
+    const q = this.q;
+    // A watched prefix of l bits (16 < l < len) in this block covers P when P cut to l is it.
+    for (let m = lens & ((1 << (len - 17)) - 1); m !== 0; m &= m - 1) {
+      const l = 48 - Math.clz32(m & -m); // 17 + the bit's index
+      q[0] = x & mask(l);
+      if ((this.deep.get(q, l) & WATCHED) !== 0) return true;
+    }
+    // One of at least `len` bits lies in P (or is P) when P is one of the cut blocks.
+    if (lens >>> (len - 17) === 0) return false;
+    q[0] = x;
+    return this.deep.get(q, len) !== 0;
   }
 }
 
