@@ -307,10 +307,33 @@ export interface ScanTarget {
   asns: ReadonlySet<number> | { has(asn: number): boolean };
 }
 
-/** Counts of a message the scan found irrelevant (for the monitor's counters and its clock). */
+/** What the scan found: counts, and where the classic-field prefixes that may matter are. */
 export interface ScanResult {
+  /** Prefixes announced / withdrawn, all fields. */
   announced: number;
   withdrawn: number;
+  /** Of them, in the classic withdrawn-routes and NLRI fields. */
+  classicAnnounced: number;
+  classicWithdrawn: number;
+  /** Byte ranges (start, end pairs; path id included) of classic-field prefixes that may matter. */
+  keepWithdrawn: number[];
+  keepAnnounced: number[];
+  /** The path attributes, [attrsStart, nlriStart); the classic NLRI run from nlriStart to the end. */
+  attrsStart: number;
+  nlriStart: number;
+}
+
+export function newScanResult(): ScanResult {
+  return {
+    announced: 0,
+    withdrawn: 0,
+    classicAnnounced: 0,
+    classicWithdrawn: 0,
+    keepWithdrawn: [],
+    keepAnnounced: [],
+    attrsStart: 0,
+    nlriStart: 0,
+  };
 }
 
 const ATTR_AS_PATH = 2;
@@ -319,9 +342,11 @@ const ATTR_MP_UNREACH = 15;
 const ATTR_AS4_PATH = 17;
 
 /**
- * Scans the BGP message buf[start, end) (header included). Returns the counts when the message certainly
- * changes nothing in the monitor (not an UPDATE counts as such, with zero prefixes), or undefined when it
- * may (or is unusual in any way): then decode it fully.
+ * Scans the BGP message buf[start, end) (header included). Returns undefined when the message may matter
+ * in a way only the full decoder can say (anything unusual in its bytes, a path through our ASNs, an
+ * MP_REACH/MP_UNREACH prefix that may matter); otherwise the counts, with the classic-field prefixes that
+ * may matter in `keepWithdrawn` / `keepAnnounced` (both empty: the message certainly changes nothing; not an
+ * UPDATE counts as such, with zero prefixes).
  */
 export function scanUpdate(
   buf: Uint8Array,
@@ -339,6 +364,10 @@ export function scanUpdate(
   if (length < 19 || length > end - start) return undefined;
   out.announced = 0;
   out.withdrawn = 0;
+  out.classicAnnounced = 0;
+  out.classicWithdrawn = 0;
+  out.keepWithdrawn.length = 0;
+  out.keepAnnounced.length = 0;
   if (type !== 2) return type >= 1 && type <= 5 ? out : undefined;
   if (length < 23) return undefined;
   const e = start + length;
@@ -346,13 +375,16 @@ export function scanUpdate(
   const wl = (buf[p]! << 8) | buf[p + 1]!;
   const wEnd = p + 2 + wl;
   if (wEnd + 2 > e) return undefined;
-  const w = scanNlri(buf, p + 2, wEnd, 4, addPath, t);
+  const w = scanNlri(buf, p + 2, wEnd, 4, addPath, t, out.keepWithdrawn);
   if (w < 0) return undefined;
   out.withdrawn += w;
+  out.classicWithdrawn = w;
   const al = (buf[wEnd]! << 8) | buf[wEnd + 1]!;
   p = wEnd + 2;
   const aEnd = p + al;
   if (aEnd > e) return undefined;
+  out.attrsStart = p;
+  out.nlriStart = aEnd;
   let seen = 0;
   while (p < aEnd) {
     const flags = buf[p]!;
@@ -378,21 +410,22 @@ export function scanUpdate(
       if (fam === undefined) continue; // the decoder keeps other families raw: no routes for the monitor
       const nh = buf[v + 3]!;
       if (5 + nh > len || !(nh === 16 || nh === 32 || (fam === 4 && nh === 4))) return undefined;
-      const n = scanNlri(buf, v + 5 + nh, v + len, fam, addPath, t);
+      const n = scanNlri(buf, v + 5 + nh, v + len, fam, addPath, t, undefined);
       if (n < 0) return undefined;
       out.announced += n;
     } else {
       if (len < 3) return undefined;
       const fam = ipFamily((buf[v]! << 8) | buf[v + 1]!, buf[v + 2]!);
       if (fam === undefined) continue;
-      const n = scanNlri(buf, v + 3, v + len, fam, addPath, t);
+      const n = scanNlri(buf, v + 3, v + len, fam, addPath, t, undefined);
       if (n < 0) return undefined;
       out.withdrawn += n;
     }
   }
-  const n = scanNlri(buf, aEnd, e, 4, addPath, t);
+  const n = scanNlri(buf, aEnd, e, 4, addPath, t, out.keepAnnounced);
   if (n < 0) return undefined;
   out.announced += n;
+  out.classicAnnounced = n;
   return out;
 }
 
@@ -401,12 +434,24 @@ function ipFamily(afi: number, safi: number): 4 | 6 | undefined {
   return afi === 1 ? 4 : afi === 2 ? 6 : undefined;
 }
 
-/** Prefixes in buf[p, end), or -1 when one may matter or the field is malformed. */
-function scanNlri(buf: Uint8Array, p: number, end: number, fam: 4 | 6, addPath: boolean, t: ScanTarget): number {
+/**
+ * Prefixes in buf[p, end), or -1 when the field is malformed, or when one may matter and `keep` is
+ * undefined; with `keep`, the byte ranges of those that may matter go there instead.
+ */
+function scanNlri(
+  buf: Uint8Array,
+  p: number,
+  end: number,
+  fam: 4 | 6,
+  addPath: boolean,
+  t: ScanTarget,
+  keep: number[] | undefined,
+): number {
   const max = fam === 4 ? 32 : 128;
   const f = t.filter;
   let count = 0;
   while (p < end) {
+    const at = p;
     if (addPath) {
       if (end - p < 5) return -1;
       p += 4;
@@ -415,8 +460,13 @@ function scanNlri(buf: Uint8Array, p: number, end: number, fam: 4 | 6, addPath: 
     if (len > max) return -1;
     const n = (len + 7) >>> 3;
     if (end - p < n) return -1;
-    if (f.mayOverlap(fam, buf, p, n, len)) return -1;
-    if (t.sessionConditioned && f.mayBeConditioned(t.session, fam, buf, p, n, len)) return -1;
+    if (
+      f.mayOverlap(fam, buf, p, n, len) ||
+      (t.sessionConditioned && f.mayBeConditioned(t.session, fam, buf, p, n, len))
+    ) {
+      if (keep === undefined) return -1;
+      keep.push(at, p + n);
+    }
     p += n;
     count++;
   }
