@@ -366,8 +366,9 @@ export function scanUpdate(
   out.withdrawn = 0;
   out.classicAnnounced = 0;
   out.classicWithdrawn = 0;
-  out.keepWithdrawn.length = 0;
-  out.keepAnnounced.length = 0;
+  // (Setting an array's length costs more than reading it: most messages keep nothing.)
+  if (out.keepWithdrawn.length > 0) out.keepWithdrawn.length = 0;
+  if (out.keepAnnounced.length > 0) out.keepAnnounced.length = 0;
   if (type !== 2) return type >= 1 && type <= 5 ? out : undefined;
   if (length < 23) return undefined;
   const e = start + length;
