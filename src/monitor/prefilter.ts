@@ -29,6 +29,22 @@ function rawWord(buf: Uint8Array, off: number, n: number, b: number): number {
   return x;
 }
 
+/** rawWord for an IPv4 prefix (n <= 4): a /24 has 3 bytes, and this is the hot path of a full feed. */
+function word4(buf: Uint8Array, off: number, n: number): number {
+  switch (n) {
+    case 0:
+      return 0;
+    case 1:
+      return buf[off]! << 24;
+    case 2:
+      return (buf[off]! << 24) | (buf[off + 1]! << 16);
+    case 3:
+      return (buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8);
+    default:
+      return (buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!;
+  }
+}
+
 /** Flags of a block: a watched prefix lies in it (or is it), and: the block is itself a watched prefix. */
 const UNDER = 1;
 const WATCHED = 2;
@@ -201,7 +217,7 @@ class Ipv4Filter {
 
   overlaps(buf: Uint8Array, off: number, n: number, len: number): boolean {
     if (!this.any) return false;
-    const x = rawWord(buf, off, n, 0) & mask(len);
+    const x = word4(buf, off, n) & mask(len);
     const b = x >>> 16;
     const bits = this.blocks[b]!;
     if (len <= 16) {
