@@ -62,6 +62,37 @@ export interface ConditionSpec {
   resolvedMessage: string;
 }
 
+/**
+ * A condition of routes whose texts are built when first read (its line printed, Signals asking): most
+ * routes that show a condition show one that is already open, and then only its key is used.
+ */
+export class LazyCondition implements ConditionSpec {
+  readonly rfc7908_type?: number;
+  private texts: readonly [string, string] | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly rule: Rule,
+    readonly prefix: string,
+    readonly origin_as: number | null,
+    /** [message, resolvedMessage], from values that do not change after the route was judged. */
+    private readonly text: () => readonly [string, string],
+    rfc7908_type?: number | null,
+  ) {
+    if (rfc7908_type !== undefined && rfc7908_type !== null) this.rfc7908_type = rfc7908_type;
+  }
+
+  get message(): string {
+    this.texts ??= this.text();
+    return this.texts[0];
+  }
+
+  get resolvedMessage(): string {
+    this.texts ??= this.text();
+    return this.texts[1];
+  }
+}
+
 interface OpenAlert {
   spec: ConditionSpec;
   /** Route key (peer + prefix) → contribution. */
@@ -145,7 +176,19 @@ export class AlertBook {
       peers.forEach((p, i) => {
         routes.set(p, { peer: p, path: paths[i] ?? [], prefix: spec.prefix, origin: spec.origin_as });
       });
-      return this.record(resolvedMessage ? { ...a.spec, resolvedMessage } : a.spec, routes, time, true);
+      // Not a spread: a spec may keep its texts in getters (LazyCondition).
+      const closing = resolvedMessage
+        ? {
+            key: a.spec.key,
+            rule: a.spec.rule,
+            prefix: a.spec.prefix,
+            origin_as: a.spec.origin_as,
+            ...(a.spec.rfc7908_type !== undefined ? { rfc7908_type: a.spec.rfc7908_type } : {}),
+            message: a.spec.message,
+            resolvedMessage,
+          }
+        : a.spec;
+      return this.record(closing, routes, time, true);
     }
     return undefined;
   }

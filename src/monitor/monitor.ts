@@ -12,7 +12,7 @@ import { classifyPath, type LeakType, routeLeakType } from '../routing/leaks.js'
 import type { AsGraph, Relationship } from '../routing/relationships.js';
 import type { VrpIndex } from '../routing/rov.js';
 import type { AsPathSegment } from '../wire/bgp/types.js';
-import { AlertBook, type AlertRecord, type ConditionSpec, type Contribution } from './alerts.js';
+import { AlertBook, type AlertRecord, type ConditionSpec, type Contribution, LazyCondition } from './alerts.js';
 import type { MonitoredAsn, WatchedPrefix, WatchList } from './config.js';
 import { RelevanceFilter, type ScanTarget } from './prefilter.js';
 
@@ -36,6 +36,12 @@ interface PeerInfo {
   routes: number;
   /** Route keys of this peer's routes that show a condition (any prefix). */
   conditioned: Map<string, string[]>;
+  /**
+   * How many of them are of prefixes that overlap no watched one (only paths through our ASNs make those):
+   * while 0, a route of such a prefix from this session can change nothing, and the fast path needs no
+   * look-up of it. Counted again whenever the watch list changes.
+   */
+  unrelatedConditioned: number;
   /** Visibilities whose `seen` holds this session: a session going down touches only these. */
   seenIn: Set<Visibility>;
 }
@@ -98,6 +104,9 @@ export class Monitor {
   /** What the raw-bytes fast path (prefilter.ts) asks: kept in step with the watch list and the conditions. */
   private readonly filter = new RelevanceFilter();
   private readonly target: ScanTarget;
+  /** pathHasOurs of the last segments asked about (reset when the monitored ASNs change). */
+  private lastSegs: readonly AsPathSegment[] | undefined;
+  private lastHasOurs = false;
 
   constructor(o: MonitorOptions) {
     this.o = o;
@@ -111,6 +120,7 @@ export class Monitor {
   /** Builds the lookup structures of a watch list; visibility state of `keep` (by key) carries over. */
   private loadWatch(watch: WatchList, keep: Map<string, Visibility>): void {
     this.monitored = watch.monitorASns;
+    this.lastSegs = undefined;
     this.watched.clear();
     this.covers.clear();
     this.vis.clear();
@@ -144,6 +154,11 @@ export class Monitor {
     this.watched.optimize();
     this.covers.optimize();
     this.filter.setWatched(watch.prefixes.map((w) => w.prefix));
+    for (const peer of this.peers) {
+      peer.unrelatedConditioned = 0;
+      for (const rk of peer.conditioned.keys())
+        if (!this.filter.overlaps(parsePrefix(rk.slice(rk.indexOf(' ') + 1)))) peer.unrelatedConditioned++;
+    }
     this.target.asns = new Set([...this.ours, ...this.monitored.keys()]);
   }
 
@@ -192,7 +207,7 @@ export class Monitor {
    */
   scanTarget(peerIdx: number): ScanTarget {
     this.target.session = peerIdx;
-    this.target.sessionConditioned = this.peers[peerIdx]!.conditioned.size > 0;
+    this.target.sessionConditioned = this.peers[peerIdx]!.unrelatedConditioned > 0;
     return this.target;
   }
 
@@ -208,7 +223,16 @@ export class Monitor {
     let i = this.peerIndex.get(id);
     if (i === undefined) {
       i = this.peers.length;
-      this.peers.push({ id, index: i, asn, up: true, routes: 0, conditioned: new Map(), seenIn: new Set() });
+      this.peers.push({
+        id,
+        index: i,
+        asn,
+        up: true,
+        routes: 0,
+        conditioned: new Map(),
+        unrelatedConditioned: 0,
+        seenIn: new Set(),
+      });
       this.peerIndex.set(id, i);
     }
     this.peers[i]!.up = true;
@@ -255,8 +279,10 @@ export class Monitor {
     time: number,
   ): void {
     const peer = this.peers[peerIdx]!;
-    const match = this.watched.longestMatch(prefix);
-    const related = match !== undefined || this.covers.has(prefix);
+    // The filter answers "overlaps a watched prefix" exactly, without the tries' walks (most routes don't).
+    const near = this.filter.overlaps(prefix);
+    const match = near ? this.watched.longestMatch(prefix) : undefined;
+    const related = near && (match !== undefined || this.covers.has(prefix));
     let flat: { path: number[]; origin: number | null } | undefined;
     let key: string | undefined;
     if (related) {
@@ -276,25 +302,29 @@ export class Monitor {
       if (v) this.visibilityChanged(v, peerIdx, route, time);
     }
     // Judge the route: watched-prefix rules, and for any prefix the paths through our ASNs.
-    let specs: { spec: ConditionSpec; c: Contribution }[] | undefined;
+    let specs: ConditionSpec[] | undefined;
+    let c: Contribution | undefined;
     const touchesOurs = this.pathHasOurs(segs);
     if (match !== undefined || touchesOurs) {
       flat ??= flattenSegments(segs);
       key ??= prefixKey(prefix);
-      specs = this.evaluate(peer, prefix, key, match, segs, flat, otc);
+      c = { peer: peer.id, path: flat.path, prefix: key, origin: flat.origin };
+      specs = this.evaluate(prefix, key, match, segs, flat, otc);
     }
-    if (specs === undefined && (peer.conditioned.size === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
+    const maybeConditioned = related ? peer.conditioned.size > 0 : peer.unrelatedConditioned > 0;
+    if (specs === undefined && (!maybeConditioned || !this.conditionedPrefixes.has(condKey(prefix)))) return;
     key ??= prefixKey(prefix);
-    this.replaceConditions(peer, prefix, `${peerIdx} ${key}`, specs, time);
+    this.replaceConditions(peer, prefix, `${peerIdx} ${key}`, specs, c, time);
   }
 
   withdraw(peerIdx: number, prefix: Prefix, time: number): void {
     this.counts.withdrawals++;
     if (this.pending.length > 0) this.tick(time);
     const peer = this.peers[peerIdx]!;
-    const match = this.watched.longestMatch(prefix);
-    const related = match !== undefined || this.covers.has(prefix);
-    if (!related && (peer.conditioned.size === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
+    const near = this.filter.overlaps(prefix);
+    const match = near ? this.watched.longestMatch(prefix) : undefined;
+    const related = near && (match !== undefined || this.covers.has(prefix));
+    if (!related && (peer.unrelatedConditioned === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
     this.dropRoute(peerIdx, prefix, match, time);
   }
 
@@ -319,7 +349,7 @@ export class Monitor {
     }
     for (const rk of [...peer.conditioned.keys()]) {
       const text = rk.slice(rk.indexOf(' ') + 1);
-      this.replaceConditions(peer, parsePrefix(text), rk, undefined, time);
+      this.replaceConditions(peer, parsePrefix(text), rk, undefined, undefined, time);
     }
   }
 
@@ -352,7 +382,7 @@ export class Monitor {
     }
     if (peer.conditioned.size > 0 && this.conditionedPrefixes.has(condKey(prefix))) {
       const rk = `${peerIdx} ${prefixKey(prefix)}`;
-      if (peer.conditioned.has(rk)) this.replaceConditions(peer, prefix, rk, undefined, time);
+      if (peer.conditioned.has(rk)) this.replaceConditions(peer, prefix, rk, undefined, undefined, time);
     }
   }
 
@@ -360,24 +390,26 @@ export class Monitor {
     peer: PeerInfo,
     prefix: Prefix,
     routeKey: string,
-    specs: { spec: ConditionSpec; c: Contribution }[] | undefined,
+    specs: ConditionSpec[] | undefined,
+    c: Contribution | undefined,
     time: number,
   ): void {
     const before = peer.conditioned.get(routeKey);
     if (before === undefined && specs === undefined) return;
-    const now = specs?.map((s) => s.spec.key) ?? [];
+    const now = specs?.map((s) => s.key) ?? [];
     if (before) {
       for (const k of before) {
         if (!now.includes(k)) this.emit(this.alerts.remove(k, routeKey, time));
       }
     }
-    for (const s of specs ?? []) this.emit(this.alerts.add(s.spec, routeKey, s.c, time));
+    if (specs && c) for (const s of specs) this.emit(this.alerts.add(s, routeKey, c, time));
     const had = before !== undefined;
     if (now.length > 0) peer.conditioned.set(routeKey, now);
     else peer.conditioned.delete(routeKey);
     const has = now.length > 0;
     if (had !== has) {
       this.filter.conditioned(peer.index, prefix, has ? 1 : -1);
+      if (!this.filter.overlaps(prefix)) peer.unrelatedConditioned += has ? 1 : -1;
       // Count of sessions whose route for this prefix shows a condition.
       const k = condKey(prefix);
       const n = (this.conditionedPrefixes.get(k) ?? 0) + (has ? 1 : -1);
@@ -390,25 +422,28 @@ export class Monitor {
     if (a) this.o.onAlert(a);
   }
 
+  /** Does the path name one of our or the monitored ASNs? The prefixes of one UPDATE share their segments. */
   private pathHasOurs(segs: readonly AsPathSegment[]): boolean {
-    for (const s of segs) for (const a of s.asns) if (this.ours.has(a) || this.monitored.has(a)) return true;
-    return false;
+    if (segs === this.lastSegs) return this.lastHasOurs;
+    let has = false;
+    for (const s of segs) for (const a of s.asns) if (this.ours.has(a) || this.monitored.has(a)) has = true;
+    this.lastSegs = segs;
+    this.lastHasOurs = has;
+    return has;
   }
 
   private evaluate(
-    peer: PeerInfo,
     prefix: Prefix,
     key: string,
     match: { prefix: Prefix; value: WatchedPrefix } | undefined,
     segs: readonly AsPathSegment[],
     flat: { path: number[]; origin: number | null },
     otc: number | undefined,
-  ): { spec: ConditionSpec; c: Contribution }[] | undefined {
-    let out: { spec: ConditionSpec; c: Contribution }[] | undefined;
-    const c: Contribution = { peer: peer.id, path: flat.path, prefix: key, origin: flat.origin };
+  ): ConditionSpec[] | undefined {
+    let out: ConditionSpec[] | undefined;
     const add = (spec: ConditionSpec) => {
       out ??= [];
-      out.push({ spec, c });
+      out.push(spec);
     };
     const origin = flat.origin;
     const o = this.o;
@@ -418,34 +453,28 @@ export class Monitor {
       const legit = origin !== null && w.asns.includes(origin);
       const wk = prefixKey(w.prefix);
       if (exact && !legit) {
-        add({
-          key: `origin-hijack|${key}|${origin}`,
-          rule: 'origin-hijack',
-          prefix: key,
-          origin_as: origin,
-          message: `${key} (${w.description || 'watched'}) announced by AS${origin ?? '{set}'}, expected ${w.asns.map((a) => `AS${a}`).join(', ') || 'nobody'}`,
-          resolvedMessage: `${key} no longer announced by AS${origin ?? '{set}'}`,
-        });
+        add(
+          new LazyCondition(`origin-hijack|${key}|${origin}`, 'origin-hijack', key, origin, () => [
+            `${key} (${w.description || 'watched'}) announced by AS${origin ?? '{set}'}, expected ${w.asns.map((a) => `AS${a}`).join(', ') || 'nobody'}`,
+            `${key} no longer announced by AS${origin ?? '{set}'}`,
+          ]),
+        );
       }
       if (!exact && !legit && !w.ignoreMorespecifics) {
-        add({
-          key: `more-specific|${key}|${origin}`,
-          rule: 'more-specific',
-          prefix: key,
-          origin_as: origin,
-          message: `${key}, a more-specific of ${wk} (${w.description || 'watched'}), announced by AS${origin ?? '{set}'}`,
-          resolvedMessage: `${key} (more-specific of ${wk}) no longer announced by AS${origin ?? '{set}'}`,
-        });
+        add(
+          new LazyCondition(`more-specific|${key}|${origin}`, 'more-specific', key, origin, () => [
+            `${key}, a more-specific of ${wk} (${w.description || 'watched'}), announced by AS${origin ?? '{set}'}`,
+            `${key} (more-specific of ${wk}) no longer announced by AS${origin ?? '{set}'}`,
+          ]),
+        );
       }
       if (o.vrps && o.vrps.validate(prefix, origin) === 'invalid') {
-        add({
-          key: `rov-invalid|${key}|${origin}`,
-          rule: 'rov-invalid',
-          prefix: key,
-          origin_as: origin,
-          message: `${key} from AS${origin ?? '{set}'} is RPKI invalid (RFC 6811)`,
-          resolvedMessage: `${key} from AS${origin ?? '{set}'} is no longer seen RPKI invalid`,
-        });
+        add(
+          new LazyCondition(`rov-invalid|${key}|${origin}`, 'rov-invalid', key, origin, () => [
+            `${key} from AS${origin ?? '{set}'} is RPKI invalid (RFC 6811)`,
+            `${key} from AS${origin ?? '{set}'} is no longer seen RPKI invalid`,
+          ]),
+        );
       }
       if (exact) this.pathRules(prefix, key, segs, flat, otc, add);
     }
@@ -468,40 +497,39 @@ export class Monitor {
     if (o.graph) {
       const cls = classifyPath(o.graph, segs);
       if (cls.verdict === 'valley' && !this.ours.has(cls.leaker)) {
-        const spec: ConditionSpec = {
-          key: `path-leak|${key}|${cls.leaker}|${cls.leakType}`,
-          rule: 'path-leak',
-          prefix: key,
-          origin_as: origin,
-          message: `${key}: AS${cls.leaker} sent a route learned from AS${cls.receivedFrom} (${cls.learnedFromRole ? ROLE_WORD[cls.learnedFromRole] : 'unknown'}) to AS${cls.sentTo} (${ROLE_WORD[cls.sentToRole]})`,
-          resolvedMessage: `${key}: leak through AS${cls.leaker} over`,
-        };
-        if (cls.leakType !== null) spec.rfc7908_type = cls.leakType;
-        add(spec);
+        add(
+          new LazyCondition(
+            `path-leak|${key}|${cls.leaker}|${cls.leakType}`,
+            'path-leak',
+            key,
+            origin,
+            () => [
+              `${key}: AS${cls.leaker} sent a route learned from AS${cls.receivedFrom} (${cls.learnedFromRole ? ROLE_WORD[cls.learnedFromRole] : 'unknown'}) to AS${cls.sentTo} (${ROLE_WORD[cls.sentToRole]})`,
+              `${key}: leak through AS${cls.leaker} over`,
+            ],
+            cls.leakType,
+          ),
+        );
       }
       if (otc !== undefined && this.otcViolated(flat.path, otc)) {
-        add({
-          key: `otc-violation|${key}|${otc}`,
-          rule: 'otc-violation',
-          prefix: key,
-          origin_as: origin,
-          message: `${key} carries OTC AS${otc} (RFC 9234) but went up or across after AS${otc}`,
-          resolvedMessage: `${key}: OTC AS${otc} violation over`,
-        });
+        add(
+          new LazyCondition(`otc-violation|${key}|${otc}`, 'otc-violation', key, origin, () => [
+            `${key} carries OTC AS${otc} (RFC 9234) but went up or across after AS${otc}`,
+            `${key}: OTC AS${otc} violation over`,
+          ]),
+        );
       }
     }
     if (o.aspas && o.aspas.size > 0 && flat.path.length > 0) {
       // The collector is a customer of every session that feeds it: the downstream procedure applies.
       const v = aspaVerdict(o.aspas, segs, { neighborRole: 'provider', neighborAsn: flat.path[0]! });
       if (v === 'invalid') {
-        add({
-          key: `aspa-invalid|${key}`,
-          rule: 'aspa-invalid',
-          prefix: key,
-          origin_as: origin,
-          message: `${key}: ASPA verification (downstream) says Invalid for this path`,
-          resolvedMessage: `${key}: no ASPA-invalid path left`,
-        });
+        add(
+          new LazyCondition(`aspa-invalid|${key}`, 'aspa-invalid', key, origin, () => [
+            `${key}: ASPA verification (downstream) says Invalid for this path`,
+            `${key}: no ASPA-invalid path left`,
+          ]),
+        );
       }
     }
     void prefix;
@@ -533,15 +561,19 @@ export class Monitor {
       if (sentTo === undefined || learnedFrom === undefined) continue;
       const t: LeakType | null = routeLeakType(learnedFrom, sentTo);
       if (t === null) continue;
-      add({
-        key: `own-leak|${key}|${us}|${t}`,
-        rule: 'own-leak',
-        prefix: key,
-        origin_as: origin,
-        rfc7908_type: t,
-        message: `AS${us} (ours) re-advertised ${key} of AS${origin}, learned from AS${c[i + 1]} (${ROLE_WORD[learnedFrom]}), to AS${c[i - 1]} (${ROLE_WORD[sentTo]})`,
-        resolvedMessage: `own leak of ${key} through AS${us} to ${ROLE_WORD[sentTo]} over`,
-      });
+      add(
+        new LazyCondition(
+          `own-leak|${key}|${us}|${t}`,
+          'own-leak',
+          key,
+          origin,
+          () => [
+            `AS${us} (ours) re-advertised ${key} of AS${origin}, learned from AS${c[i + 1]} (${ROLE_WORD[learnedFrom]}), to AS${c[i - 1]} (${ROLE_WORD[sentTo]})`,
+            `own leak of ${key} through AS${us} to ${ROLE_WORD[sentTo]} over`,
+          ],
+          t,
+        ),
+      );
     }
   }
 
@@ -555,24 +587,20 @@ export class Monitor {
       const up = i > 0 ? c[i - 1]! : undefined;
       const down = i + 1 < c.length ? c[i + 1]! : undefined;
       if (up !== undefined && m.upstreams && !m.upstreams.has(up)) {
-        add({
-          key: `new-upstream|${m.asn}|${up}`,
-          rule: 'new-upstream',
-          prefix: key,
-          origin_as: origin,
-          message: `AS${up} is a new upstream of AS${m.asn} (seen on ${key})`,
-          resolvedMessage: `AS${up} no longer seen as an upstream of AS${m.asn}`,
-        });
+        add(
+          new LazyCondition(`new-upstream|${m.asn}|${up}`, 'new-upstream', key, origin, () => [
+            `AS${up} is a new upstream of AS${m.asn} (seen on ${key})`,
+            `AS${up} no longer seen as an upstream of AS${m.asn}`,
+          ]),
+        );
       }
       if (down !== undefined && m.downstreams && !m.downstreams.has(down)) {
-        add({
-          key: `new-downstream|${m.asn}|${down}`,
-          rule: 'new-downstream',
-          prefix: key,
-          origin_as: origin,
-          message: `AS${down} is a new downstream of AS${m.asn} (seen on ${key})`,
-          resolvedMessage: `AS${down} no longer seen as a downstream of AS${m.asn}`,
-        });
+        add(
+          new LazyCondition(`new-downstream|${m.asn}|${down}`, 'new-downstream', key, origin, () => [
+            `AS${down} is a new downstream of AS${m.asn} (seen on ${key})`,
+            `AS${down} no longer seen as a downstream of AS${m.asn}`,
+          ]),
+        );
       }
     }
   }

@@ -2,7 +2,7 @@
 // Established is a peer down), and TABLE_DUMP_V2 / TABLE_DUMP RIBs as initial state. Pure: raw records in
 // (from MrtStreamReader), route events out; the CLI reads and decompresses the files.
 import { formatAddress } from '../lib/prefix.js';
-import { decodeContext, decodeMessage } from '../wire/bgp/index.js';
+import { ACTION_RANK, decodeContext, decodeMessage } from '../wire/bgp/index.js';
 import type { DecodeContext } from '../wire/bgp/types.js';
 import {
   bgp4mpIsAddPath,
@@ -16,7 +16,7 @@ import type { MrtDamage, MrtRawRecord } from '../wire/mrt/reader.js';
 import { decodeRibAttributes, MrtDecoder } from '../wire/mrt/records.js';
 import { applyUpdate } from './ingest.js';
 import type { Monitor } from './monitor.js';
-import { type ScanResult, scanUpdate } from './prefilter.js';
+import { newScanResult, type ScanResult, scanUpdate } from './prefilter.js';
 
 const ESTABLISHED = 6;
 
@@ -41,8 +41,10 @@ export class MrtFeed {
   lastTime = 0;
   /** BGP4MP messages the fast path found irrelevant without decoding them. */
   skipped = 0;
+  /** BGP4MP messages decoded with only the classic-field prefixes that may matter (see `partial`). */
+  partials = 0;
   private readonly fast: boolean;
-  private readonly scan: ScanResult = { announced: 0, withdrawn: 0 };
+  private readonly scan: ScanResult = newScanResult();
   /** IPv6 peers by a hash of AS and address, each bucket checked byte for byte. */
   private readonly peers6 = new Map<number, { asn: number; addr: Uint8Array; i: number }[]>();
 
@@ -128,9 +130,75 @@ export class MrtFeed {
       this.messages--; // counted again by the full path
       return false;
     }
-    this.skipped++;
-    this.m.skipped(r.announced, r.withdrawn, time);
+    if (r.keepWithdrawn.length === 0 && r.keepAnnounced.length === 0) {
+      this.skipped++;
+      this.m.skipped(r.announced, r.withdrawn, time);
+      return true;
+    }
+    this.partials++;
+    this.partial(buf, p, r, as4, bgp4mpIsAddPath(st), peer, time);
     return true;
+  }
+
+  /**
+   * A well-formed UPDATE some of whose classic-field prefixes may matter (and whose path names none of our
+   * ASNs; MP_REACH/MP_UNREACH prefixes, if any, matter to nothing): the full decoder gets the same message
+   * with only those prefixes in its withdrawn-routes and NLRI fields, the path attributes byte for byte, so
+   * it judges them (RFC 7606 action, AS4_PATH merge) as in the whole message. When none announced may
+   * matter the first announced one is kept, as RFC 7606's mandatory-attribute rules apply only to an
+   * UPDATE that announces. The prefixes left out would have changed nothing; they are counted as the
+   * decoder would have applied them (withdrawals under treat-as-withdraw or worse).
+   */
+  private partial(
+    buf: Uint8Array,
+    start: number,
+    r: ScanResult,
+    as4: boolean,
+    addPath: boolean,
+    peer: number,
+    time: number,
+  ): void {
+    const keepA = r.keepAnnounced;
+    if (keepA.length === 0 && r.classicAnnounced > 0) {
+      let q = r.nlriStart + (addPath ? 4 : 0);
+      q += 1 + ((buf[q]! + 7) >>> 3);
+      keepA.push(r.nlriStart, q);
+    }
+    const keepW = r.keepWithdrawn;
+    let wl = 0;
+    for (let i = 0; i < keepW.length; i += 2) wl += keepW[i + 1]! - keepW[i]!;
+    let nl = 0;
+    for (let i = 0; i < keepA.length; i += 2) nl += keepA[i + 1]! - keepA[i]!;
+    const al = r.nlriStart - r.attrsStart;
+    const length = 19 + 2 + wl + 2 + al + nl;
+    const msg = new Uint8Array(length);
+    msg.set(buf.subarray(start, start + 16)); // the marker
+    msg[16] = length >>> 8;
+    msg[17] = length & 0xff;
+    msg[18] = 2;
+    msg[19] = wl >>> 8;
+    msg[20] = wl & 0xff;
+    let o = 21;
+    for (let i = 0; i < keepW.length; i += 2) {
+      msg.set(buf.subarray(keepW[i]!, keepW[i + 1]!), o);
+      o += keepW[i + 1]! - keepW[i]!;
+    }
+    msg[o++] = al >>> 8;
+    msg[o++] = al & 0xff;
+    msg.set(buf.subarray(r.attrsStart, r.nlriStart), o);
+    o += al;
+    for (let i = 0; i < keepA.length; i += 2) {
+      msg.set(buf.subarray(keepA[i]!, keepA[i + 1]!), o);
+      o += keepA[i + 1]! - keepA[i]!;
+    }
+    const res = decodeMessage(msg, this.ctx(as4, addPath));
+    const u = res.message;
+    if (u?.type !== 2 || !('withdrawn' in u)) return; // cannot be: the scan read it as an UPDATE
+    applyUpdate(this.m, peer, u, res.action, time);
+    const leftA = r.classicAnnounced - keepA.length / 2;
+    const leftW = r.classicWithdrawn - keepW.length / 2;
+    if (ACTION_RANK[res.action] >= ACTION_RANK['treat-as-withdraw']) this.m.skipped(0, leftA + leftW, time);
+    else this.m.skipped(leftA, leftW, time);
   }
 
   private peerByText(address: Uint8Array, asn: number): number {
