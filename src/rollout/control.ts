@@ -153,7 +153,9 @@ export function engineControl(
             `only a held or halted rollout, or the one that tripped the breaker, can be rejected; ${r.id} is ${r.status}`,
             { id: r.id, status: r.status },
           );
-        const base = await engine.baseline();
+        // The last good snapshot, or the breaker's restore still in flight: the state the network is being
+        // returned to (machine.ts rejectTargetId), so the delta written back includes what the restore puts back.
+        const base = await engine.rejectTarget();
         if (!base) throw rolloutError('E_ROLLOUT_NO_BASELINE', 'nothing has been deployed yet: no last good snapshot');
         // Refused before desired state is written: nothing of a refused reject is applied.
         const authors = await engine.assertMayReject(r.id, o.actor);
