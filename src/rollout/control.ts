@@ -70,8 +70,8 @@ export interface RolloutControl {
   agents(): Promise<readonly AgentReport[]>;
   /**
    * Rejects a held or halted rollout, or the superseded one that tripped the breaker (status names it as
-   * `breaker.trippedBy`): desired state goes back to the last good snapshot for exactly its
-   * delta (of `accounts`, or all of it), in one audited transaction; then the rollout records it, a held one
+   * `breaker.trippedBy`): desired state goes back to the last good snapshot (or the breaker's restore still
+   * in flight: engine.rejectTarget) for exactly its delta (of `accounts`, or all of it), in one audited transaction; then the rollout records it, a held one
    * ends, and a complete reject closes the breaker it tripped. The loop compiles at once.
    */
   reject(o: { id: string; accounts?: string[]; actor: Actor; reason: string }): Promise<RecoveryResult>;
