@@ -70,8 +70,8 @@ export interface RolloutControl {
   agents(): Promise<readonly AgentReport[]>;
   /**
    * Rejects a held or halted rollout, or the superseded one that tripped the breaker (status names it as
-   * `breaker.trippedBy`): desired state goes back to the last good snapshot for exactly its
-   * delta (of `accounts`, or all of it), in one audited transaction; then the rollout records it, a held one
+   * `breaker.trippedBy`): desired state goes back to the last good snapshot (or the breaker's restore still
+   * in flight: engine.rejectTarget) for exactly its delta (of `accounts`, or all of it), in one audited transaction; then the rollout records it, a held one
    * ends, and a complete reject closes the breaker it tripped. The loop compiles at once.
    */
   reject(o: { id: string; accounts?: string[]; actor: Actor; reason: string }): Promise<RecoveryResult>;
@@ -153,7 +153,9 @@ export function engineControl(
             `only a held or halted rollout, or the one that tripped the breaker, can be rejected; ${r.id} is ${r.status}`,
             { id: r.id, status: r.status },
           );
-        const base = await engine.baseline();
+        // The last good snapshot, or the breaker's restore still in flight: the state the network is being
+        // returned to (machine.ts rejectTargetId), so the delta written back includes what the restore puts back.
+        const base = await engine.rejectTarget();
         if (!base) throw rolloutError('E_ROLLOUT_NO_BASELINE', 'nothing has been deployed yet: no last good snapshot');
         // Refused before desired state is written: nothing of a refused reject is applied.
         const authors = await engine.assertMayReject(r.id, o.actor);

@@ -40,6 +40,7 @@ import {
   type MachineContext,
   needReason,
   nextAction,
+  rejectTargetId,
   TERMINAL,
   transition,
 } from './machine.js';
@@ -298,6 +299,12 @@ export class RolloutEngine {
 
   latestSnapshot(): Snapshot | null {
     return this.latest;
+  }
+
+  /** What a reject returns desired state to (machine.ts rejectTargetId): the last good snapshot, or the breaker's restore in flight. */
+  async rejectTarget(): Promise<Snapshot | null> {
+    const id = rejectTargetId(this.model, this.context());
+    return id ? this.snapshot(id) : null;
   }
 
   /** A snapshot already in memory (the latest, the baseline, those of live rollouts), without I/O. */
@@ -658,7 +665,8 @@ export class RolloutEngine {
    */
   async assertMayReject(id: string, actor: Actor): Promise<string[]> {
     const r = this.rollout(id);
-    const base = await this.baseline();
+    // The authors of the delta the reject writes back (rejectTarget), not of one against an older baseline.
+    const base = await this.rejectTarget();
     const authors = await this.diffs.authorsOf(this.diffs.full(base, await this.snapshot(r.snapshotId)), base);
     assertMayApprove(actor, authors, `rejecting ${id}`);
     return authors;

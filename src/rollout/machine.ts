@@ -366,6 +366,25 @@ export function mayBeRejected(r: Rollout, trippedBy: string | null | undefined):
   return r.status === 'held' || r.halt !== null || (r.status === 'superseded' && trippedBy === r.id);
 }
 
+/**
+ * The snapshot a reject returns desired state to: the last good one, or, while the breaker's own restore
+ * (onTrip 'restore-window': a snapshot of origin 'restore') is queued, running or paused, that restore's
+ * snapshot (the newest such). The restore is the last good snapshot plus what the trip's window took, it
+ * is never blocked and it becomes the last good snapshot once it completes: it is the state the network
+ * is being returned to. Rejecting against the older baseline instead writes back only the tripping
+ * change's own delta; the window's admitted withdrawals stay out of desired state, and the next compile,
+ * judged "no change" against that baseline, withdraws them again after the restore has put them back
+ * (the distinct-prefix windows already count them, so the guard lets the re-withdrawal through).
+ */
+export function rejectTargetId(m: Pick<EngineModel, 'state' | 'rollouts'>, ctx: Pick<MachineContext, 'originOf'>) {
+  let restore: Rollout | undefined;
+  for (const r of m.rollouts.values()) {
+    if (TERMINAL.has(r.status) || r.status === 'held' || ctx.originOf(r.snapshotId) !== 'restore') continue;
+    if (!restore || r.createdAt >= restore.createdAt) restore = r;
+  }
+  return restore?.snapshotId ?? m.state.baselineId;
+}
+
 /** What the guard knows besides the diff, from the input: the drift and who made each account's changes. */
 function guardContext(input: Pick<GuardContext, 'drift'> & { selfService?: readonly string[] }): GuardContext {
   return {
