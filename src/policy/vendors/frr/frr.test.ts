@@ -191,7 +191,12 @@ route-map OUT permit 20
   it('a counted repetition holding `_`: a warning at the list line, and the match is uncertain', () => {
     const p = parseFrr(config('^([0-9]+_){12}'), 'r.conf');
     expect(p.warnings).toContainEqual(
-      expect.objectContaining({ file: 'r.conf', line: 7, kind: 'unsupported', message: expect.stringMatching(/glibc/) }),
+      expect.objectContaining({
+        file: 'r.conf',
+        line: 7,
+        kind: 'unsupported',
+        message: expect.stringMatching(/glibc/),
+      }),
     );
     const o = exportRoute(p, p.neighbors[0]!, locRib(p, rib)[0]!);
     // POSIX: three ASes are not twelve, the route is sent; bgpd denies it. Not guessed either way.
