@@ -11,26 +11,11 @@
 //    entry is replaced by a community the route-maps already deny (NO-TRANSIT, 65001:666) carried by
 //    exactly those routes: the same deny, decided by glibc.
 // When these expectations equal FRR's counts for every neighbour, the disagreement is fully explained.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { loadConfig } from '../src/policy/load.js';
 import type { Route } from '../src/policy/route.js';
 import { type NeighborReport, verify } from '../src/policy/verify/index.js';
-
-const REGEXEC_C = `#include <regex.h>
-#include <stdio.h>
-#include <string.h>
-int main(int argc, char **argv) {
-  regex_t r; char line[8192];
-  if (regcomp(&r, argv[1], REG_EXTENDED | REG_NOSUB)) return 2;
-  while (fgets(line, sizeof line, stdin)) {
-    line[strcspn(line, "\\n")] = 0;
-    puts(regexec(&r, line, 0, 0, 0) == 0 ? "1" : "0");
-  }
-  return 0;
-}
-`;
+import { bgpdRegexec } from '../src/testing/libc-regexec.js';
 
 /** The LONG entry of benchConfig, as bgpd hands it to regcomp. */
 const LONG_LINE = /^bgp as-path access-list LONG seq 5 permit (.*)$/m;
@@ -50,32 +35,15 @@ export function explain(
   localAs: number,
   before: string,
   after: string,
-  dir: string,
 ): Explanation | undefined {
-  const cc = ['cc', 'gcc'].find((c) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  });
   const long = LONG_LINE.exec(before)?.[1];
-  if (!cc || !long) return undefined;
-  writeFileSync(join(dir, 'regexec.c'), REGEXEC_C);
-  execFileSync(cc, ['-O1', '-o', join(dir, 'regexec'), join(dir, 'regexec.c')], { stdio: 'pipe' });
-  if (!existsSync(join(dir, 'regexec'))) return undefined;
+  if (!long) return undefined;
   const kept = table.filter((r) => !r.asPath.includes(localAs) && !(r.peerAs !== localAs && r.asPath.includes(0)));
   // bgpd's AS path string of an AS_SEQUENCE: the ASes separated by spaces (the feed sends sequences only).
   const paths = [...new Set(kept.map((r) => r.asPath.join(' ')))];
-  writeFileSync(join(dir, 'paths.txt'), `${paths.join('\n')}\n`);
-  const out = execFileSync(join(dir, 'regexec'), [long.replaceAll('_', '(^|[,{}() ]|$)')], {
-    input: readFileSync(join(dir, 'paths.txt')),
-    maxBuffer: 1 << 28,
-  })
-    .toString()
-    .split('\n');
-  const matched = new Set(paths.filter((_, i) => out[i] === '1'));
+  const out = bgpdRegexec(long, paths);
+  if (!out) return undefined;
+  const matched = new Set(paths.filter((_, i) => out[i]));
   const marked = kept.map((r) =>
     matched.has(r.asPath.join(' ')) ? { ...r, communities: [...r.communities, '65001:666'] } : r,
   );

@@ -332,7 +332,7 @@ const bench: Bench = async (ctx) => {
   execFileSync('chown', ['-R', 'frr:frr', dir]);
   const change = changeCommands(beforeText, afterText);
   ctx.log('explaining run of verify() (untimed): routes bgpd refuses left out, LONG as glibc reads it');
-  const explanation = explain(table, LOCAL_AS, beforeText, afterText, dir);
+  const explanation = explain(table, LOCAL_AS, beforeText, afterText);
   ctx.log(
     `${v4} IPv4 + ${table.length - v4} IPv6 routes; ${receivers.length} receivers; change: ${change.join(' | ')}`,
   );

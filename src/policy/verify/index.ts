@@ -356,7 +356,11 @@ function verifyWith(
   // Where a class's routes were learned does not depend on the neighbour exported to.
   const learnedOf: (BgpRole | null | undefined)[] = slots(classes.count);
 
+  // Term statistics count each route once per export signature, shared or not: the class whose
+  // evaluation was counted for this signature (verifyPerRoute evaluates again per neighbour, uncounted).
+  const termCounted = new Uint8Array(classes.count);
   for (const addr of addresses) {
+    if (sigs.get(addr) !== memoSig) termCounted.fill(0);
     // Without sharing (verifyPerRoute) each neighbour starts from an empty memo.
     if (!share || sigs.get(addr) !== memoSig) {
       memoSig = sigs.get(addr)!;
@@ -409,7 +413,8 @@ function verifyWith(
       const own = r.peer === addr;
       let a: ExportOutcome | undefined = own ? undefined : memoA[c];
       if (a === undefined) {
-        termWeight = own ? 0 : classes.sizes[c]!;
+        termWeight = own || termCounted[c] ? 0 : classes.sizes[c]!;
+        if (!own) termCounted[c] = 1;
         a = na ? exportRoute(after, na, r, false, onTerm) : { sent: false, why: 'neighbour removed', eval: undefined };
         if (!own) memoA[c] = a;
       }

@@ -19,6 +19,7 @@ import {
   type SourceRef,
   type Term,
 } from '../../model.js';
+import { libcRegexDivergence } from './libc-regex.js';
 
 const WELL_KNOWN: Record<string, string> = {
   'no-export': '65535:65281',
@@ -100,6 +101,8 @@ interface Ctx {
   file: string;
   understood: number;
   unsupported: number;
+  /** As-path lists with an entry bgpd's regexec may read otherwise than POSIX (libc-regex.ts): why. */
+  libcDivergent: Map<string, string>;
 }
 
 function asnOf(t: string | undefined): number | undefined {
@@ -118,7 +121,7 @@ export function parseFrr(text: string, file: string): PolicyProgram {
   const program = emptyProgram('frr', file);
   // FRR 8.4 defaults: eBGP needs an outbound policy; only `network` and `redistribute` put local routes in BGP.
   program.defaults = { chainEnd: 'reject', ebgpRequiresPolicy: true, redistributed: ['bgp'], networks: [] };
-  const ctx: Ctx = { program, file, understood: 0, unsupported: 0 };
+  const ctx: Ctx = { program, file, understood: 0, unsupported: 0, libcDivergent: new Map() };
   const neighbors = new Map<string, NeighborBuild>();
   const maps = new Map<string, { line: number; entries: Term[] }>();
   let block: 'none' | 'route-map' | 'bgp' | 'other' = 'none';
@@ -443,6 +446,11 @@ function checkReferences(ctx: Ctx): void {
         undef(c.src, missing);
         return { kind: 'undefined', reference: missing, text: c.text, src: c.src };
       });
+      // A match through an as-path list bgpd may read otherwise: uncertain wherever it is evaluated.
+      t.conditions = t.conditions.flatMap((c): Condition[] => {
+        const why = c.kind === 'as-path' ? c.names.flatMap((n) => ctx.libcDivergent.get(n) ?? []) : [];
+        return [...why.map((reason): Condition => ({ kind: 'unsupported', reason, text: c.text, src: c.src })), c];
+      });
       for (const a of t.actions) {
         if (a.kind === 'call' && !program.policies.has(a.policy)) undef(a.src, `route-map ${a.policy}`);
         if (a.kind === 'community' && a.names.some((n) => !program.communities.has(n)))
@@ -570,7 +578,18 @@ function asPathLine(ctx: Ctx, w: string[], at: SourceRef): boolean {
   if (action !== 'permit' && action !== 'deny') return false;
   try {
     set.entries.push({ permit: action === 'permit', regex: frrAsPathRegex(text), text });
-    return true;
+    const divergent = libcRegexDivergence(text);
+    if (divergent === undefined) return true;
+    // Understood, but bgpd may match it otherwise: every match through this list is uncertain (checkReferences).
+    program.warnings.push({
+      ...at,
+      kind: 'unsupported',
+      message: `as-path access-list ${name}: "${text}": ${divergent}`,
+    });
+    ctx.unsupported++;
+    if (!ctx.libcDivergent.has(name))
+      ctx.libcDivergent.set(name, `as-path access-list ${name} ("${text}"): ${divergent}`);
+    return false;
   } catch {
     program.warnings.push({
       ...at,

@@ -171,3 +171,44 @@ describe('evaluation around the route-maps', () => {
     });
   });
 });
+
+describe('as-path lists bgpd reads otherwise than POSIX (glibc regexec, libc-regex.ts)', () => {
+  const config = (regex: string) => `router bgp 65001
+ neighbor 10.0.1.1 remote-as 65010
+ address-family ipv4 unicast
+  neighbor 10.0.1.1 route-map OUT out
+ exit-address-family
+!
+bgp as-path access-list LONG seq 5 permit ${regex}
+route-map OUT deny 10
+ match as-path LONG
+route-map OUT permit 20
+`;
+  const rib = parseRouteList(
+    JSON.stringify([{ prefix: '198.51.100.0/24', as_path: [4826, 38803, 56203], peer: '10.0.2.2', peer_as: 4826 }]),
+  );
+
+  it('a counted repetition holding `_`: a warning at the list line, and the match is uncertain', () => {
+    const p = parseFrr(config('^([0-9]+_){12}'), 'r.conf');
+    expect(p.warnings).toContainEqual(
+      expect.objectContaining({
+        file: 'r.conf',
+        line: 7,
+        kind: 'unsupported',
+        message: expect.stringMatching(/glibc/),
+      }),
+    );
+    const o = exportRoute(p, p.neighbors[0]!, locRib(p, rib)[0]!);
+    // POSIX: three ASes are not twelve, the route is sent; bgpd denies it. Not guessed either way.
+    expect(o.sent).toBe(true);
+    expect(o.eval?.uncertain.map((u) => u.src.line)).toEqual([9]);
+  });
+
+  it('the same list written without an anchor in the counted group is evaluated as usual', () => {
+    const p = parseFrr(config('^[0-9]+( [0-9]+){11}'), 'r.conf');
+    expect(p.warnings.filter((w) => w.kind === 'unsupported')).toEqual([]);
+    const o = exportRoute(p, p.neighbors[0]!, locRib(p, rib)[0]!);
+    expect(o.sent).toBe(true);
+    expect(o.eval?.uncertain ?? []).toEqual([]);
+  });
+});
