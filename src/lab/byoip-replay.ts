@@ -54,8 +54,8 @@ export interface LabReplayOptions {
   /**
    * What the second person does once the job is stopped: `restore` (default) re-advertises and re-binds
    * everything the snapshot before the job held (`/v1/recovery/readvertise`, `/restore-bindings`, all
-   * accounts), then rejects what was held or halted; `reject` only rejects, as the job replays do (the
-   * job's deletions the guard admitted stay deleted from desired state, so the next compile withdraws them).
+   * accounts), then rejects what was held or halted; `reject` only rejects, as the job replays do (desired
+   * state goes back to the snapshot the breaker's restore deploys, or the last good one: `rejectTargetId`).
    */
   recovery?: 'restore' | 'reject';
   /** Upstream sampling period; default 500 ms. */
