@@ -169,7 +169,13 @@ export async function killBetweenConfigureAndConfirm(lab: Lab): Promise<Figures>
     writeFileSync(e.includePath, stale);
     const birdAt = Date.now();
     await lab.startBird(e.location);
-    await upstreamPaths(lab, change, 1, 30_000);
+    await upstreamPaths(lab, change, 1, 30_000).catch((err: Error) => {
+      // The next run makes a new lab: keep what the agent and BIRD said in the failure itself.
+      const tail = (f: string) => readFileSync(join(e.dir, f), 'utf8').split('\n').slice(-25).join('\n');
+      throw new Error(
+        `${err.message}\nagent.log (last lines):\n${tail('agent.log')}\nbird.log (last lines):\n${tail('bird.log')}`,
+      );
+    });
     const repairedMs = Date.now() - birdAt;
     return {
       location: e.location,
