@@ -112,6 +112,9 @@ export class Monitor {
   /** pathHasOurs of the last segments asked about (reset when the monitored ASNs change). */
   private lastSegs: readonly AsPathSegment[] | undefined;
   private lastHasOurs = false;
+  /** flattenSegments of the last segments flattened: the prefixes of one UPDATE share their segments. */
+  private lastFlatSegs: readonly AsPathSegment[] | undefined;
+  private lastFlat: { path: number[]; origin: number | null } = { path: [], origin: null };
 
   constructor(o: MonitorOptions) {
     this.o = o;
@@ -291,7 +294,7 @@ export class Monitor {
     let flat: { path: number[]; origin: number | null } | undefined;
     let key: string | undefined;
     if (related) {
-      flat = flattenSegments(segs);
+      flat = this.flatten(segs);
       let m = this.rib.get(prefix);
       if (!m) {
         m = new Map();
@@ -311,8 +314,11 @@ export class Monitor {
     let c: Contribution | undefined;
     const touchesOurs = this.pathHasOurs(segs);
     if (match !== undefined || touchesOurs) {
-      flat ??= flattenSegments(segs);
-      key ??= prefixKey(prefix);
+      flat ??= this.flatten(segs);
+      // An exact match's key is its visibility's, built once.
+      key =
+        (match !== undefined && match.prefix.len === prefix.len ? this.vis.get(match.value)?.key : undefined) ??
+        prefixKey(prefix);
       c = { peer: peer.id, path: flat.path, prefix: key, origin: flat.origin };
       specs = this.evaluate(prefix, key, match, segs, flat, otc);
     }
@@ -427,6 +433,18 @@ export class Monitor {
     if (a) this.o.onAlert(a);
   }
 
+  /**
+   * flattenSegments, shared by the routes of one UPDATE (they share their segments): the path array is
+   * never changed after, routes and alerts only read it.
+   */
+  private flatten(segs: readonly AsPathSegment[]): { path: number[]; origin: number | null } {
+    if (segs !== this.lastFlatSegs) {
+      this.lastFlat = flattenSegments(segs);
+      this.lastFlatSegs = segs;
+    }
+    return this.lastFlat;
+  }
+
   /** Does the path name one of our or the monitored ASNs? The prefixes of one UPDATE share their segments. */
   private pathHasOurs(segs: readonly AsPathSegment[]): boolean {
     if (segs === this.lastSegs) return this.lastHasOurs;
@@ -454,7 +472,6 @@ export class Monitor {
       const w = match.value;
       const exact = match.prefix.len === prefix.len;
       const legit = origin !== null && w.asns.includes(origin);
-      const wk = prefixKey(w.prefix);
       if (exact && !legit) {
         add.push(
           new LazyCondition(`origin-hijack|${key}|${origin}`, 'origin-hijack', key, origin, () => [
@@ -466,8 +483,8 @@ export class Monitor {
       if (!exact && !legit && !w.ignoreMorespecifics) {
         add.push(
           new LazyCondition(`more-specific|${key}|${origin}`, 'more-specific', key, origin, () => [
-            `${key}, a more-specific of ${wk} (${w.description || 'watched'}), announced by AS${origin ?? '{set}'}`,
-            `${key} (more-specific of ${wk}) no longer announced by AS${origin ?? '{set}'}`,
+            `${key}, a more-specific of ${prefixKey(w.prefix)} (${w.description || 'watched'}), announced by AS${origin ?? '{set}'}`,
+            `${key} (more-specific of ${prefixKey(w.prefix)}) no longer announced by AS${origin ?? '{set}'}`,
           ]),
         );
       }
