@@ -113,6 +113,8 @@ export class Monitor {
   private lastSegs: readonly AsPathSegment[] | undefined;
   private lastHasOurs = false;
   /** flattenSegments of the last segments flattened: the prefixes of one UPDATE share their segments. */
+  /** evaluate's conditions, reused (see there). */
+  private readonly found: ConditionSpec[] = [];
   private lastFlatSegs: readonly AsPathSegment[] | undefined;
   private lastFlat: { path: number[]; origin: number | null } = { path: [], origin: null };
 
@@ -319,8 +321,8 @@ export class Monitor {
       key =
         (match !== undefined && match.prefix.len === prefix.len ? this.vis.get(match.value)?.key : undefined) ??
         prefixKey(prefix);
-      c = { peer: peer.id, path: flat.path, prefix: key, origin: flat.origin };
-      specs = this.evaluate(prefix, key, match, segs, flat, otc);
+      specs = this.evaluate(prefix, key, match, segs, flat, otc, touchesOurs);
+      if (specs !== undefined) c = { peer: peer.id, path: flat.path, prefix: key, origin: flat.origin };
     }
     const maybeConditioned = related ? peer.conditioned.size > 0 : peer.unrelatedConditioned > 0;
     if (specs === undefined && (!maybeConditioned || !this.conditionedPrefixes.has(condKey(prefix)))) return;
@@ -462,10 +464,14 @@ export class Monitor {
     segs: readonly AsPathSegment[],
     flat: { path: number[]; origin: number | null },
     otc: number | undefined,
+    touchesOurs: boolean,
   ): ConditionSpec[] | undefined {
     // Conditions go into one array, not through a closure: evaluate runs for every route of a watched
     // prefix, and a closure per call (named at creation under tsx) was ~5% of the 10,000-watched replay.
-    const add: ConditionSpec[] = [];
+    // The array is the monitor's, emptied each call and copied only when it holds something (most routes
+    // show nothing; the young generation's collections were ~10% of that replay).
+    const add = this.found;
+    add.length = 0;
     const origin = flat.origin;
     const o = this.o;
     if (match && !match.value.ignore && flat.path.length > 0) {
@@ -498,9 +504,13 @@ export class Monitor {
       }
       if (exact) this.pathRules(prefix, key, segs, flat, otc, add);
     }
-    if (origin !== null && !this.ours.has(origin)) this.ownLeak(key, flat.path, origin, add);
-    this.neighbours(key, flat.path, origin, add);
-    return add.length > 0 ? add : undefined;
+    // Own leaks and new neighbours need one of our or the monitored ASNs in the path: without, neither
+    // collapses the path (two arrays per route).
+    if (touchesOurs) {
+      if (origin !== null && !this.ours.has(origin)) this.ownLeak(key, flat.path, origin, add);
+      this.neighbours(key, flat.path, origin, add);
+    }
+    return add.length > 0 ? add.slice() : undefined;
   }
 
   /** path-leak, aspa-invalid, otc-violation for a route of a watched prefix. */
