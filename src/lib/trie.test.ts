@@ -31,6 +31,10 @@ describe('PrefixTrie', () => {
     expect(t.longestMatch(P('10.1.2.128/25'))?.value).toBe('c');
     expect(formatPrefix(t.longestMatch(P('10.1.3.0/24'))!.prefix)).toBe('10.1.0.0/16');
     expect(t.longestMatch(P('11.0.0.0/8'))).toBeUndefined();
+    expect(t.longestMatchValue(P('10.1.2.128/25'))).toBe('c');
+    expect(t.longestMatchValue(P('10.1.3.0/24'))).toBe('b2');
+    expect(t.longestMatchValue(P('11.0.0.0/8'))).toBeUndefined();
+    expect(t.longestMatchValue(P('2001:db8:1::/48'))).toBe('v6');
     expect(t.lookup4(addr4ToUint32(Uint8Array.of(10, 1, 2, 3)))).toBe('c');
     expect(t.lookup4(addr4ToUint32(Uint8Array.of(10, 9, 2, 3)))).toBe('a');
     expect(t.lookup4(0xffffffff)).toBeUndefined();
@@ -232,6 +236,8 @@ describe('PrefixTrie at scale: automatic relayout and the IPv4 jump table', () =
         if (i % 500 === 0) {
           const a = (rand() & 0xc30f0f0f) >>> 0;
           expect(t.lookup4(a)).toBe(lpm(a));
+          expect(t.longestMatchValue(prefix4(a, 32))).toBe(lpm(a));
+          expect(t.longestMatchValue(p)).toBe(t.longestMatch(p)?.value);
         }
       }
       expect(t.size).toBe(m.size);

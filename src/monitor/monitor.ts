@@ -291,7 +291,7 @@ export class Monitor {
     const peer = this.peers[peerIdx]!;
     // The filter answers "overlaps a watched prefix" exactly, without the tries' walks (most routes don't).
     const near = this.filter.overlaps(prefix);
-    const match = near ? this.watched.longestMatch(prefix) : undefined;
+    const match = near ? this.watchedMatch(prefix) : undefined;
     const related = near && (match !== undefined || this.covers.has(prefix));
     let flat: { path: number[]; origin: number | null } | undefined;
     let key: string | undefined;
@@ -335,7 +335,7 @@ export class Monitor {
     if (this.pending.length > 0) this.tick(time);
     const peer = this.peers[peerIdx]!;
     const near = this.filter.overlaps(prefix);
-    const match = near ? this.watched.longestMatch(prefix) : undefined;
+    const match = near ? this.watchedMatch(prefix) : undefined;
     const related = near && (match !== undefined || this.covers.has(prefix));
     if (!related && (peer.unrelatedConditioned === 0 || !this.conditionedPrefixes.has(condKey(prefix)))) return;
     this.dropRoute(peerIdx, prefix, match, time);
@@ -445,6 +445,12 @@ export class Monitor {
       this.lastFlatSegs = segs;
     }
     return this.lastFlat;
+  }
+
+  /** The most specific watched prefix containing p (its own prefix object: no address array built). */
+  private watchedMatch(p: Prefix): { prefix: Prefix; value: WatchedPrefix } | undefined {
+    const w = this.watched.longestMatchValue(p);
+    return w === undefined ? undefined : { prefix: w.prefix, value: w };
   }
 
   /** Does the path name one of our or the monitored ASNs? The prefixes of one UPDATE share their segments. */
