@@ -451,18 +451,30 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
     try {
       const page = await open(B.base, OPERATOR);
       await page.getByText('Prefixes announced, last 15 minutes').waitFor();
-      const t0 = Date.now();
-      // Paced so that the first compile holds a withdrawal or two: the guard lets that much of a global job
-      // through to the canary (1% of a location per hour), then the cumulative window trips the breaker.
-      // A faster job is held before anything deploys, and the chart would show no drop at all.
-      const job = await runReplayJob({ base: B.base, token: OPERATOR, paceMs: 700, max: 40, accountPrefix: 'byoip' });
-      expect(job.literalCall).toEqual({ status: 400, error_code: 'E_API_QUERY_PARAM' });
       type S = {
         at: number[];
         configured: number[];
         announced: number[];
         locations: Record<string, { announced: number[] }>;
       };
+      // The window read below starts 5 s before the job: the demo fleet's first rollout must have reached
+      // every location by then, or its first sample is a network still coming up that never comes back.
+      await until(
+        'the network to announce what it is configured to, for 5 s',
+        async () => {
+          const h = (await call<S>(B.base, OPERATOR, 'GET', `/v1/announcements/history?since=${Date.now() - 5500}`))
+            .body.result;
+          return h.announced.length > 1 && h.announced.every((n, i) => n > 0 && n === h.configured[i]) ? true : null;
+        },
+        120_000,
+      );
+      const t0 = Date.now();
+      // Paced so that the first compile holds a withdrawal or two: the guard lets that much of a global job
+      // through to the canary (1% of a location per hour), then the cumulative window trips the breaker.
+      // A faster job is held before anything deploys, and the chart would show no drop at all.
+      const job = await runReplayJob({ base: B.base, token: OPERATOR, paceMs: 700, max: 40, accountPrefix: 'byoip' });
+      expect(job.literalCall).toEqual({ status: 400, error_code: 'E_API_QUERY_PARAM' });
+      let seen = '';
       const series = await until(
         'the breaker to trip and every location to announce what it did before the job',
         async () => {
@@ -470,10 +482,13 @@ describeIfAvailable('console end to end (serve + Chromium)', chromiumMissing, ()
           const h = (await call<S>(B.base, OPERATOR, 'GET', `/v1/announcements/history?since=${t0 - 5000}`)).body
             .result;
           const first = h.announced[0] as number;
+          seen = `tripped ${st.body.result.breaker.tripped}, announced first ${first} last ${h.announced.at(-1)}, configured first ${h.configured[0]} last ${h.configured.at(-1)}`;
           return st.body.result.breaker.tripped && h.announced.at(-1) === first ? h : null;
         },
         90_000,
-      );
+      ).catch((e: Error) => {
+        throw new Error(`${e.message} (last seen: ${seen})`);
+      });
       // the canary is the first location that lost prefixes; it dipped and came back
       const before = Object.fromEntries(
         Object.entries(series.locations).map(([l, v]) => [l, v.announced[0] as number]),
